@@ -1,0 +1,35 @@
+"""Plotly figure builders, one submodule per lecture topic: numpy in, figure out; no torch, no streamlit.
+
+This module holds the house look that every figure shares, so that real and fake points, the critic and
+the curves keep one colour each across pages and stay readable on a projector.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# One colour per role, on every page. Chosen to stay distinct for red-green colour-blind viewers.
+REAL_COLOR = "#1f77b4"        # data π: blue
+FAKE_COLOR = "#ff7f0e"        # generator p_θ: orange
+CRITIC_COLORSCALE = "RdBu"    # critic / discriminator surfaces: red low, blue high (real side)
+ACCENT_COLOR = "#2ca02c"      # a third curve (e.g. an estimate against a truth)
+MUTED_COLOR = "#7f7f7f"       # references, truths, guides
+SERIES_COLORS = (REAL_COLOR, FAKE_COLOR, ACCENT_COLOR, "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+FONT_SIZE = 16                # readable from the back of a lecture hall
+FIGURE_HEIGHT = 420
+
+
+def base_layout(figure: go.Figure, *, title: str = "", height: int = FIGURE_HEIGHT, **layout) -> go.Figure:
+    """Apply the shared look: large fonts, white background, a legend that does not cover the data."""
+    figure.update_layout(
+        title={"text": title, "x": 0.02, "xanchor": "left"},
+        height=height,
+        font={"size": FONT_SIZE},
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60 if title else 20, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        uirevision="keep",  # keep the user's zoom across live updates
+        **layout,
+    )
+    return figure

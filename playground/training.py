@@ -1,0 +1,489 @@
+"""`TrainingConfig` (everything a lecturer can change) and `Trainer` (one GAN run: step, train, sample,
+snapshot, history). The trainer never raises on a diverging run: it restores its last finite state, sets
+`diverged` to a short message and stops stepping."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from playground import lipschitz, metrics
+from playground.datasets import DATASETS
+from playground.models import ACTIVATIONS, Critic, Generator
+from playground.noise import add_instance_noise, noise_level
+from playground.objectives import OBJECTIVES
+
+OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}  # id -> label
+DEVICES = {"auto": "Auto (CUDA → MPS → CPU)", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
+
+
+def knob(default, label: str, *, live: bool = False, help: str = "", **widget):
+    """A config field that doubles as a widget spec; `live` fields change a running trainer in place."""
+    return field(default=default, metadata={"label": label, "live": live, "help": help, **widget})
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything a lecturer can change. One field = one widget = one URL key.
+
+    Defaults are a plain non-saturating GAN on 8 Gaussians with the usual small-toy sizes (2 hidden layers
+    of 128 ReLU units, batch 256, Adam 1e-3 with β₁ = 0.5 as in DCGAN); presets override a few fields.
+    """
+
+    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS,
+                        help="The real distribution π. Changing it starts a new run.")
+    objective: str = knob("non_saturating", "Loss", live=True, choices=OBJECTIVES,
+                          help="The game G and D play. Switching keeps the networks and changes the losses.")
+    seed: int = knob(0, "Seed", min=0, max=2**31 - 1,
+                     help="Seeds the weights, the data and the noise: same seed, same run (on the CPU).")
+    critic_steps: int = knob(1, "Critic steps per G step", live=True, min=1, max=20,
+                             help="WGANs train the critic to (near) optimality: 5 in the papers.")
+    unrolled_steps: int = knob(0, "Unrolled critic steps", live=True, min=0, max=10,
+                               help="Metz et al. 2016: G looks k critic updates ahead; a cure for mode collapse.")
+    generator_lr: float = knob(1e-3, "G learning rate", live=True, min=1e-5, max=1.0, log=True,
+                               help="Learning rate of the generator's optimiser.")
+    critic_lr: float = knob(1e-3, "D learning rate", live=True, min=1e-5, max=1.0, log=True,
+                            help="Learning rate of the critic's optimiser.")
+    generator_optimizer: str = knob("adam", "G optimiser", live=True, choices=OPTIMIZERS,
+                                    help="Changing it restarts the optimiser's state, not the network.")
+    critic_optimizer: str = knob("adam", "D optimiser", live=True, choices=OPTIMIZERS,
+                                 help="WGAN used RMSprop: momentum destabilised its clipped critic.")
+    beta1: float = knob(0.5, "Adam β₁", live=True, min=0.0, max=0.99,
+                        help="Adam's momentum; 0.5 is the GAN default since DCGAN (also SGD momentum).")
+    beta2: float = knob(0.999, "Adam β₂", live=True, min=0.9, max=0.9999,
+                        help="Adam's second-moment decay; WGAN-GP used 0.9.")
+    clip_value: float = knob(0.01, "Clipping constant c", live=True, min=0.001, max=1.0, log=True,
+                             help="WGAN's box [−c, c] for every critic weight (used by the WGAN loss).")
+    gp_weight: float = knob(0.1, "Gradient penalty λ", live=True, min=0.0, max=100.0,
+                            help="Weight of (‖∇f‖ − 1)² in WGAN-GP: 10 in the paper, 0.1 in its toy script.")
+    instance_noise: float = knob(0.0, "Instance noise σ", live=True, min=0.0, max=1.0,
+                                 help="Gaussian noise added to real and fake points before the critic.")
+    noise_anneal_steps: int = knob(0, "Anneal noise over steps", live=True, min=0, max=20000,
+                                   help="σ falls linearly to 0 over this many steps; 0 keeps it constant.")
+    batch_size: int = knob(256, "Batch size", live=True, min=8, max=2048,
+                           help="Real and fake points per step.")
+    latent_size: int = knob(2, "Latent size", min=1, max=64, help="Dimension of z ~ N(0, I).")
+    generator_hidden_units: int = knob(128, "G width", min=4, max=512, help="Units per hidden layer of G.")
+    generator_depth: int = knob(2, "G depth", min=1, max=8, help="Hidden layers of G.")
+    critic_hidden_units: int = knob(128, "D width", min=4, max=512, help="Units per hidden layer of D.")
+    critic_depth: int = knob(2, "D depth", min=1, max=8, help="Hidden layers of D.")
+    activation: str = knob("relu", "Activation", choices=ACTIVATIONS, help="Hidden activation of both nets.")
+    coverage_every: int = knob(100, "Measure coverage every", live=True, min=10, max=5000,
+                               help="Steps between mode-coverage measurements (2,500 samples each).")
+    device: str = knob("auto", "Device", choices=DEVICES,
+                       help="Auto picks CUDA, then Apple MPS, then the CPU.")
+
+    @classmethod
+    def field_specs(cls) -> dict[str, dict[str, Any]]:
+        """name -> widget spec (label, live, help, choices or min/max/log) with the field's type and default."""
+        specs = {}
+        for config_field in fields(cls):
+            spec = dict(config_field.metadata)
+            spec["type"] = type(config_field.default)
+            spec["default"] = config_field.default if config_field.default is not MISSING else None
+            specs[config_field.name] = spec
+        return specs
+
+    def restart_changes(self, other: TrainingConfig) -> list[str]:
+        """Names of fields that differ from `other` and cannot change a running trainer."""
+        specs = self.field_specs()
+        return [name for name, value in asdict(self).items()
+                if value != getattr(other, name) and not specs[name]["live"]]
+
+
+def parse_config(values: dict[str, Any], base: TrainingConfig | None = None
+                 ) -> tuple[TrainingConfig, list[str]]:
+    """Build a config from untrusted strings or values (a URL, a JSON file). Unknown keys, wrong types and
+    out-of-range values are ignored: the field keeps `base`'s value, and a notice says why. Never raises."""
+    base = base or TrainingConfig()
+    specs = TrainingConfig.field_specs()
+    changes: dict[str, Any] = {}
+    notices: list[str] = []
+    for key, raw in values.items():
+        if key not in specs:
+            notices.append(f"Ignored unknown setting “{_shorten(key)}”.")
+            continue
+        value, problem = _coerce(raw, specs[key])
+        if problem:
+            notices.append(f"Ignored {key}={_shorten(raw)}: {problem}; kept {getattr(base, key)!r}.")
+        else:
+            changes[key] = value
+    return replace(base, **changes), notices
+
+
+def _coerce(raw: Any, spec: dict[str, Any]) -> tuple[Any, str | None]:
+    kind = spec["type"]
+    if isinstance(raw, list | tuple):
+        raw = raw[-1] if raw else ""
+    try:
+        if "choices" in spec:
+            value = str(raw)
+            return (value, None) if value in spec["choices"] else (None, f"not one of {', '.join(spec['choices'])}")
+        if kind is bool:
+            return (str(raw).lower() in {"1", "true", "yes"}, None)
+        if kind is int:
+            number = float(raw)
+            if not number.is_integer():
+                return None, "not a whole number"
+            value = int(number)
+        else:
+            value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None, "not a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, "not a finite number"
+    if value < spec.get("min", -math.inf) or value > spec.get("max", math.inf):
+        return None, f"outside [{spec['min']}, {spec['max']}]"
+    return value, None
+
+
+def _shorten(raw: Any, limit: int = 40) -> str:
+    text = str(raw)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' → CUDA if present, else Apple MPS, else CPU; an unavailable forced device falls back to CPU."""
+    cuda, mps = torch.cuda.is_available(), torch.backends.mps.is_available()
+    if name == "cuda" and cuda or name == "auto" and cuda:
+        return torch.device("cuda")
+    if name == "mps" and mps or name == "auto" and mps:
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+METRICS = (  # one row per step, in this order
+    "critic_loss", "generator_loss",
+    "d_real", "d_fake",              # mean D(x), D(G(z)) for classic GANs; mean f(x), f(G(z)) otherwise
+    "critic_gap",                    # E s(x) − E s(G(z)): the WGAN critic's estimate of W₁
+    "critic_grad_norm", "generator_grad_norm", "critic_accuracy", "noise_sigma",
+)
+EXPLODED = 1e8  # |loss| beyond this counts as an exploding run, before it turns into inf or NaN
+CHECK_EVERY = 25  # steps between finiteness checks (and between restore points)
+COVERAGE_SAMPLES = 2500  # VEEGAN's protocol
+MAX_HISTORY_ROWS = 4000  # beyond this the history keeps every other row: memory stays flat in a long lecture
+MAX_COVERAGE_ROWS = 600
+
+
+class History:
+    """Per-step metric rows with bounded memory: when full, it keeps every other row and doubles its stride."""
+
+    def __init__(self, columns: tuple[str, ...], max_rows: int):
+        self.columns, self.max_rows = columns, max_rows
+        self.rows = np.empty((0, len(columns) + 1), dtype=np.float64)  # first column: step
+        self.stride = 1
+
+    def extend(self, steps: np.ndarray, values: np.ndarray) -> None:
+        keep = steps % self.stride == 0
+        if keep.any():
+            self.rows = np.concatenate([self.rows, np.column_stack([steps[keep], values[keep]])])
+        while len(self.rows) > self.max_rows:
+            self.stride *= 2
+            self.rows = self.rows[self.rows[:, 0] % self.stride == 0]
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        out = {"step": self.rows[:, 0].copy()}
+        out.update({name: self.rows[:, i + 1].copy() for i, name in enumerate(self.columns)})
+        return out
+
+
+class Trainer:
+    """One GAN run: a generator, a critic, their optimisers, its RNG and its history.
+
+    `train(steps)` runs `steps` generator updates, each after `critic_steps` critic updates.
+    """
+
+    def __init__(self, config: TrainingConfig | None = None):
+        self.config = config = config or TrainingConfig()
+        self.device = resolve_device(config.device)
+        self.dataset = DATASETS[config.dataset]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.generator = Generator(config.latent_size, config.generator_hidden_units,
+                                       config.generator_depth, config.activation)
+            self.critic = Critic(config.critic_hidden_units, config.critic_depth, config.activation)
+        self.generator.to(self.device)
+        self.critic.to(self.device)
+        self.rng = torch.Generator(device=self.device).manual_seed(config.seed)
+        evaluation_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.evaluation_latent = torch.randn(COVERAGE_SAMPLES, config.latent_size, generator=evaluation_rng,
+                                             device=self.device)
+        self.evaluation_real = self.dataset.sample(1000, evaluation_rng)
+        self.step = 0
+        self.critic_updates = 0
+        self.diverged: str | None = None
+        self.history = History(METRICS, MAX_HISTORY_ROWS)
+        self.coverage_history: list[tuple[int, int, float, np.ndarray]] = []
+        self.coverage_stride = 1
+        self._last_scores: tuple[Tensor, Tensor] | None = None
+        self._pending: list[Tensor] = []
+        self._build_optimizers()
+        self._record_coverage()
+
+    # --- configuration ---------------------------------------------------------------------------------
+
+    @property
+    def objective(self):
+        return OBJECTIVES[self.config.objective]
+
+    def _optimizer(self, kind: str, parameters, lr: float) -> torch.optim.Optimizer:
+        beta1, beta2 = self.config.beta1, self.config.beta2
+        if kind == "rmsprop":
+            return torch.optim.RMSprop(parameters, lr=lr)
+        if kind == "sgd":
+            return torch.optim.SGD(parameters, lr=lr, momentum=beta1)
+        return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2))
+
+    def _build_optimizers(self) -> None:
+        self.generator_optimizer = self._optimizer(self.config.generator_optimizer, self.generator.parameters(),
+                                                   self.config.generator_lr)
+        self.critic_optimizer = self._optimizer(self.config.critic_optimizer, self.critic.parameters(),
+                                                self.config.critic_lr)
+
+    def update_config(self, config: TrainingConfig) -> list[str]:
+        """Apply the live fields of `config` in place. Returns the restart-only fields that differ (and were
+        not applied): the caller decides whether to start a new trainer."""
+        blocked = config.restart_changes(self.config)
+        live = {name: getattr(config, name) for name, spec in config.field_specs().items() if spec["live"]}
+        old = self.config
+        self.config = replace(self.config, **live)
+        if (old.generator_optimizer, old.critic_optimizer, old.beta1, old.beta2) != (
+                self.config.generator_optimizer, self.config.critic_optimizer, self.config.beta1, self.config.beta2):
+            self._build_optimizers()
+        for optimizer, lr in ((self.generator_optimizer, self.config.generator_lr),
+                              (self.critic_optimizer, self.config.critic_lr)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        return blocked
+
+    # --- data ------------------------------------------------------------------------------------------
+
+    def real_batch(self) -> Tensor:
+        return self.dataset.sample(self.config.batch_size, self.rng)
+
+    def latent_batch(self, n: int | None = None) -> Tensor:
+        return torch.randn(n or self.config.batch_size, self.config.latent_size, generator=self.rng,
+                           device=self.device)
+
+    def _noisy(self, points: Tensor) -> Tensor:
+        return add_instance_noise(points, self.noise_sigma, self.rng)
+
+    @property
+    def noise_sigma(self) -> float:
+        return noise_level(self.config.instance_noise, self.step, self.config.noise_anneal_steps)
+
+    # --- the two updates -------------------------------------------------------------------------------
+
+    def critic_step(self) -> Tensor:
+        """One critic update on fresh batches; detach() keeps the generator fixed. Returns the loss."""
+        objective = self.objective
+        real = self.real_batch()
+        with torch.no_grad():
+            fake = self.generator(self.latent_batch())
+        real, fake = self._noisy(real), self._noisy(fake)
+        scores_real, scores_fake = self.critic(real), self.critic(fake)
+        loss = objective.critic_loss(scores_real, scores_fake)
+        if objective.lipschitz == "gradient_penalty" and self.config.gp_weight > 0:
+            loss = loss + self.config.gp_weight * lipschitz.gradient_penalty(self.critic, real, fake, self.rng)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.critic_optimizer.step()
+        if objective.lipschitz == "clip":
+            lipschitz.clip_weights(self.critic, self.config.clip_value)
+        self.critic_updates += 1
+        self._last_scores = (scores_real.detach(), scores_fake.detach())
+        return loss.detach()
+
+    def generator_step(self) -> Tensor:
+        """One generator update through the current critic (or an unrolled copy of it). Returns the loss."""
+        if self.config.unrolled_steps > 0:
+            return self._unrolled_generator_step()
+        return self._generator_update()
+
+    def _generator_update(self) -> Tensor:
+        fake = self._noisy(self.generator(self.latent_batch()))
+        loss = self.objective.generator_loss(self.critic(fake))
+        self.generator_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.generator_optimizer.step()
+        return loss.detach()
+
+    def _unrolled_generator_step(self) -> Tensor:
+        """Metz et al. (2016), first-order form: let the critic take k more steps, update G against that
+        look-ahead critic, then put the critic (and its optimiser) back where it was."""
+        critic_state = copy.deepcopy(self.critic.state_dict())
+        optimizer_state = copy.deepcopy(self.critic_optimizer.state_dict())
+        saved = self._last_scores, self.critic_updates
+        for _ in range(self.config.unrolled_steps):
+            self.critic_step()
+        loss = self._generator_update()
+        self.critic.load_state_dict(critic_state)
+        self.critic_optimizer.load_state_dict(optimizer_state)
+        self._last_scores, self.critic_updates = saved
+        return loss
+
+    def train_step(self) -> Tensor:
+        """`critic_steps` critic updates, then one generator update; returns the step's metric row."""
+        # (1) Critic, on fresh batches.
+        for _ in range(self.config.critic_steps):
+            critic_loss = self.critic_step()
+        critic_grad_norm = metrics.gradient_norm(self.critic.parameters())
+        # (2) Generator, through the critic just trained.
+        generator_loss = self.generator_step()
+        generator_grad_norm = metrics.gradient_norm(self.generator.parameters())
+        self.step += 1
+        return self._metric_row(critic_loss, generator_loss, critic_grad_norm, generator_grad_norm)
+
+    def _metric_row(self, critic_loss, generator_loss, critic_grad_norm, generator_grad_norm) -> Tensor:
+        scores_real, scores_fake = self._last_scores
+        if self.objective.probabilistic:
+            d_real, d_fake, threshold = torch.sigmoid(scores_real).mean(), torch.sigmoid(scores_fake).mean(), 0.0
+        else:
+            d_real, d_fake = scores_real.mean(), scores_fake.mean()
+            threshold = (d_real + d_fake) / 2
+        accuracy = metrics.critic_accuracy(scores_real, scores_fake, threshold)
+        gap = scores_real.mean() - scores_fake.mean()
+        sigma = torch.tensor(self.noise_sigma, device=critic_loss.device)
+        return torch.stack([critic_loss, generator_loss, d_real, d_fake, gap, critic_grad_norm.to(critic_loss),
+                            generator_grad_norm.to(critic_loss), accuracy, sigma])
+
+    # --- running -----------------------------------------------------------------------------------------
+
+    def train(self, steps: int = 1) -> dict[str, float]:
+        """Advance `steps` generator steps (fewer if the run diverges). Returns the latest metrics."""
+        remaining = int(steps)
+        while remaining > 0 and self.diverged is None:
+            chunk = min(remaining, CHECK_EVERY)
+            self._train_chunk(chunk)
+            remaining -= chunk
+        return self.latest_metrics()
+
+    def _train_chunk(self, steps: int) -> None:
+        restore_point = self._state()
+        first_step = self.step + 1
+        rows = torch.stack([self.train_step() for _ in range(steps)]).cpu().numpy()
+        parameters_finite = all(bool(torch.isfinite(p).all()) for p in self.generator.parameters())
+        bad = ~np.isfinite(rows).all(axis=1) | (np.abs(rows[:, :2]) > EXPLODED).any(axis=1)
+        if bad.any() or not parameters_finite:
+            first_bad = int(np.argmax(bad)) if bad.any() else steps - 1
+            self.history.extend(np.arange(first_step, first_step + first_bad), rows[:first_bad])
+            self._load_state(restore_point)
+            self.diverged = self._divergence_message(first_step + first_bad, rows[first_bad])
+            return
+        self.history.extend(np.arange(first_step, first_step + steps), rows)
+        if self.step // self.config.coverage_every > (self.step - steps) // self.config.coverage_every:
+            self._record_coverage()
+
+    def _divergence_message(self, step: int, row: np.ndarray) -> str:
+        which = "critic" if not np.isfinite(row[0]) or abs(row[0]) > EXPLODED else "generator"
+        value = row[0] if which == "critic" else row[1]
+        what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"{value:.3g}")
+        return (f"Training diverged at step {step:,}: the {which} loss became {what}. The run was stopped and "
+                f"its last finite state (step {self.step:,}) kept. Try a smaller learning rate, a smaller "
+                f"clipping constant, or the non-saturating loss.")
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "generator": copy.deepcopy(self.generator.state_dict()),
+            "critic": copy.deepcopy(self.critic.state_dict()),
+            "generator_optimizer": copy.deepcopy(self.generator_optimizer.state_dict()),
+            "critic_optimizer": copy.deepcopy(self.critic_optimizer.state_dict()),
+            "step": self.step, "critic_updates": self.critic_updates, "rng": self.rng.get_state(),
+        }
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.generator_optimizer.load_state_dict(state["generator_optimizer"])
+        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        self.step, self.critic_updates = state["step"], state["critic_updates"]
+        self.rng.set_state(state["rng"])
+
+    def latest_metrics(self) -> dict[str, float]:
+        out: dict[str, float] = {"step": float(self.step)}
+        if len(self.history.rows):
+            out.update(zip(METRICS, self.history.rows[-1, 1:].tolist(), strict=True))
+        _, captured, quality, _ = self.coverage_history[-1]
+        out.update(modes_captured=float(captured), high_quality=quality)
+        return out
+
+    # --- evaluation ------------------------------------------------------------------------------------
+
+    def coverage(self) -> metrics.Coverage:
+        """Mode coverage of 2,500 samples from a fixed latent batch."""
+        with torch.no_grad():
+            samples = self.generator(self.evaluation_latent)
+        return metrics.mode_coverage(samples, self.dataset.modes, self.dataset.mode_std)
+
+    def _record_coverage(self) -> None:
+        result = self.coverage()
+        self.coverage_history.append((self.step, result.modes_captured, result.high_quality, result.occupancy))
+        if len(self.coverage_history) > MAX_COVERAGE_ROWS:
+            self.coverage_history = self.coverage_history[::2]
+
+    @torch.no_grad()
+    def sample(self, n: int) -> np.ndarray:
+        """n fresh generator samples as a float32 array [n, 2] (does not touch the training RNG)."""
+        latent = torch.randn(n, self.config.latent_size,
+                             generator=torch.Generator(device=self.device).manual_seed(self.step + 7919),
+                             device=self.device)
+        return self.generator(latent).float().cpu().numpy()
+
+    def snapshot(self, points: int = 1000, grid_size: int = 48, arrows: int = 120) -> dict[str, Any]:
+        """What the live view draws, as numpy: points, the critic surface, G's gradient arrows, history."""
+        started = time.perf_counter()
+        extent = self.dataset.extent
+        axis = np.linspace(-extent, extent, grid_size, dtype=np.float32)
+        grid = torch.from_numpy(np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)).to(self.device)
+        latent = self.evaluation_latent[:points]
+        with torch.no_grad():
+            fake = self.generator(latent)
+            surface = self.critic(grid)
+            if self.objective.probabilistic:
+                surface = torch.sigmoid(surface)
+        # The direction each fake point is pushed: −∇ₓ of the generator loss at that point.
+        arrow_points = fake[:arrows].detach().requires_grad_(True)
+        loss = self.objective.generator_loss(self.critic(arrow_points)) * len(arrow_points)
+        (gradient,) = torch.autograd.grad(loss, arrow_points)
+        coverage = self.coverage_history
+        return {
+            "step": self.step,
+            "critic_updates": self.critic_updates,
+            "dataset": self.config.dataset,
+            "objective": self.config.objective,
+            "probabilistic": self.objective.probabilistic,
+            "extent": extent,
+            "modes": self.dataset.modes.astype(np.float32),
+            "real": self.evaluation_real[:points].cpu().numpy().astype(np.float32),
+            "fake": fake.cpu().numpy().astype(np.float32),
+            "grid_axis": axis,
+            "surface": surface.reshape(grid_size, grid_size).cpu().numpy().astype(np.float32),
+            "arrow_origin": arrow_points.detach().cpu().numpy().astype(np.float32),
+            "arrow_direction": (-gradient).cpu().numpy().astype(np.float32),
+            "history": self.history.as_dict(),
+            "coverage_step": np.array([row[0] for row in coverage], dtype=np.float64),
+            "modes_captured": np.array([row[1] for row in coverage], dtype=np.float64),
+            "high_quality": np.array([row[2] for row in coverage], dtype=np.float64),
+            "occupancy": np.stack([row[3] for row in coverage]).astype(np.float32),
+            "noise_sigma": self.noise_sigma,
+            "diverged": self.diverged,
+            "snapshot_seconds": time.perf_counter() - started,
+        }
+
+
+def describe_device(device: torch.device | None = None) -> str:
+    """A one-line description of where models run, for the home page."""
+    device = device or resolve_device("auto")
+    if device.type == "cuda":
+        return f"CUDA GPU: {torch.cuda.get_device_name(device)}"
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
