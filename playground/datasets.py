@@ -144,7 +144,7 @@ DATASETS: dict[str, Dataset] = {  # keys are URL ids: never rename
         f"A noisy spiral; its {SWISS_ANCHORS} 'modes' are anchors evenly spaced along the roll.",
     ),
     "two_moons": Dataset(
-        "Two moons", _two_moons, _moon_anchors(), 0.25, 3.0,
+        "Two moons", _two_moons, _moon_anchors(), 0.25, 3.5,
         "Two interleaved half circles; 6 anchors along each moon serve as modes.",
     ),
     "ring": Dataset(

@@ -41,7 +41,7 @@ class TrainingConfig:
                         help="The real distribution π. Changing it starts a new run.")
     objective: str = knob("non_saturating", "Loss", live=True, choices=OBJECTIVES,
                           help="The game G and D play. Switching keeps the networks and changes the losses.")
-    seed: int = knob(0, "Seed", min=0, max=2**31 - 1,
+    seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number",
                      help="Seeds the weights, the data and the noise: same seed, same run (on the CPU).")
     critic_steps: int = knob(1, "Critic steps per G step", live=True, min=1, max=20,
                              help="WGANs train the critic to (near) optimality: 5 in the papers.")
@@ -57,17 +57,17 @@ class TrainingConfig:
                                  help="WGAN used RMSprop: momentum destabilised its clipped critic.")
     beta1: float = knob(0.5, "Adam β₁", live=True, min=0.0, max=0.99,
                         help="Adam's momentum; 0.5 is the GAN default since DCGAN (also SGD momentum).")
-    beta2: float = knob(0.999, "Adam β₂", live=True, min=0.9, max=0.9999,
+    beta2: float = knob(0.999, "Adam β₂", live=True, min=0.9, max=0.9999, widget="number", step=0.001,
                         help="Adam's second-moment decay; WGAN-GP used 0.9.")
     clip_value: float = knob(0.01, "Clipping constant c", live=True, min=0.001, max=1.0, log=True,
                              help="WGAN's box [−c, c] for every critic weight (used by the WGAN loss).")
-    gp_weight: float = knob(0.1, "Gradient penalty λ", live=True, min=0.0, max=100.0,
+    gp_weight: float = knob(0.1, "Gradient penalty λ", live=True, min=0.0, max=100.0, widget="number", step=0.1,
                             help="Weight of (‖∇f‖ − 1)² in WGAN-GP: 10 in the paper, 0.1 in its toy script.")
     instance_noise: float = knob(0.0, "Instance noise σ", live=True, min=0.0, max=1.0,
                                  help="Gaussian noise added to real and fake points before the critic.")
-    noise_anneal_steps: int = knob(0, "Anneal noise over steps", live=True, min=0, max=20000,
+    noise_anneal_steps: int = knob(0, "Anneal noise over steps", live=True, min=0, max=20000, widget="number",
                                    help="σ falls linearly to 0 over this many steps; 0 keeps it constant.")
-    batch_size: int = knob(256, "Batch size", live=True, min=8, max=2048,
+    batch_size: int = knob(256, "Batch size", live=True, min=8, max=2048, widget="powers_of_two",
                            help="Real and fake points per step.")
     latent_size: int = knob(2, "Latent size", min=1, max=64, help="Dimension of z ~ N(0, I).")
     generator_hidden_units: int = knob(128, "G width", min=4, max=512, help="Units per hidden layer of G.")
@@ -75,7 +75,7 @@ class TrainingConfig:
     critic_hidden_units: int = knob(128, "D width", min=4, max=512, help="Units per hidden layer of D.")
     critic_depth: int = knob(2, "D depth", min=1, max=8, help="Hidden layers of D.")
     activation: str = knob("relu", "Activation", choices=ACTIVATIONS, help="Hidden activation of both nets.")
-    coverage_every: int = knob(100, "Measure coverage every", live=True, min=10, max=5000,
+    coverage_every: int = knob(100, "Measure coverage every", live=True, min=10, max=5000, widget="number",
                                help="Steps between mode-coverage measurements (2,500 samples each).")
     device: str = knob("auto", "Device", choices=DEVICES,
                        help="Auto picks CUDA, then Apple MPS, then the CPU.")
@@ -316,18 +316,59 @@ class Trainer:
         return loss.detach()
 
     def _unrolled_generator_step(self) -> Tensor:
-        """Metz et al. (2016), first-order form: let the critic take k more steps, update G against that
-        look-ahead critic, then put the critic (and its optimiser) back where it was."""
-        critic_state = copy.deepcopy(self.critic.state_dict())
-        optimizer_state = copy.deepcopy(self.critic_optimizer.state_dict())
-        saved = self._last_scores, self.critic_updates
-        for _ in range(self.config.unrolled_steps):
-            self.critic_step()
-        loss = self._generator_update()
-        self.critic.load_state_dict(critic_state)
-        self.critic_optimizer.load_state_dict(optimizer_state)
-        self._last_scores, self.critic_updates = saved
-        return loss
+        """Metz et al. (2016): G descends L_G(θ_G, θ_D^k), the loss against the critic as it would be after k
+        more updates θ_D^{i+1} = θ_D^i − η·u(∇L_D(θ_D^i, θ_G)), and differentiates *through* those updates
+        (second order): G sees how the critic would answer its move. The unrolled updates copy the critic's
+        optimiser, starting from its current state (Adam's moments, RMSprop's average, SGD's momentum), with
+        Adam's and RMSprop's divisor held constant in the derivative. The real critic is never changed."""
+        config, objective, group = self.config, self.objective, self.critic_optimizer.param_groups[0]
+        named = dict(self.critic.named_parameters())
+        weights = {name: parameter.detach().requires_grad_(True) for name, parameter in named.items()}
+        states = {name: dict(self.critic_optimizer.state.get(parameter, {})) for name, parameter in named.items()}
+
+        def score(points: Tensor, critic_weights: dict[str, Tensor]) -> Tensor:
+            return torch.func.functional_call(self.critic, critic_weights, (points,))
+
+        def update(weight: Tensor, gradient: Tensor, state: dict[str, Any]) -> Tensor:
+            """One differentiable step of the critic's optimiser; `state` is advanced in place."""
+            if config.critic_optimizer == "adam":
+                beta1, beta2 = group["betas"]
+                state["step"] = float(state.get("step", 0)) + 1
+                state["exp_avg"] = beta1 * state.get("exp_avg", torch.zeros_like(weight)) + (1 - beta1) * gradient
+                state["exp_avg_sq"] = (beta2 * state.get("exp_avg_sq", torch.zeros_like(weight))
+                                       + (1 - beta2) * gradient.detach() ** 2)
+                divisor = (state["exp_avg_sq"] / (1 - beta2 ** state["step"])).sqrt() + group["eps"]
+                return weight - group["lr"] * state["exp_avg"] / (1 - beta1 ** state["step"]) / divisor
+            if config.critic_optimizer == "rmsprop":
+                state["square_avg"] = (group["alpha"] * state.get("square_avg", torch.zeros_like(weight))
+                                       + (1 - group["alpha"]) * gradient.detach() ** 2)
+                return weight - group["lr"] * gradient / (state["square_avg"].sqrt() + group["eps"])
+            previous = state.get("momentum_buffer")
+            state["momentum_buffer"] = gradient if previous is None else group["momentum"] * previous + gradient
+            return weight - group["lr"] * state["momentum_buffer"]
+
+        for _ in range(config.unrolled_steps):
+            real, fake = self._noisy(self.real_batch()), self._noisy(self.generator(self.latent_batch()))
+            loss = objective.critic_loss(score(real, weights), score(fake, weights))
+            if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
+                def critic(points: Tensor, critic_weights: dict[str, Tensor] = weights) -> Tensor:
+                    return score(points, critic_weights)
+
+                penalty = lipschitz.gradient_penalty(critic, real, fake, self.rng)
+                loss = loss + config.gp_weight * penalty
+            gradients = torch.autograd.grad(loss, list(weights.values()), create_graph=True)
+            weights = {name: update(weight, gradient, states[name])
+                       for (name, weight), gradient in zip(weights.items(), gradients, strict=True)}
+            if objective.lipschitz == "clip":
+                weights = {name: weight.clamp(-config.clip_value, config.clip_value)
+                           for name, weight in weights.items()}
+        loss = objective.generator_loss(score(self._noisy(self.generator(self.latent_batch())), weights))
+        parameters = list(self.generator.parameters())
+        self.generator_optimizer.zero_grad(set_to_none=True)
+        for parameter, gradient in zip(parameters, torch.autograd.grad(loss, parameters), strict=True):
+            parameter.grad = gradient
+        self.generator_optimizer.step()
+        return loss.detach()
 
     def train_step(self) -> Tensor:
         """`critic_steps` critic updates, then one generator update; returns the step's metric row."""
@@ -360,7 +401,8 @@ class Trainer:
         """Advance `steps` generator steps (fewer if the run diverges). Returns the latest metrics."""
         remaining = int(steps)
         while remaining > 0 and self.diverged is None:
-            chunk = min(remaining, CHECK_EVERY)
+            until_coverage = self.config.coverage_every - self.step % self.config.coverage_every
+            chunk = min(remaining, CHECK_EVERY, until_coverage)  # chunks end exactly on coverage checkpoints
             self._train_chunk(chunk)
             remaining -= chunk
         return self.latest_metrics()
@@ -378,7 +420,7 @@ class Trainer:
             self.diverged = self._divergence_message(first_step + first_bad, rows[first_bad])
             return
         self.history.extend(np.arange(first_step, first_step + steps), rows)
-        if self.step // self.config.coverage_every > (self.step - steps) // self.config.coverage_every:
+        if self.step % self.config.coverage_every == 0:
             self._record_coverage()
 
     def _divergence_message(self, step: int, row: np.ndarray) -> str:

@@ -11,7 +11,9 @@ import plotly.graph_objects as go
 # One colour per role, on every page. Chosen to stay distinct for red-green colour-blind viewers.
 REAL_COLOR = "#1f77b4"        # data π: blue
 FAKE_COLOR = "#ff7f0e"        # generator p_θ: orange
-CRITIC_COLORSCALE = "RdBu"    # critic / discriminator surfaces: red low, blue high (real side)
+# Critic / discriminator surfaces: pale orange where D calls points fake, white at ½, pale blue where it calls them
+# real, so the saturated points in front stay legible on a projector.
+CRITIC_COLORSCALE = [[0.0, "#fdae6b"], [0.5, "#ffffff"], [1.0, "#9ecae1"]]
 ACCENT_COLOR = "#2ca02c"      # a third curve (e.g. an estimate against a truth)
 MUTED_COLOR = "#7f7f7f"       # references, truths, guides
 SERIES_COLORS = (REAL_COLOR, FAKE_COLOR, ACCENT_COLOR, "#d62728", "#9467bd", "#8c564b", "#e377c2")

@@ -1,0 +1,31 @@
+"""Mode collapse: watch a GAN chase one mode of eight while the critic chases it back, then cure it."""
+
+import streamlit as st
+
+from playground import presets, ui
+from playground.figures import training as figures
+from playground.objectives import OBJECTIVES
+
+st.set_page_config(page_title="Mode collapse · GAN Playground", page_icon="🎯", layout="wide")
+config = ui.config_sidebar("mode_collapse", presets.PRESETS, "mode_collapse")
+objective = OBJECTIVES[config.objective]
+ui.page_header(
+    "Mode collapse",
+    "A GAN trains live on a toy distribution. Blue points are data, orange points are the generator's samples, "
+    "the background is what the discriminator believes and the short black lines show where the generator's "
+    "loss pushes each fake point. Change the loss, the clipping constant c or the instance noise σ while it plays.",
+    objective.tex,
+)
+st.caption(
+    f"**{objective.label}.** Look for: the orange cloud sitting on one or two modes and hopping between them "
+    "(bright cells jumping rows in the occupancy raster), the *modes captured* curve, and how unrolling, "
+    "WGAN-GP or instance noise spread the samples over all modes."
+)
+
+
+def render(snapshot):
+    return [figures.samples_and_critic(snapshot), figures.training_curves(snapshot),
+            figures.mode_occupancy(snapshot)]
+
+
+ui.live_training("mode_collapse", config, render)

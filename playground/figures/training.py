@@ -1,0 +1,172 @@
+"""Figures of a GAN run, built from a `Trainer.snapshot()`: samples over the critic, training curves and the
+mode-occupancy raster.
+
+The live view redraws these ~10 times a second, so they are plain plotly figure dicts (no validation pass)
+with float32 numpy arrays that the live component ships as binary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from playground.figures import (
+    ACCENT_COLOR,
+    CRITIC_COLORSCALE,
+    FAKE_COLOR,
+    FIGURE_HEIGHT,
+    FONT_SIZE,
+    MUTED_COLOR,
+    REAL_COLOR,
+)
+
+Figure = dict[str, Any]
+MAX_CURVE_POINTS = 300  # per series: keeps a frame small (payload) while the curve stays smooth
+ARROW_FRACTION = 0.12   # the longest gradient arrow spans this share of the plot window
+
+
+def layout(title: str = "", height: int = FIGURE_HEIGHT, **extra) -> dict[str, Any]:
+    """The house look as a plain layout dict (the dict twin of `figures.base_layout`)."""
+    return {
+        "title": {"text": title, "x": 0.02, "xanchor": "left"},
+        "height": height,
+        "font": {"size": FONT_SIZE},
+        "template": "plotly_white",
+        "plot_bgcolor": "white",
+        "margin": {"l": 60, "r": 20, "t": 60 if title else 20, "b": 50},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1.0},
+        "uirevision": "keep",  # the user's zoom survives live updates
+        **extra,
+    }
+
+
+def decimate(*columns: np.ndarray, limit: int = MAX_CURVE_POINTS) -> list[np.ndarray]:
+    """Every k-th point of each column (and always the last), so no series exceeds `limit` points."""
+    n = len(columns[0])
+    if n <= limit:
+        return [np.asarray(c, dtype=np.float32) for c in columns]
+    index = np.unique(np.concatenate([np.linspace(0, n - 1, limit).astype(int), [n - 1]]))
+    return [np.asarray(c, dtype=np.float32)[index] for c in columns]
+
+
+def _arrow_segments(origin: np.ndarray, direction: np.ndarray, extent: float) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments origin → origin + scaled direction, separated by NaN breaks, as one trace's x and y."""
+    length = np.linalg.norm(direction, axis=1)
+    scale = ARROW_FRACTION * 2 * extent / max(float(length.max(initial=0.0)), 1e-12)
+    tips = origin + scale * direction
+    x = np.stack([origin[:, 0], tips[:, 0], np.full(len(origin), np.nan)], axis=1).ravel()
+    y = np.stack([origin[:, 1], tips[:, 1], np.full(len(origin), np.nan)], axis=1).ravel()
+    return x.astype(np.float32), y.astype(np.float32)
+
+
+def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, height: int = 520) -> Figure:
+    """Real (blue) and generated (orange) points over D(x) — or the critic's f(x) — as a heat map, with the
+    direction the generator's loss pushes each fake point as a short line."""
+    extent = float(snapshot["extent"])
+    probabilistic = bool(snapshot["probabilistic"])
+    surface = snapshot["surface"]
+    if probabilistic:
+        zrange = {"zmin": 0.0, "zmax": 1.0}
+        colorbar_title = "D(x)"
+    else:
+        bound = float(np.nanmax(np.abs(surface))) or 1.0
+        zrange = {"zmin": -bound, "zmax": bound}
+        colorbar_title = "f(x)"
+    arrow_x, arrow_y = _arrow_segments(snapshot["arrow_origin"], snapshot["arrow_direction"], extent)
+    axis = snapshot["grid_axis"]
+    traces = [
+        {"type": "heatmap", "x": axis, "y": axis, "z": surface, "colorscale": CRITIC_COLORSCALE,
+         "colorbar": {"title": {"text": colorbar_title}, "thickness": 14}, "hoverinfo": "skip",
+         "name": colorbar_title, "showscale": True, **zrange},
+        {"type": "scatter", "mode": "markers", "name": "real x ~ π", "x": snapshot["real"][:, 0],
+         "y": snapshot["real"][:, 1], "marker": {"color": REAL_COLOR, "size": 5, "opacity": 0.7},
+         "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "markers", "name": "fake G(z)", "x": snapshot["fake"][:, 0],
+         "y": snapshot["fake"][:, 1], "marker": {"color": FAKE_COLOR, "size": 5, "opacity": 0.8},
+         "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "name": "−∇ₓ generator loss", "x": arrow_x, "y": arrow_y,
+         "line": {"color": "#222222", "width": 1.5}, "hoverinfo": "skip"},
+    ]
+    window = [-extent, extent]
+    if title is None:
+        kind = "D(x) = σ(s(x))" if probabilistic else "critic f(x)"
+        title = f"Samples over {kind} · step {snapshot['step']:,}"
+    return {"data": traces, "layout": layout(
+        title, height,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0.0},
+        margin={"l": 50, "r": 10, "t": 50, "b": 80},
+        xaxis={"range": window, "zeroline": False, "constrain": "domain"},
+        yaxis={"range": window, "zeroline": False, "scaleanchor": "x", "scaleratio": 1},
+    )}
+
+
+def _panel(index: int, columns: int = 2, rows: int = 2, gap: float = 0.16) -> tuple[list[float], list[float]]:
+    """x and y domains of panel `index` (row-major, top-left first) in a rows × columns grid."""
+    row, column = divmod(index, columns)
+    width, height = (1 - gap * (columns - 1)) / columns, (1 - gap * (rows - 1)) / rows
+    x0 = column * (width + gap)
+    y1 = 1 - row * (height + gap)
+    return [x0, x0 + width], [y1 - height, y1]
+
+
+def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
+    """Four panels over steps: both losses; mean D(x) and D(G(z)); gradient norms (log); mode coverage."""
+    history = snapshot["history"]
+    probabilistic = snapshot["probabilistic"]
+    steps, *series = decimate(history["step"], history["critic_loss"], history["generator_loss"],
+                              history["d_real"], history["d_fake"], history["critic_grad_norm"],
+                              history["generator_grad_norm"])
+    critic_loss, generator_loss, d_real, d_fake, critic_grad, generator_grad = series
+    coverage_steps, captured, quality = decimate(snapshot["coverage_step"], snapshot["modes_captured"],
+                                                 snapshot["high_quality"])
+    real_name, fake_name = ("mean D(x)", "mean D(G(z))") if probabilistic else ("mean f(x)", "mean f(G(z))")
+
+    def line(x, y, name, color, axis, dash="solid"):
+        return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}", "line": {"color": color, "width": 2.5, "dash": dash}}
+
+    traces = [
+        line(steps, critic_loss, "D loss", REAL_COLOR, 1), line(steps, generator_loss, "G loss", FAKE_COLOR, 1),
+        line(steps, d_real, real_name, REAL_COLOR, 2, "dot"), line(steps, d_fake, fake_name, FAKE_COLOR, 2, "dot"),
+        line(steps, np.maximum(critic_grad, 1e-12), "‖∇D‖", REAL_COLOR, 3, "dash"),
+        line(steps, np.maximum(generator_grad, 1e-12), "‖∇G‖", FAKE_COLOR, 3, "dash"),
+        line(coverage_steps, captured, "modes captured", ACCENT_COLOR, 4),
+        line(coverage_steps, 100 * quality, "% high quality", MUTED_COLOR, 4, "dot"),
+    ]
+    titles = ["losses", real_name.replace("mean ", "") + " and " + fake_name.replace("mean ", ""),
+              "gradient norms (log)", f"coverage of {len(snapshot['modes'])} modes"]
+    axes: dict[str, Any] = {}
+    annotations = []
+    for index in range(4):
+        x_domain, y_domain = _panel(index)
+        suffix = "" if index == 0 else str(index + 1)
+        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{index + 1}"}
+        axes[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{index + 1}"}
+        annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
+                            "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
+                            "font": {"size": FONT_SIZE - 2}})
+    axes["yaxis3"]["type"] = "log"
+    axes["yaxis4"]["rangemode"] = "tozero"
+    return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True,
+                                             legend={"orientation": "h", "y": -0.1, "x": 0.0}, **axes,
+                                             margin={"l": 60, "r": 20, "t": 30, "b": 90})}
+
+
+def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
+    """Mode × time raster: the share of samples at each mode at each coverage checkpoint. A collapsed
+    generator is one bright row; mode hopping is a bright cell that jumps between rows."""
+    occupancy = np.asarray(snapshot["occupancy"], dtype=np.float32)  # [checkpoints, modes]
+    steps = np.asarray(snapshot["coverage_step"], dtype=np.float32)
+    if len(steps) > MAX_CURVE_POINTS:
+        index = np.linspace(0, len(steps) - 1, MAX_CURVE_POINTS).astype(int)
+        occupancy, steps = occupancy[index], steps[index]
+    modes = np.arange(occupancy.shape[1], dtype=np.float32) + 1
+    trace = {"type": "heatmap", "x": steps, "y": modes, "z": np.ascontiguousarray(occupancy.T),
+             "colorscale": "Viridis", "zmin": 0.0, "zmax": float(max(occupancy.max(initial=0.0), 1e-6)),
+             "colorbar": {"title": {"text": "share"}, "thickness": 14},
+             "hovertemplate": "step %{x}<br>mode %{y}<br>share %{z:.2f}<extra></extra>"}
+    return {"data": [trace], "layout": layout(
+        "Mode occupancy over time", height,
+        xaxis={"title": {"text": "step"}}, yaxis={"title": {"text": "mode"}, "dtick": 1 if len(modes) <= 12 else 5},
+    )}

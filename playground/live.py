@@ -1,0 +1,209 @@
+"""Live training without streamlit: a worker thread advances any run object in time slices and publishes
+immutable snapshots that a page can draw at its own pace.
+
+A run is anything with `step: int`, `diverged: str | None`, `train(steps)` and `snapshot()`. The worker never
+touches streamlit; it stops itself when nobody has looked at its snapshots for `idle_timeout` seconds, so a
+closed tab stops costing CPU. A `Scheduler` shared by every session of one server hands out training slices in
+turn, so that one session cannot starve the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class Steppable(Protocol):
+    step: int
+    diverged: str | None
+
+    def train(self, steps: int) -> dict[str, float]: ...
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+
+SLICE_SECONDS = 0.04       # training time a run gets before it yields its turn: short enough for 25 turns a second
+SNAPSHOT_INTERVAL = 0.08   # at most ~12 snapshots a second: the view redraws at ~10 frames/s
+IDLE_TIMEOUT = 15.0        # seconds without a reader after which a playing run pauses itself
+RATE_SMOOTHING = 0.3       # weight of the newest measurement in the it/s estimate
+
+
+class Scheduler:
+    """Round-robin training turns for every live run of one server process (one GIL).
+
+    Only one run trains at a time; a run releases its turn after one slice and queues again behind the others,
+    so N sessions each get about 1/N of the training time instead of fighting over the GIL.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._queue: list[int] = []
+
+    def turn(self) -> _Turn:
+        return _Turn(self)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
+
+    def _acquire(self, ticket: int) -> None:
+        with self._condition:
+            self._queue.append(ticket)
+            self._condition.wait_for(lambda: self._queue[0] == ticket)
+
+    def _release(self, ticket: int) -> None:
+        with self._condition:
+            self._queue.remove(ticket)
+            self._condition.notify_all()
+
+
+class _Turn:
+    def __init__(self, scheduler: Scheduler):
+        self.scheduler = scheduler
+        self.ticket = id(self)
+
+    def __enter__(self) -> None:
+        self.scheduler._acquire(self.ticket)
+
+    def __exit__(self, *exc) -> None:
+        self.scheduler._release(self.ticket)
+
+
+class LiveRun:
+    """A run plus the thread that trains it while playing. All access to the run goes through `lock`."""
+
+    def __init__(self, run: Steppable, scheduler: Scheduler | None = None, *,
+                 snapshot_interval: float = SNAPSHOT_INTERVAL, idle_timeout: float = IDLE_TIMEOUT,
+                 on_error: Callable[[BaseException], str] | None = None):
+        self.run = run
+        self.scheduler = scheduler or Scheduler()
+        self.lock = threading.RLock()
+        self.snapshot_interval = snapshot_interval
+        self.idle_timeout = idle_timeout
+        self.on_error = on_error
+        self.steps_per_second = 0.0
+        self.error: str | None = None       # an unexpected exception in the worker, as a message
+        self.stopped_idle = False           # paused itself because nobody was watching
+        self._playing = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._last_read = time.monotonic()
+        self._snapshot = self._take_snapshot()
+        self._snapshot_time = time.monotonic()
+
+    # --- control -------------------------------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self._playing.is_set()
+
+    def play(self) -> None:
+        if self._closed or self.run.diverged or self.error:
+            return
+        self.stopped_idle = False
+        self._last_read = time.monotonic()
+        self._playing.set()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="gan-playground-live", daemon=True)
+            self._thread.start()
+
+    def pause(self) -> None:
+        self._playing.clear()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the worker for good (the session ended or the run was replaced)."""
+        self._closed = True
+        self._playing.clear()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def advance(self, steps: int = 1) -> None:
+        """Train `steps` steps now, in the caller's thread (the Step button)."""
+        self.apply(lambda run: run.train(steps))
+
+    def apply(self, action: Callable[[Steppable], Any]) -> Any:
+        """Run `action(run)` under the lock (a live setting, a single critic step), then refresh the snapshot."""
+        with self.lock:
+            try:
+                result = action(self.run)
+            except Exception as error:  # a bad setting must not kill the page
+                self._fail(error)
+                return None
+            self._publish()
+        return result
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The latest published snapshot; reading it tells the worker that somebody is watching."""
+        self._last_read = time.monotonic()
+        return self._snapshot
+
+    @property
+    def step(self) -> int:
+        return self.run.step
+
+    @property
+    def diverged(self) -> str | None:
+        return self.run.diverged
+
+    # --- the worker ----------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        chunk = 1
+        while self._playing.is_set() and not self._closed:
+            if time.monotonic() - self._last_read > self.idle_timeout:
+                self.stopped_idle = True
+                self._playing.clear()
+                break
+            with self.scheduler.turn(), self.lock:
+                started, first = time.perf_counter(), self.run.step
+                try:
+                    self.run.train(chunk)
+                except Exception as error:
+                    self._fail(error)
+                    break
+                elapsed = time.perf_counter() - started
+                done = self.run.step - first
+                if self.run.diverged:
+                    self._playing.clear()
+                if elapsed > 0 and done > 0:
+                    rate = done / elapsed
+                    chunk = max(1, min(10_000, int(rate * SLICE_SECONDS)))
+                if time.monotonic() - self._snapshot_time >= self.snapshot_interval or not self.playing:
+                    self._publish()
+            self._measure_rate()
+            time.sleep(0)  # let the server thread (and other sessions) in between slices
+        self._publish_locked()
+
+    def _measure_rate(self) -> None:
+        now, step = time.perf_counter(), self.run.step
+        previous = getattr(self, "_rate_mark", None)
+        self._rate_mark = (now, step)
+        if previous is None or now - previous[0] <= 0:
+            return
+        rate = (step - previous[1]) / (now - previous[0])
+        self.steps_per_second = rate if self.steps_per_second == 0 else (
+            RATE_SMOOTHING * rate + (1 - RATE_SMOOTHING) * self.steps_per_second)
+
+    def _take_snapshot(self) -> dict[str, Any]:
+        return self.run.snapshot()
+
+    def _publish(self) -> None:
+        try:
+            self._snapshot = self._take_snapshot()
+        except Exception as error:
+            self._fail(error)
+        self._snapshot_time = time.monotonic()
+
+    def _publish_locked(self) -> None:
+        with self.lock:
+            self._publish()
+        self._rate_mark = None
+
+    def _fail(self, error: BaseException) -> None:
+        self._playing.clear()
+        message = self.on_error(error) if self.on_error else f"{type(error).__name__}: {error}"
+        self.error = message

@@ -1,0 +1,412 @@
+"""The only streamlit importer in `playground`: page headers, the config sidebar with URL round-trip, and the
+live view that plays a run in the background and redraws it several times a second.
+
+State: a page's config lives in `st.session_state[f"{page}.config"]` (it survives page switches), the settings
+that differ from the page's preset live in the URL, and each live run (network, optimiser, history) is one
+`LiveRun` per page section in a session-scoped resource that is released when the tab closes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import shutil
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+from playground.live import LiveRun, Scheduler, Steppable
+from playground.training import Trainer, TrainingConfig, parse_config
+
+# One thread per training run: on 2 cores, intra-op threads fought the server and the browser (~6 → ~99
+# steps/s in-server when set to 1; see shared/FACTS.md). Small MLPs gain nothing from more.
+torch.set_num_threads(1)
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_PLOTLY = ROOT / "static" / "plotly.min.js"
+FRAME_SECONDS = 0.1            # the live view asks for a new frame 10 times a second
+SECONDARY_EVERY = 4            # curves and rasters redraw every 4th frame: the main chart gets the browser's time
+RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
+
+
+# --- offline plotly.js for the live component --------------------------------------------------------------
+
+def _ensure_static_plotly() -> None:
+    """Serve the plotly.js that the plotly package ships from ./static: no CDN, works in a hall without Wi-Fi."""
+    import plotly
+
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not STATIC_PLOTLY.exists() or STATIC_PLOTLY.stat().st_size != source.stat().st_size:
+        STATIC_PLOTLY.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, STATIC_PLOTLY)
+
+
+_ensure_static_plotly()
+
+_LIVE_JS = """
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__ganPlaygroundPlotly) {
+    window.__ganPlaygroundPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL("app/static/plotly.min.js", document.baseURI).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => reject(new Error("plotly.js could not be loaded from app/static"));
+      document.head.appendChild(script);
+    });
+  }
+  return window.__ganPlaygroundPlotly;
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let root = parentElement.querySelector(".gp-live");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "gp-live";
+    parentElement.appendChild(root);
+  }
+  const figures = (data && data.figures) || [];
+  root.style.gridTemplateColumns = `repeat(${(data && data.columns) || 1}, minmax(0, 1fr))`;
+  while (root.children.length > figures.length) root.removeChild(root.lastChild);
+  while (root.children.length < figures.length) {
+    const cell = document.createElement("div");
+    cell.className = "gp-live-cell";
+    root.appendChild(cell);
+  }
+  loadPlotly().then((Plotly) => {
+    figures.forEach((text, index) => {
+      const cell = root.children[index];
+      if (text === null) return;  // this frame leaves the secondary charts as they are
+      const figure = JSON.parse(text);
+      Plotly.react(cell, figure.data, figure.layout, {displaylogo: false, responsive: true});
+      if (!cell.__gpHooked && cell.on) {
+        cell.__gpHooked = true;
+        cell.on("plotly_afterplot", () => {
+          window.__ganPlaygroundAfterplot = (window.__ganPlaygroundAfterplot || 0) + 1;
+          cell.dataset.frames = String(Number(cell.dataset.frames || 0) + 1);
+        });
+      }
+    });
+  }).catch((error) => { root.textContent = String(error); });
+}
+"""
+
+_LIVE_CSS = """
+.gp-live { display: grid; gap: 12px; width: 100%; }
+.gp-live-cell { min-width: 0; }
+"""
+
+_live_charts = st.components.v2.component("gan_playground_live_charts", js=_LIVE_JS, css=_LIVE_CSS,
+                                          isolate_styles=False)
+
+
+def _encode(value: Any) -> Any:
+    """JSON default for numpy: typed arrays as plotly.js's {dtype, bdata, shape} (binary, ~4 bytes a number)."""
+    if isinstance(value, np.ndarray):
+        array = np.ascontiguousarray(value, dtype=np.float32 if value.dtype.kind == "f" else value.dtype)
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            array = array.astype(np.float64)  # plotly.js reads NaN breaks from f8 as well; keep them
+        spec = {"dtype": {"float32": "f4", "float64": "f8", "int64": "i4", "int32": "i4"}.get(str(array.dtype), "f8"),
+                "bdata": base64.b64encode(array.astype(
+                    {"int64": np.int32}.get(str(array.dtype), array.dtype)).tobytes()).decode()}
+        if array.ndim > 1:
+            spec["shape"] = ",".join(map(str, array.shape))
+        return spec
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def figure_json(figure: Any) -> str:
+    """A plotly figure (dict spec or graph_objects.Figure) as the JSON string plotly.js reads."""
+    if isinstance(figure, Mapping):
+        return json.dumps(figure, default=_encode, allow_nan=True).replace("NaN", "null")
+    return figure.to_json()
+
+
+def live_charts(figures: Sequence[Any], *, key: str, columns: int = 1) -> None:
+    """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
+    A `None` in `figures` leaves that chart as it was drawn last time."""
+    _live_charts(data={"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns},
+                 key=key)
+
+
+# --- page furniture -----------------------------------------------------------------------------------------
+
+def lecture_mode() -> bool:
+    """`?lecture=1` enlarges fonts for a projector."""
+    return str(st.query_params.get("lecture", "")).lower() in {"1", "true", "yes", "on"}
+
+
+def hidden_controls() -> set[str]:
+    """`?hide=seed,device,…` hides those controls (TensorFlow Playground's *_hide flags)."""
+    return {name.strip() for name in str(st.query_params.get("hide", "")).split(",") if name.strip()}
+
+
+def page_header(title: str, intro: str, formula: str | None = None) -> None:
+    """Title, a one- or two-sentence intro and the slide's formula."""
+    if lecture_mode():
+        st.html("<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 3rem !important;}</style>")
+    st.title(title)
+    st.markdown(intro)
+    if formula:
+        st.latex(formula)
+
+
+# --- the config sidebar, with URL round-trip -----------------------------------------------------------------
+
+SIDEBAR_GROUPS: dict[str, tuple[str, ...]] = {
+    "The game": ("objective", "critic_steps", "unrolled_steps", "clip_value", "gp_weight", "instance_noise",
+                 "noise_anneal_steps"),
+    "Optimisation": ("generator_lr", "critic_lr", "generator_optimizer", "critic_optimizer", "beta1", "beta2",
+                     "batch_size"),
+    "Data and networks (restart)": ("dataset", "seed", "latent_size", "generator_hidden_units", "generator_depth",
+                                    "critic_hidden_units", "critic_depth", "activation", "device", "coverage_every"),
+}
+_LOG_MANTISSAS = (1.0, 2.0, 5.0)
+
+
+def _log_options(low: float, high: float, current: float) -> list[float]:
+    options = {current}
+    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for mantissa in _LOG_MANTISSAS:
+            value = float(f"{mantissa * 10.0**exponent:.10g}")
+            if low <= value <= high:
+                options.add(value)
+    return sorted(options)
+
+
+def _choice_label(choices: Mapping[str, Any], key: str) -> str:
+    value = choices[key]
+    return getattr(value, "label", value if isinstance(value, str) else key)
+
+
+def _widget(name: str, spec: dict[str, Any], key: str, current: Any) -> Any:
+    label = spec["label"] + ("" if spec["live"] else " ↻")
+    help_text = spec.get("help", "") + ("" if spec["live"] else " Changing it starts a new run.")
+    if "choices" in spec:
+        choices = spec["choices"]
+        return st.selectbox(label, list(choices), key=key, help=help_text,
+                            format_func=lambda k: _choice_label(choices, k))
+    low, high = spec["min"], spec["max"]
+    if spec.get("log"):
+        return st.select_slider(label, _log_options(low, high, current), key=key, help=help_text,
+                                format_func=lambda v: f"{v:g}")
+    if spec.get("widget") == "powers_of_two":
+        options = sorted({2**k for k in range(int(math.log2(low)), int(math.log2(high)) + 1)} | {current})
+        return st.select_slider(label, options, key=key, help=help_text)
+    if spec["type"] is int:
+        if spec.get("widget") == "number" or high - low > 64:
+            return int(st.number_input(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
+        return st.slider(label, low, high, key=key, help=help_text)
+    step = spec.get("step", 0.01)
+    if spec.get("widget") == "number":
+        return float(st.number_input(label, min_value=float(low), max_value=float(high), step=step, key=key,
+                                     help=help_text, format="%g"))
+    return st.slider(label, float(low), float(high), step=step, key=key, help=help_text)
+
+
+def _seed_widgets(page: str, config: TrainingConfig) -> None:
+    for name, value in asdict(config).items():
+        st.session_state[f"{page}.{name}"] = value
+
+
+def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -> TrainingConfig:
+    """Sidebar widgets for every `TrainingConfig` field, grouped, starting from a preset.
+
+    The URL holds the preset id and the fields that differ from it, so a copied link reproduces the view.
+    Unknown keys and bad values fall back to the preset's value with a visible notice, never an exception.
+    """
+    config_key, preset_key = f"{page}.config", f"{page}.preset"
+    if config_key not in st.session_state:  # first visit in this session: the URL wins
+        params = {key: st.query_params.get(key) for key in st.query_params}
+        notices = []
+        preset_id = params.get("preset") or default_preset
+        if preset_id not in presets:
+            notices.append(f"Unknown preset “{str(preset_id)[:40]}”: using “{presets[default_preset].label}”.")
+            preset_id = default_preset
+        fields = {k: v for k, v in params.items() if k not in RESERVED_PARAMS}
+        config, field_notices = parse_config(fields, presets[preset_id].config())
+        st.session_state[config_key] = config
+        st.session_state[preset_key] = preset_id
+        st.session_state[f"{page}.notices"] = notices + field_notices
+    stored: TrainingConfig = st.session_state[config_key]
+    for name, value in asdict(stored).items():  # widgets forget their state on page switches: re-seed them
+        st.session_state.setdefault(f"{page}.{name}", value)
+    st.session_state.setdefault(f"{page}.preset_choice", st.session_state[preset_key])
+
+    def load_preset() -> None:
+        preset_id = st.session_state[f"{page}.preset_choice"]
+        st.session_state[preset_key] = preset_id
+        _seed_widgets(page, presets[preset_id].config())
+
+    hidden = hidden_controls()
+    with st.sidebar:
+        for notice in st.session_state.pop(f"{page}.notices", []):
+            st.warning(notice)
+        st.selectbox("Preset", list(presets), key=f"{page}.preset_choice", on_change=load_preset,
+                     format_func=lambda k: presets[k].label, help="A starting point; each setting can be changed.")
+        st.caption(presets[st.session_state[preset_key]].note)
+        specs = TrainingConfig.field_specs()
+        values = {}
+        for group, names in SIDEBAR_GROUPS.items():
+            visible = [n for n in names if n not in hidden]
+            with st.expander(group, expanded=group == "The game"):
+                for name in visible:
+                    values[name] = _widget(name, specs[name], f"{page}.{name}", st.session_state[f"{page}.{name}"])
+        for name in hidden:
+            if name in specs:
+                values[name] = getattr(stored, name)
+    config = TrainingConfig(**{**asdict(stored), **values})
+    st.session_state[config_key] = config
+    _write_url(presets[st.session_state[preset_key]].config(), config, st.session_state[preset_key],
+               default_preset)
+    return config
+
+
+def _write_url(preset_config: TrainingConfig, config: TrainingConfig, preset_id: str, default_preset: str) -> None:
+    wanted = {key: st.query_params.get(key) for key in ("lecture", "hide") if key in st.query_params}
+    if preset_id != default_preset:
+        wanted["preset"] = preset_id
+    wanted.update({name: f"{value:g}" if isinstance(value, float) else str(value)
+                   for name, value in asdict(config).items() if value != getattr(preset_config, name)})
+    current = {key: st.query_params.get(key) for key in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+# --- the live view ---------------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _scheduler() -> Scheduler:
+    """One scheduler per server process: every session's training takes turns."""
+    return Scheduler()
+
+
+def _close_all(runs: dict[str, LiveRun]) -> None:
+    for live in runs.values():
+        live.close(timeout=0.5)
+    runs.clear()
+
+
+@st.cache_resource(scope="session", on_release=_close_all, show_spinner=False)
+def _session_runs() -> dict[str, LiveRun]:
+    """This session's live runs; released (threads stopped, memory freed) when the tab closes."""
+    return {}
+
+
+def _runs() -> dict[str, LiveRun]:
+    try:
+        return _session_runs()
+    except Exception:  # no session (bare mode): fall back to session state
+        return st.session_state.setdefault("_gan_playground_runs", {})
+
+
+def live_view(key: str, make_run: Callable[[], Steppable],
+              render: Callable[[dict[str, Any]], Sequence[Any]], *,
+              restart_token: Hashable = None, update: Callable[[Steppable], None] | None = None,
+              columns: int = 2, single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
+              restart_message: str | None = None) -> Steppable:
+    """Play / pause / step / reset a run and redraw `render(snapshot)` ~10 times a second while it plays.
+
+    `render` returns plotly figures (dict specs or go.Figure) and markdown strings. `restart_token` changing
+    starts a fresh run; `update(run)` applies live settings on every rerun. Returns the run.
+    """
+    runs = _runs()
+    live = runs.get(key)
+    token_key = f"{key}.token"
+    if live is not None and st.session_state.get(token_key) != restart_token:
+        live.close(timeout=0.5)
+        live = None
+        st.toast(restart_message or "Settings changed: started a new run.", icon="↻")
+    if live is None:
+        live = _start(key, make_run)
+        runs[key] = live
+        st.session_state[token_key] = restart_token
+    if update is not None:
+        live.apply(update)
+
+    buttons = st.columns([1, 1] + [1] * len(single_steps or {}) + [1, 3])
+    if buttons[0].button("Pause" if live.playing else "Play", key=f"{key}.play", type="primary",
+                         icon=":material/pause:" if live.playing else ":material/play_arrow:",
+                         width="stretch", disabled=bool(live.diverged or live.error)):
+        live.pause() if live.playing else live.play()
+        st.rerun()
+    if buttons[1].button("Step", key=f"{key}.step", icon=":material/skip_next:", width="stretch",
+                         help="One training step: the critic steps, then one generator step."):
+        live.advance(1)
+    for index, (label, action) in enumerate((single_steps or {}).items()):
+        if buttons[2 + index].button(label, key=f"{key}.single.{index}", width="stretch"):
+            live.apply(action)
+    if buttons[2 + len(single_steps or {})].button("Reset", key=f"{key}.reset", icon=":material/restart_alt:",
+                                                   width="stretch",
+                                                   help="A fresh run with the same settings."):
+        live.close(timeout=0.5)
+        runs[key] = _start(key, make_run)
+        st.rerun()
+
+    run_every = FRAME_SECONDS if live.playing else None
+    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing)
+    return live.run
+
+
+def _start(key: str, make_run: Callable[[], Steppable]) -> LiveRun:
+    return LiveRun(make_run(), _scheduler())
+
+
+def _live_frame(key: str, render: Callable[[dict[str, Any]], Sequence[Any]], columns: int,
+                was_playing: bool) -> None:
+    live = _runs().get(key)
+    if live is None:
+        return
+    snapshot = live.snapshot()
+    rate = f" · {live.steps_per_second:,.0f} it/s" if live.playing else ""
+    st.markdown(f"**Step {snapshot.get('step', live.step):,}**{rate}")
+    if live.diverged:
+        st.error(live.diverged)
+    if live.error:
+        st.error(f"The run stopped: {live.error}. Press Reset to start again.")
+    if live.stopped_idle:
+        st.info("Paused because nobody was watching. Press Play to continue.")
+    try:
+        items = list(render(snapshot))
+    except Exception as error:  # a drawing bug must not hide the controls behind a traceback
+        st.error(f"This view could not be drawn ({type(error).__name__}: {error}).")
+        items = []
+    figures = [item for item in items if not isinstance(item, str)]
+    for text in (item for item in items if isinstance(item, str)):
+        st.markdown(text)
+    frame = st.session_state.get(f"{key}.frame", 0) + 1
+    st.session_state[f"{key}.frame"] = frame
+    if live.playing and frame % SECONDARY_EVERY:
+        figures = figures[:1] + [None] * (len(figures) - 1)
+    if figures:
+        live_charts(figures, key=f"{key}.charts", columns=columns)
+    if was_playing and not live.playing:  # it stopped itself (diverged, idle): stop the frame timer
+        st.rerun()
+
+
+def live_training(page: str, config: TrainingConfig,
+                  render: Callable[[dict[str, Any]], Sequence[Any]], *, columns: int = 2) -> Trainer:
+    """The live view of a `Trainer`: restart-only changes start a new run (and say so), live ones apply in place."""
+    specs = TrainingConfig.field_specs()
+    restart_fields = tuple((name, getattr(config, name)) for name, spec in specs.items() if not spec["live"])
+    previous = st.session_state.get(f"{page}.restart_fields")
+    changed = [specs[name]["label"] for (name, value), (_, old) in zip(restart_fields, previous or restart_fields,
+                                                                          strict=True) if value != old]
+    st.session_state[f"{page}.restart_fields"] = restart_fields
+    return live_view(
+        f"{page}.live", lambda: Trainer(config), render,
+        restart_token=restart_fields,
+        update=lambda trainer: trainer.update_config(config),
+        columns=columns,
+        single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()},
+        restart_message=f"{', '.join(changed) or 'Settings'} changed: started a new run.",
+    )

@@ -1,0 +1,55 @@
+"""Every page runs: under AppTest without an exception, and in headless Chromium with charts and no error box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, screenshot, wait_for_app
+from streamlit.testing.v1 import AppTest
+
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+SCRIPTS = ["app.py", *PAGES]
+
+
+def url_path(script: str) -> str:
+    """pages/1_Mode_collapse.py → /Mode_collapse (Streamlit drops the number prefix)."""
+    if script == "app.py":
+        return "/"
+    return "/" + Path(script).stem.split("_", 1)[1]
+
+
+def test_every_lecture_page_exists():
+    """The home page links the whole lecture; each page it names is in pages/."""
+    assert len(PAGES) >= 1
+    for script in PAGES:
+        assert (ROOT / script).read_text().strip(), script
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_page_runs_without_exception(script):
+    app = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert app.title, "every page starts with a title"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_page_renders_in_chromium(script, app_url, page):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(app_url + url_path(script))
+    wait_for_app(page)
+    if script != "app.py":
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_timeout(1500)  # let the last charts paint before the screenshot
+    wait_for_app(page)
+    screenshot(page, Path(script).stem)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    assert page.locator("h1").count() >= 1
+    if script != "app.py":
+        assert page.locator(".js-plotly-plot").count() >= 1
+    assert not errors, errors
