@@ -170,6 +170,7 @@ CHECK_EVERY = 25  # steps between finiteness checks (and between restore points)
 COVERAGE_SAMPLES = 2500  # VEEGAN's protocol
 MAX_HISTORY_ROWS = 4000  # beyond this the history keeps every other row: memory stays flat in a long lecture
 MAX_COVERAGE_ROWS = 600
+MAX_REPLAY_FRAMES = 160  # replay keeps at most this many frames (~10 KB each), thinning old ones by half when full
 
 
 class History:
@@ -221,7 +222,7 @@ class Trainer:
         self.diverged: str | None = None
         self.history = History(METRICS, MAX_HISTORY_ROWS)
         self.coverage_history: list[tuple[int, int, float, np.ndarray]] = []
-        self.coverage_stride = 1
+        self.frames: list[dict[str, Any]] = []  # replay: light snapshots at coverage checkpoints
         self._last_scores: tuple[Tensor, Tensor] | None = None
         self._pending: list[Tensor] = []
         self._build_optimizers()
@@ -236,10 +237,10 @@ class Trainer:
     def _optimizer(self, kind: str, parameters, lr: float) -> torch.optim.Optimizer:
         beta1, beta2 = self.config.beta1, self.config.beta2
         if kind == "rmsprop":
-            return torch.optim.RMSprop(parameters, lr=lr)
+            return torch.optim.RMSprop(parameters, lr=lr, foreach=True)
         if kind == "sgd":
-            return torch.optim.SGD(parameters, lr=lr, momentum=beta1)
-        return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2))
+            return torch.optim.SGD(parameters, lr=lr, momentum=beta1, foreach=True)
+        return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2), foreach=True)
 
     def _build_optimizers(self) -> None:
         self.generator_optimizer = self._optimizer(self.config.generator_optimizer, self.generator.parameters(),
@@ -469,6 +470,9 @@ class Trainer:
         self.coverage_history.append((self.step, result.modes_captured, result.high_quality, result.occupancy))
         if len(self.coverage_history) > MAX_COVERAGE_ROWS:
             self.coverage_history = self.coverage_history[::2]
+        self.frames.append(self.frame(points=500, grid_size=32))
+        if len(self.frames) > MAX_REPLAY_FRAMES:
+            self.frames = self.frames[::2]
 
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:
@@ -478,37 +482,45 @@ class Trainer:
                              device=self.device)
         return self.generator(latent).float().cpu().numpy()
 
-    def snapshot(self, points: int = 1000, grid_size: int = 48, arrows: int = 120) -> dict[str, Any]:
-        """What the live view draws, as numpy: points, the critic surface, G's gradient arrows, history."""
-        started = time.perf_counter()
+    def frame(self, points: int = 1000, grid_size: int = 48, arrows: int = 120) -> dict[str, Any]:
+        """The picture of the run now, as numpy: points, the critic surface and G's gradient arrows."""
         extent = self.dataset.extent
         axis = np.linspace(-extent, extent, grid_size, dtype=np.float32)
         grid = torch.from_numpy(np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)).to(self.device)
-        latent = self.evaluation_latent[:points]
         with torch.no_grad():
-            fake = self.generator(latent)
+            fake = self.generator(self.evaluation_latent[:points])
             surface = self.critic(grid)
             if self.objective.probabilistic:
                 surface = torch.sigmoid(surface)
         # The direction each fake point is pushed: −∇ₓ of the generator loss at that point.
         arrow_points = fake[:arrows].detach().requires_grad_(True)
-        loss = self.objective.generator_loss(self.critic(arrow_points)) * len(arrow_points)
-        (gradient,) = torch.autograd.grad(loss, arrow_points)
-        coverage = self.coverage_history
+        if arrows:
+            loss = self.objective.generator_loss(self.critic(arrow_points)) * len(arrow_points)
+            (gradient,) = torch.autograd.grad(loss, arrow_points)
+        else:
+            gradient = torch.zeros_like(arrow_points)
         return {
             "step": self.step,
-            "critic_updates": self.critic_updates,
-            "dataset": self.config.dataset,
             "objective": self.config.objective,
             "probabilistic": self.objective.probabilistic,
             "extent": extent,
-            "modes": self.dataset.modes.astype(np.float32),
             "real": self.evaluation_real[:points].cpu().numpy().astype(np.float32),
             "fake": fake.cpu().numpy().astype(np.float32),
             "grid_axis": axis,
             "surface": surface.reshape(grid_size, grid_size).cpu().numpy().astype(np.float32),
             "arrow_origin": arrow_points.detach().cpu().numpy().astype(np.float32),
             "arrow_direction": (-gradient).cpu().numpy().astype(np.float32),
+        }
+
+    def snapshot(self, points: int = 1000, grid_size: int = 48, arrows: int = 120) -> dict[str, Any]:
+        """What the live view draws: `frame()` plus the run's history and coverage, all numpy."""
+        started = time.perf_counter()
+        coverage = self.coverage_history
+        return {
+            **self.frame(points, grid_size, arrows),
+            "critic_updates": self.critic_updates,
+            "dataset": self.config.dataset,
+            "modes": self.dataset.modes.astype(np.float32),
             "history": self.history.as_dict(),
             "coverage_step": np.array([row[0] for row in coverage], dtype=np.float64),
             "modes_captured": np.array([row[1] for row in coverage], dtype=np.float64),
@@ -516,6 +528,7 @@ class Trainer:
             "occupancy": np.stack([row[3] for row in coverage]).astype(np.float32),
             "noise_sigma": self.noise_sigma,
             "diverged": self.diverged,
+            "frames": len(self.frames),
             "snapshot_seconds": time.perf_counter() - started,
         }
 

@@ -21,6 +21,8 @@ import numpy as np
 import streamlit as st
 import torch
 
+from playground import export
+from playground.figures import training as training_figures
 from playground.live import LiveRun, Scheduler, Steppable
 from playground.training import Trainer, TrainingConfig, parse_config
 
@@ -393,6 +395,58 @@ def _live_frame(key: str, render: Callable[[dict[str, Any]], Sequence[Any]], col
         st.rerun()
 
 
+def share_link() -> None:
+    """The URL of this exact view (page, preset and every changed setting), with a copy button."""
+    base = st.context.url or ""
+    query = "&".join(f"{key}={st.query_params.get(key)}" for key in st.query_params)
+    st.code(f"{base}?{query}" if query else base, language=None)
+
+
+def _load_config_upload(page: str, presets: Mapping[str, Any] | None = None) -> None:
+    upload = st.session_state.get(f"{page}.upload")
+    if upload is None:
+        return
+    config, notices = export.load_config_json(upload.getvalue(), st.session_state[f"{page}.config"])
+    st.session_state[f"{page}.config"] = config
+    _seed_widgets(page, config)
+    st.session_state[f"{page}.notices"] = notices or [f"Loaded settings from {upload.name}."]
+
+
+def run_tools(page: str, trainer: Trainer) -> None:
+    """Replay (scrub through recorded frames), export (CSV, JSON, GIF), load a config, share a link."""
+    replay, export_tab, share = st.tabs(["Replay", "Export and load", "Share"])
+    with replay:
+        frames = list(trainer.frames)
+        if len(frames) < 2:
+            st.caption("Frames are recorded at every coverage checkpoint: train a few hundred steps to replay.")
+        else:
+            index = st.slider("Frame", 0, len(frames) - 1, len(frames) - 1, key=f"{page}.replay",
+                              format=f"%d of {len(frames) - 1}",
+                              help="Scrub back and forth through training; the newest frame is on the right.")
+            frame = frames[index]
+            st.plotly_chart(training_figures.samples_and_critic(frame, title=f"Replay · step {frame['step']:,}"),
+                            width="stretch", key=f"{page}.replay_chart")
+    with export_tab:
+        left, middle, right = st.columns(3)
+        left.download_button("Metrics (CSV)", export.history_csv(trainer), file_name=f"{page}_metrics.csv",
+                             mime="text/csv", icon=":material/table_view:", key=f"{page}.csv")
+        middle.download_button("Settings (JSON)", export.config_json(trainer.config), file_name=f"{page}_config.json",
+                               mime="application/json", icon=":material/settings:", key=f"{page}.json")
+        if right.button("Make an animated GIF", icon=":material/movie:", key=f"{page}.make_gif",
+                        disabled=len(trainer.frames) < 2):
+            with st.spinner("Drawing frames…"):
+                st.session_state[f"{page}.gif"] = export.replay_gif(list(trainer.frames), trainer.dataset.modes,
+                                                                    title=trainer.objective.label)
+        if f"{page}.gif" in st.session_state:
+            right.download_button("Download GIF", st.session_state[f"{page}.gif"], file_name=f"{page}.gif",
+                                  mime="image/gif", key=f"{page}.gif_download")
+        st.file_uploader("Load settings (JSON exported here)", type=["json"], key=f"{page}.upload",
+                         on_change=_load_config_upload, args=(page,))
+    with share:
+        st.caption("This link reproduces the page, its preset and every setting you changed.")
+        share_link()
+
+
 def live_training(page: str, config: TrainingConfig,
                   render: Callable[[dict[str, Any]], Sequence[Any]], *, columns: int = 2) -> Trainer:
     """The live view of a `Trainer`: restart-only changes start a new run (and say so), live ones apply in place."""
@@ -402,7 +456,7 @@ def live_training(page: str, config: TrainingConfig,
     changed = [specs[name]["label"] for (name, value), (_, old) in zip(restart_fields, previous or restart_fields,
                                                                           strict=True) if value != old]
     st.session_state[f"{page}.restart_fields"] = restart_fields
-    return live_view(
+    trainer = live_view(
         f"{page}.live", lambda: Trainer(config), render,
         restart_token=restart_fields,
         update=lambda trainer: trainer.update_config(config),
@@ -410,3 +464,5 @@ def live_training(page: str, config: TrainingConfig,
         single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()},
         restart_message=f"{', '.join(changed) or 'Settings'} changed: started a new run.",
     )
+    run_tools(page, trainer)
+    return trainer

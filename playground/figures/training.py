@@ -170,3 +170,27 @@ def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
         "Mode occupancy over time", height,
         xaxis={"title": {"text": "step"}}, yaxis={"title": {"text": "mode"}, "dtick": 1 if len(modes) <= 12 else 5},
     )}
+
+
+def coverage_comparison(runs: dict[str, dict[str, Any]], *, height: int = 420) -> Figure:
+    """Runs side by side over one clock: modes captured (left) and the exact W₁ of their samples (right)."""
+    palette = (FAKE_COLOR, REAL_COLOR, ACCENT_COLOR, MUTED_COLOR)
+    traces = []
+    for index, (name, run) in enumerate(runs.items()):
+        color = palette[index % len(palette)]
+        steps, captured = decimate(run["coverage_step"], run["modes_captured"])
+        traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": captured, "name": f"{name}: modes",
+                       "line": {"color": color, "width": 3}, "xaxis": "x", "yaxis": "y"})
+        exact = run["exact_w1"]
+        traces.append({"type": "scatter", "mode": "lines", "x": exact[:, 0].astype(np.float32),
+                       "y": exact[:, 1].astype(np.float32), "name": f"{name}: exact W₁",
+                       "line": {"color": color, "width": 3, "dash": "dot"}, "xaxis": "x2", "yaxis": "y2"})
+    modes = len(next(iter(runs.values()))["modes"])
+    return {"data": traces, "layout": layout(
+        "", height,
+        xaxis={"domain": [0, 0.44], "title": {"text": "step"}},
+        yaxis={"title": {"text": f"modes captured (of {modes})"}, "range": [0, modes + 0.5]},
+        xaxis2={"domain": [0.56, 1], "title": {"text": "step"}, "anchor": "y2"},
+        yaxis2={"title": {"text": "W₁(real, fake)"}, "anchor": "x2", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"l": 60, "r": 20, "t": 20, "b": 110},
+    )}

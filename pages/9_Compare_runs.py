@@ -1,0 +1,59 @@
+"""Compare runs: two configurations trained side by side in lockstep, on the same data and seed."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from playground import presets, ui
+from playground.compare import Lockstep
+from playground.datasets import DATASETS
+from playground.figures import training as figures
+from playground.objectives import OBJECTIVES
+from playground.training import Trainer
+
+st.set_page_config(page_title="Compare runs · GAN Playground", page_icon="⚖️", layout="wide")
+ui.page_header(
+    "Compare runs",
+    "Two configurations train in lockstep on the same data and from the same seed, with the same views and one "
+    "Play button: minimax against WGAN-GP, c = 0.01 against c = 0.5, with and without unrolling.",
+)
+CLIP_OPTIONS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+with st.sidebar:
+    dataset = st.selectbox("Dataset ↻", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="cmp_dataset",
+                           bind="query-params")
+    seed = int(st.number_input("Seed ↻", 0, 2**31 - 1, 0, key="cmp_seed", bind="query-params"))
+columns = st.columns(2)
+configs = {}
+for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", columns[1], "wgan_gp")):
+    with column.expander(f"Run {side}", expanded=True):
+        preset_id = st.selectbox("Preset ↻", list(presets.PRESETS), index=list(presets.PRESETS).index(default_preset),
+                                 format_func=lambda k: presets.PRESETS[k].label, key=f"cmp_{side}_preset",
+                                 bind="query-params")
+        preset = presets.PRESETS[preset_id].config()
+        objective = st.selectbox("Loss", list(OBJECTIVES), index=list(OBJECTIVES).index(preset.objective),
+                                 format_func=lambda k: OBJECTIVES[k].label, key=f"cmp_{side}_loss", bind="query-params")
+        clip_value = st.select_slider("Clipping constant c", CLIP_OPTIONS, value=min(
+            CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params")
+        noise = st.slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01, key=f"cmp_{side}_noise",
+                          bind="query-params")
+        unrolled = st.slider("Unrolled critic steps", 0, 10, preset.unrolled_steps, key=f"cmp_{side}_unrolled",
+                             bind="query-params")
+        label = f"{side}: {OBJECTIVES[objective].label}"
+        configs[label] = replace(preset, dataset=dataset, seed=seed, objective=objective, clip_value=clip_value,
+                                 instance_noise=noise, unrolled_steps=unrolled)
+st.caption("Look for: which run keeps more modes (left chart) and whose samples get closer to the data in W₁ "
+           "(right chart), on the same clock.")
+
+
+def render(snapshot):
+    runs = snapshot["runs"]
+    return [*(figures.samples_and_critic(run, title=name, height=460) for name, run in runs.items()),
+            figures.coverage_comparison(runs)]
+
+
+restart = (dataset, seed, tuple((name, c.objective, c.unrolled_steps, c.critic_steps) for name, c in configs.items()),
+           tuple(st.session_state.get(f"cmp_{side}_preset") for side in "AB"))
+ui.live_view("compare.lockstep", lambda: Lockstep({name: Trainer(c) for name, c in configs.items()}), render,
+             restart_token=restart, update=lambda group: group.update(dict(zip(group.trainers, configs.values(),
+                                                                                strict=True))),
+             columns=2)

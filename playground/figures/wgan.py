@@ -1,0 +1,84 @@
+"""Figures for the WGAN page: critic weights against the clipping box, estimates against the exact W₁, and
+per-layer gradient norms of a deep critic. Plain figure dicts (live-redrawn), like `figures.training`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS
+from playground.figures.training import Figure, decimate, layout
+
+RUN_COLORS = {"WGAN (clip c)": FAKE_COLOR, "WGAN-GP": REAL_COLOR, "Classic GAN": ACCENT_COLOR}
+
+
+def weight_histogram(weights: np.ndarray, clip_value: float | None, *, title: str, bins: int = 60,
+                     height: int = 300) -> Figure:
+    """Histogram of critic weights; with clipping, dashed walls at ±c where the mass piles up."""
+    span = clip_value * 1.15 if clip_value else float(np.abs(weights).max(initial=1e-3)) * 1.05
+    counts, edges = np.histogram(weights, bins=bins, range=(-span, span))
+    centres = ((edges[:-1] + edges[1:]) / 2).astype(np.float32)
+    shapes = []
+    if clip_value:
+        shapes = [{"type": "line", "x0": x, "x1": x, "y0": 0, "y1": 1, "yref": "paper",
+                   "line": {"color": "#d62728", "dash": "dash", "width": 2}} for x in (-clip_value, clip_value)]
+    trace = {"type": "bar", "x": centres, "y": counts.astype(np.float32), "marker": {"color": MUTED_COLOR},
+             "width": float(edges[1] - edges[0]), "name": "weights"}
+    return {"data": [trace], "layout": layout(title, height, shapes=shapes, showlegend=False, bargap=0,
+                                              xaxis={"title": {"text": "weight value"}},
+                                              yaxis={"title": {"text": "count"}})}
+
+
+def estimates_against_truth(runs: dict[str, dict[str, Any]], *, height: int = 420) -> Figure:
+    """WGAN paper, Figs. 3–4: each WGAN critic's estimate E f(x) − E f(G(z)), the exact W₁ between real and
+    generated samples (POT), and the classic discriminator's JSD estimate ½(log 4 − L_D) on a second axis."""
+    traces = []
+    for name, run in runs.items():
+        color = RUN_COLORS.get(name, SERIES_COLORS[len(traces) % len(SERIES_COLORS)])
+        history = run["history"]
+        if name == "Classic GAN":
+            steps, loss = decimate(history["step"], history["critic_loss"])
+            traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": 0.5 * (math.log(4) - loss),
+                           "name": "JSD estimate (classic D)", "yaxis": "y2",
+                           "line": {"color": color, "width": 2.5, "dash": "dot"}})
+        else:
+            steps, gap = decimate(history["step"], history["critic_gap"])
+            traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": gap,
+                           "name": f"{name}: critic estimate", "line": {"color": color, "width": 2}})
+        exact = run["exact_w1"]
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": exact[:, 0].astype(np.float32),
+                       "y": exact[:, 1].astype(np.float32), "name": f"{name}: exact W₁ (POT)",
+                       "line": {"color": color, "width": 3}, "marker": {"size": 5}})
+    traces.append({"type": "scatter", "mode": "lines", "x": [0, max(1, max(r["step"] for r in runs.values()))],
+                   "y": [math.log(2)] * 2, "yaxis": "y2", "name": "ln 2", "line": {"color": MUTED_COLOR, "dash": "dash"}})
+    return {"data": traces, "layout": layout(
+        "Estimates against the exact W₁ of the samples", height,
+        xaxis={"title": {"text": "generator step"}},
+        yaxis={"title": {"text": "W₁ and critic estimates"}, "rangemode": "tozero"},
+        yaxis2={"title": {"text": "JSD estimate"}, "overlaying": "y", "side": "right", "range": [0, 0.8]},
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        margin={"l": 60, "r": 60, "t": 50, "b": 130},
+    )}
+
+
+def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420) -> Figure:
+    """Gulrajani et al. 2017, Fig. 1b: log gradient norm of each critic layer's weights, input layer first."""
+    traces = []
+    notes = []
+    for index, (label, norms) in enumerate(profile.items()):
+        norms = np.asarray(norms, dtype=np.float64)
+        shown = np.where(norms > 0, norms, np.nan)
+        if np.isnan(shown).all():
+            notes.append(f"{label}: every gradient is exactly 0 (dead or underflowing units)")
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": np.arange(1, len(norms) + 1),
+                       "y": shown, "name": label,
+                       "line": {"color": SERIES_COLORS[index % len(SERIES_COLORS)], "width": 3}})
+    annotations = [{"text": note, "xref": "paper", "yref": "paper", "x": 0.01, "y": 0.02 + 0.07 * i,
+                    "showarrow": False, "xanchor": "left", "font": {"size": 13}} for i, note in enumerate(notes)]
+    return {"data": traces, "layout": layout(
+        "Per-layer gradient norms of a deep critic", height, annotations=annotations,
+        xaxis={"title": {"text": "critic layer (input first)"}, "dtick": 1},
+        yaxis={"title": {"text": "‖∂L/∂W‖ (log)"}, "type": "log", "exponentformat": "power"},
+    )}

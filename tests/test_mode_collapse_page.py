@@ -1,0 +1,95 @@
+"""The mode-collapse page: URL round-trip, presets, controls, and live play in a real browser."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from conftest import ROOT, screenshot, wait_for_app
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
+
+
+def app(**params) -> AppTest:
+    test = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in params.items():
+        test.query_params[key] = value
+    return test.run()
+
+
+def step_count(test: AppTest) -> int:
+    text = next(m.value for m in test.markdown if m.value.startswith("**Step"))
+    return int(re.search(r"Step ([\d,]+)", text).group(1).replace(",", ""))
+
+
+def test_url_settings_reach_the_trainer_and_the_widgets():
+    test = app(objective="wgan_gp", critic_steps="5", clip_value="0.05")
+    assert not test.exception
+    config = test.session_state["mode_collapse.config"]
+    assert (config.objective, config.critic_steps, config.clip_value) == ("wgan_gp", 5, 0.05)
+    assert test.selectbox(key="mode_collapse.objective").value == "wgan_gp"
+
+
+def test_bad_url_values_fall_back_with_a_visible_notice():
+    test = app(objective="bogus", critic_steps="-3", nonsense="1", preset="nope")
+    assert not test.exception
+    warnings = " ".join(w.value for w in test.sidebar.warning)
+    assert "bogus" in warnings and "critic_steps" in warnings and "nonsense" in warnings and "nope" in warnings
+
+
+def test_step_buttons_advance_the_run():
+    test = app()
+    assert step_count(test) == 0
+    test.button(key="mode_collapse.live.step").click().run()
+    assert step_count(test) == 1
+    test.button(key="mode_collapse.live.single.0").click().run()  # one critic step alone
+    assert test.session_state["mode_collapse.config"] is not None and not test.exception
+
+
+def test_changing_a_restart_field_starts_a_new_run_and_says_so():
+    test = app()
+    test.button(key="mode_collapse.live.step").click().run()
+    test.button(key="mode_collapse.live.step").click().run()
+    assert step_count(test) == 2
+    test.number_input(key="mode_collapse.seed").set_value(7).run()
+    assert step_count(test) == 0
+    assert any("Seed" in t.value for t in test.toast)
+
+
+def test_changing_a_live_field_keeps_the_run():
+    test = app()
+    test.button(key="mode_collapse.live.step").click().run()
+    test.select_slider(key="mode_collapse.clip_value").set_value(0.1).run()
+    assert step_count(test) == 1
+    assert test.query_params["clip_value"] == ["0.1"]
+
+
+def test_preset_changes_the_settings():
+    test = app()
+    test.selectbox(key="mode_collapse.preset_choice").set_value("wgan_gp").run()
+    config = test.session_state["mode_collapse.config"]
+    assert config.objective == "wgan_gp"
+    assert test.query_params["preset"] == ["wgan_gp"]
+
+
+@pytest.mark.browser
+def test_playing_trains_and_redraws_in_chromium(app_url, page):
+    page.goto(app_url + "/Mode_collapse?lecture=1")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(2000)
+    frames_before = int(page.locator(".gp-live-cell").first.get_attribute("data-frames") or 0)
+    started = time.monotonic()
+    page.wait_for_timeout(6000)
+    frames_after = int(page.locator(".gp-live-cell").first.get_attribute("data-frames") or 0)
+    rate = (frames_after - frames_before) / (time.monotonic() - started)
+    steps = int(re.search(r"Step ([\d,]+)", page.get_by_text(re.compile(r"^Step ")).first.inner_text())
+                .group(1).replace(",", ""))
+    screenshot(page, "mode_collapse_playing")
+    page.get_by_role("button", name="Pause").click()
+    assert steps > 100, "training advances while playing"
+    assert rate > 1.0, f"the main chart redraws while playing ({rate:.1f}/s)"
+    assert page.locator("[data-testid='stException']").count() == 0
