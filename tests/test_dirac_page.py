@@ -1,0 +1,104 @@
+"""The Dirac-GAN page under AppTest: defaults, presets, URL parameters and diverging settings."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground import dirac
+
+PAGE = str(Path(__file__).parents[1] / "pages" / "8_Dirac_GAN.py")
+
+
+@pytest.fixture
+def app() -> AppTest:
+    page = AppTest.from_file(PAGE, default_timeout=60)
+    page.run()
+    assert not page.exception, [e.value for e in page.exception]
+    return page
+
+
+def chart(app: AppTest, key: str) -> dict:
+    for element in app.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        if element.proto.id and key in element.proto.id:
+            return spec
+    raise AssertionError(f"no chart with key {key}")
+
+
+def series(trace: dict, axis: str) -> np.ndarray:
+    """Plotly 7 sends numpy arrays as {dtype, bdata}; lists stay lists."""
+    values = trace[axis]
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values, dtype=float)
+
+
+def named(spec: dict, name: str) -> dict:
+    return next(trace for trace in spec["data"] if trace.get("name") == name)
+
+
+def test_default_view_is_the_plain_gan_spiralling_out(app):
+    assert app.title[0].value.startswith("Dirac-GAN")
+    assert app.selectbox(key="dirac_game").value == "minimax"
+    assert app.radio(key="dirac_update").value == "simultaneous"
+    assert app.select_slider(key="dirac_penalty_weight").disabled              # γ means nothing here
+    phase = chart(app, "dirac_phase_chart")
+    assert len(phase["frames"]) == 80 and phase["layout"]["sliders"]         # the replay control
+    distance = chart(app, "dirac_distance_chart")
+    radii = series(named(distance, "simultaneous"), "y")
+    assert len(radii) == dirac.DiracSettings().steps + 1
+    assert np.all(np.diff(radii) > 0) and radii[-1] > 1.8 * radii[0]          # spirals out
+    latex = " ".join(element.value for element in app.latex)
+    assert r"0.000 \pm 0.500\,i" in latex                                     # ±i f'(0), purely imaginary
+    assert not app.warning
+
+
+@pytest.mark.parametrize("preset", list(dirac.PRESETS))
+def test_presets_set_their_widgets_and_run(app, preset):
+    app.button(key=f"dirac_preset_{preset}").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    settings = dirac.PRESETS[preset].settings
+    assert app.selectbox(key="dirac_game").value == settings.game
+    assert app.select_slider(key="dirac_step_size").value == settings.step_size
+    assert app.slider(key="dirac_steps").value == settings.steps
+    radii = series(named(chart(app, "dirac_distance_chart"), settings.update), "y")
+    if preset in ("r1_converges", "noise_converges"):
+        assert radii[-1] < 1e-5
+        assert not app.select_slider(key={"r1_converges": "dirac_penalty_weight",
+                                          "noise_converges": "dirac_noise_std"}[preset]).disabled
+    else:
+        assert radii[-1] > 0.4
+
+
+def test_r1_preset_shows_damped_eigenvalues(app):
+    app.button(key="dirac_preset_r1_converges").click().run()
+    latex = " ".join(element.value for element in app.latex)
+    assert r"-0.150 \pm 0.477\,i" in latex                                    # −γ/2 ± i√(¼ − γ²/4), γ = 0.3
+    eigen = chart(app, "dirac_eigen_chart")
+    assert any("max |λ| = 0.96" in trace.get("name", "") for trace in eigen["data"])
+
+
+def test_url_parameters_set_the_view():
+    page = AppTest.from_file(PAGE, default_timeout=60)
+    page.query_params["dirac_game"] = dirac.GAMES["instance_noise"].label     # bound selectboxes use labels
+    page.query_params["dirac_noise_std"] = "0.5"
+    page.run()
+    assert not page.exception
+    assert page.selectbox(key="dirac_game").value == "instance_noise"
+    assert page.select_slider(key="dirac_noise_std").value == 0.5
+    latex = " ".join(element.value for element in page.latex)
+    assert r"-0.062 \pm" in latex                                             # f''(0)σ² = −0.25 · 0.25
+
+
+def test_diverging_settings_warn_instead_of_failing(app):
+    app.selectbox(key="dirac_game").set_value("wgan_gp").run()
+    app.select_slider(key="dirac_step_size").set_value(1.0).run()
+    assert not app.exception
+    assert any("diverged" in warning.value for warning in app.warning)
+    assert any("no Jacobian" in element.value for element in app.latex)
