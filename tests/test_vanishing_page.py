@@ -1,0 +1,112 @@
+"""The vanishing-gradients page under AppTest: the three sections, the presets, the noise slider and a short run
+of the frozen-generator experiment."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground import optimal_discriminator as od
+
+PAGE = str(Path(__file__).parents[1] / "pages" / "2_Vanishing_gradients.py")
+
+
+@pytest.fixture
+def app() -> AppTest:
+    page = AppTest.from_file(PAGE, default_timeout=120)
+    page.run()
+    assert not page.exception, [e.value for e in page.exception]
+    return page
+
+
+def chart(app: AppTest, key: str) -> dict:
+    for element in app.get("plotly_chart"):
+        if element.proto.id and key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def series(trace: dict, axis: str) -> np.ndarray:
+    """Plotly 7 sends numpy arrays as {dtype, bdata}; lists stay lists."""
+    values = trace[axis]
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values, dtype=float)
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_default_view_shows_three_sections_with_their_formulas(app):
+    assert app.title[0].value == "Vanishing gradients"
+    assert [h.value for h in app.header][:3] == [
+        "1 · Saturation, in one picture", "2 · The optimal discriminator",
+        "3 · Arjovsky & Bottou: train D against a frozen generator"]
+    latex = " ".join(element.value for element in app.latex)
+    assert r"-\sigma(s)" in latex and r"\mathrm{JSD}" in latex and r"\nabla_\theta" in latex
+    saturation = chart(app, "vg_saturation_chart")
+    minimax_slope = [t for t in saturation["data"] if t["name"].startswith("log(1 − D)")][1]
+    d, slope = series(minimax_slope, "x"), series(minimax_slope, "y")
+    np.testing.assert_allclose(slope, -d, atol=1e-6)  # ∂/∂s log(1 − σ(s)) = −D
+    assert metric(app, "V(G, D*)") == f"{od.value_at_optimum(od.PRESETS['overlapping']):.4f}"
+    assert app.info and "Run" in app.info[0].value
+    assert not app.warning and not app.error
+
+
+def test_presets_set_the_sliders_and_the_values(app):
+    app.segmented_control(key="vg_preset").set_value("matched").run()
+    assert app.slider(key="vg_theta").value == 0.0
+    assert metric(app, "V(G, D*)") == f"{-math.log(4):.4f}"
+    app.segmented_control(key="vg_preset").set_value("separated").run()
+    assert app.slider(key="vg_theta").value == od.PRESETS["separated"].theta
+    assert metric(app, "JSD(π‖p_θ)") == f"{math.log(2):.4f}"
+    assert float(metric(app, "E_p |∂D*/∂x|")) < 1e-10
+    values = series(chart(app, "vg_value_chart")["data"][0], "y")
+    assert values.min() == pytest.approx(-math.log(4), abs=1e-3) and values.max() == pytest.approx(0, abs=1e-6)
+
+
+def test_instance_noise_brings_the_slope_back(app):
+    app.segmented_control(key="vg_preset").set_value("separated").run()
+    app.slider(key="vg_noise").set_value(1.0).run()
+    assert not app.exception
+    assert float(metric(app, "E_p |∂D*/∂x|")) > 1e-2
+    assert float(metric(app, "V(G, D*)")) < -0.05
+
+
+def test_uniform_family_with_disjoint_supports(app):
+    app.selectbox(key="vg_family").set_value("uniform").run()
+    app.slider(key="vg_theta").set_value(3.0).run()
+    assert not app.exception
+    assert metric(app, "V(G, D*)") == "0.0000" and float(metric(app, "E_p |∂D*/∂x|")) == 0.0
+
+
+def test_run_button_trains_and_draws_the_experiment(app):
+    app.select_slider(key="vg_critic_steps").set_value(200).run()
+    app.selectbox(key="vg_dataset").set_value("ring").run()
+    app.button(key="vg_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    norms = chart(app, "vg_frozen_chart")
+    steps = series(norms["data"][0], "x")
+    assert steps[0] == 0 and steps[-1] == 200 and len(steps) == 200 // 20 + 1
+    assert norms["layout"]["yaxis"]["type"] == "log"
+    chart(app, "vg_frozen_samples")
+    assert not app.info  # the result matches the settings
+    app.number_input(key="vg_seed").set_value(3).run()
+    assert any("settings changed" in element.value for element in app.info)
+
+
+def test_the_url_reproduces_the_view_and_bad_values_are_ignored():
+    page = AppTest.from_file(PAGE, default_timeout=120)
+    page.query_params.update({"vg_theta": "2.5", "vg_family": od.FAMILIES["uniform"], "vg_noise": "banana"})
+    page.run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.slider(key="vg_theta").value == 2.5 and page.selectbox(key="vg_family").value == "uniform"
+    assert page.slider(key="vg_noise").value == 0.0  # "banana" ignored, the default kept
+    assert metric(page, "JSD(π‖p_θ)") == f"{math.log(2):.4f}"  # U[−1, 1] and U[1.5, 3.5]: disjoint
