@@ -327,7 +327,7 @@ def live_view(key: str, make_run: Callable[[], Steppable],
     if live is not None and st.session_state.get(token_key) != restart_token:
         live.close(timeout=0.5)
         live = None
-        st.toast(restart_message or "Settings changed: started a new run.", icon="↻")
+        st.toast(restart_message or "Settings changed: started a new run.", icon=":material/restart_alt:")
     if live is None:
         live = _start(key, make_run)
         runs[key] = live

@@ -1,0 +1,89 @@
+"""Mode covering vs mode seeking: one Gaussian fitted to a two-Gaussian mixture by forward KL, reverse KL and JSD."""
+
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from playground import divergences, ui
+from playground.figures import divergences as figures
+
+st.set_page_config(page_title="Mode covering vs seeking · GAN Playground", page_icon="🎯", layout="wide")
+ui.page_header(
+    "Mode covering vs mode seeking",
+    "Fit one Gaussian p = N(μ, σ²) to a two-mode mixture π by gradient descent on each divergence. Forward KL "
+    "must cover every mode, reverse KL may drop one — and JSD is not simply mode seeking.",
+    r"\mathrm{KL}(\pi\|p) = \int \pi \log\frac{\pi}{p},\qquad \mathrm{KL}(p\|\pi) = \int p \log\frac{p}{\pi},\qquad"
+    r"\mathrm{JSD} = \tfrac12\mathrm{KL}\big(\pi\|m\big) + \tfrac12\mathrm{KL}\big(p\|m\big),\; m = \tfrac{\pi+p}{2}",
+)
+MUS, SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 4.0, 40)   # fixed axes: comparable across mixtures
+MIXTURE_KEYS = ("cov_separation", "cov_weight", "cov_left_std", "cov_right_std")
+
+
+def apply_preset() -> None:
+    values = divergences.MIXTURE_PRESETS[st.session_state["cov_preset"]][1:]
+    st.session_state.update(dict(zip(MIXTURE_KEYS, values, strict=True)))
+
+
+def pick_start(chart_key: str) -> None:
+    """A click on a landscape (the invisible grid of points) moves the start there."""
+    points = st.session_state[chart_key].selection.points
+    if points:
+        st.session_state["cov_mu0"] = float(np.clip(round(points[0]["x"], 2), MUS[0], MUS[-1]))
+        st.session_state["cov_sigma0"] = float(np.clip(round(points[0]["y"], 2), 0.15, SIGMAS[-1]))
+
+
+defaults = dict(zip(MIXTURE_KEYS, divergences.MIXTURE_PRESETS["lecture"][1:], strict=True))
+for key, value in {**defaults, "cov_mu0": 1.0, "cov_sigma0": 1.0}.items():   # a bound URL value wins on load
+    st.session_state.setdefault(key, value)
+with st.sidebar:
+    st.selectbox("Preset", list(divergences.MIXTURE_PRESETS), key="cov_preset", on_change=apply_preset,
+                 format_func=lambda k: divergences.MIXTURE_PRESETS[k][0], help="Loads the mixture's four settings.")
+    separation = st.slider("Separation of the modes d", 0.0, 8.0, step=0.1, key="cov_separation",
+                           bind="query-params", help="Means at −d/2 and +d/2.")
+    weight = st.slider("Weight of the left mode w", 0.05, 0.95, step=0.05, key="cov_weight", bind="query-params",
+                       help="π = w N(−d/2, s₁²) + (1 − w) N(d/2, s₂²).")
+    left_std = st.slider("Width of the left mode s₁", 0.1, 2.0, step=0.05, key="cov_left_std", bind="query-params",
+                         help="Standard deviation of the left component.")
+    right_std = st.slider("Width of the right mode s₂", 0.1, 2.0, step=0.05, key="cov_right_std",
+                          bind="query-params", help="Standard deviation of the right component.")
+    st.markdown("**Start of the descent** (or click a landscape)")
+    mu0 = st.slider("μ₀", -5.0, 5.0, step=0.05, key="cov_mu0", bind="query-params", help="Initial mean.")
+    sigma0 = st.slider("σ₀", 0.15, 4.0, step=0.05, key="cov_sigma0", bind="query-params", help="Initial width.")
+
+mixture = divergences.two_mode_mixture(separation, weight, left_std, right_std)
+study = st.cache_data(divergences.landscapes_and_minima, max_entries=16,
+                      show_spinner="Computing the three landscapes…")(*mixture, MUS, SIGMAS)
+fit_path = st.cache_data(divergences.fit_gaussian_path, max_entries=256, show_spinner="Descending…")
+paths = {d: fit_path(*mixture, d, (mu0, sigma0)) for d in divergences.DIVERGENCES}
+for column, divergence in zip(st.columns(3), divergences.DIVERGENCES, strict=True):
+    chart_key = f"cov_landscape_{divergence}"
+    column.plotly_chart(figures.landscape_figure(MUS, SIGMAS, study[divergence]["landscape"], divergence,
+                                                 minima=study[divergence]["minima"], path=paths[divergence]),
+                        width="stretch", key=chart_key, on_select=partial(pick_start, chart_key),
+                        selection_mode="points")
+st.caption("**Look for:** ★ global and ☆ local minima; the path runs from ○ (your start) to ✕. Forward KL has one "
+           "minimum, moment matching, whatever the start. Reverse KL has one minimum per mode — start near a mode "
+           "and it locks on — plus, for the lecture's mixture, a poor covering one that broad starts fall into. "
+           "JSD's global minimum *covers* (μ = 0, σ ≈ 2.05) and the modes are only local minima.")
+
+fits = {d: (float(paths[d]["mu"][-1]), float(paths[d]["sigma"][-1])) for d in divergences.DIVERGENCES}
+x = np.linspace(-7.0, 7.0, 561)
+left, right = st.columns(2)
+left.plotly_chart(figures.fitted_densities(x, divergences.Mixture(*mixture).density(x), fits), width="stretch",
+                  key="cov_densities_chart")
+right.dataframe([{"divergence": divergences.DIVERGENCES[d], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
+                  "value": float(paths[d]["loss"][-1]), "steps": len(paths[d]["mu"]) - 1,
+                  "reached": divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"])}
+                 for d, (mu, sigma) in fits.items()], hide_index=True, key="cov_results")
+mean, std = divergences.moment_matching(*mixture)
+right.markdown(f"Moment matching (forward KL's exact optimum): μ = {mean:.4f}, σ = {std:.4f}.")
+for d, (mu, sigma) in fits.items():
+    if divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"]) != "stationary, not a minimum":
+        continue
+    if len(paths[d]["mu"]) == 1:
+        right.warning(f"{figures.DIVERGENCE_SHORT[d]}: the descent cannot move from this start — the divergence is "
+                      "flat here to machine precision (p and π barely overlap). Pick a start nearer π.")
+    else:
+        right.info(f"{figures.DIVERGENCE_SHORT[d]} stopped where its gradient vanishes without a minimum: a saddle "
+                   "on a symmetry axis, which gradient descent cannot leave. Move the start off the axis.")

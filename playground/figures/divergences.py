@@ -1,0 +1,363 @@
+"""Figures for the divergence pages: KL, JSD and W₁ against θ for the parallel lines (infinite values drawn in
+a labelled ∞ band, never clipped silently), the Theorem 2 sequence, the live JSD / W₁ estimators, and the
+(μ, σ) landscapes of a Gaussian fitted to a mixture. Numpy in, plotly figure out; no torch, no streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS, base_layout
+from playground.figures.training import Figure, decimate, layout
+
+LN2 = math.log(2.0)
+KL_COLOR = "#d62728"          # both KLs: red
+JSD_COLOR = "#9467bd"         # JSD: purple
+W_COLOR = ACCENT_COLOR        # W₁: green, the curve that behaves
+INFINITY_BAND = (1.06, 1.22)  # the ∞ band, as multiples of the finite axis' top
+DIVERGENCE_COLORS = {"forward_kl": SERIES_COLORS[3], "reverse_kl": SERIES_COLORS[4], "js": SERIES_COLORS[2]}
+DIVERGENCE_SHORT = {"forward_kl": "KL(π‖p)", "reverse_kl": "KL(p‖π)", "js": "JSD"}
+
+
+def _f32(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.float32)
+
+
+def format_value(value: float) -> str:
+    """∞ for an infinite divergence, else 3–4 significant digits."""
+    return "∞" if math.isinf(value) else f"{value:.4g}"
+
+
+# --- divergences against θ ------------------------------------------------------------------------------------
+
+def finite_top(values: dict[str, np.ndarray], thetas: np.ndarray) -> float:
+    """Top of the finite part of the y-axis: W₁ and JSD always fit; a finite KL only while it stays modest."""
+    top = max(float(np.max(np.abs(thetas))), LN2) * 1.08
+    finite_kl = values["kl"][np.isfinite(values["kl"])]
+    if finite_kl.size:
+        top = max(top, min(float(finite_kl.max()), 2.5 * top))
+    return top
+
+
+def _nice_ticks(top: float) -> list[float]:
+    """Round tick values from 0 up to `top` (about five of them)."""
+    raw = top / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [round(k * step, 10) for k in range(int(top / step) + 1)]
+
+
+def _infinity_axis(figure: go.Figure, top: float) -> float:
+    """A y-axis whose finite part ends at `top`, with a shaded band above it ticked “∞”. Returns the band's
+    middle, where infinite values are drawn."""
+    band_low, band_high = top * INFINITY_BAND[0], top * INFINITY_BAND[1]
+    middle = 0.5 * (band_low + band_high)
+    figure.add_hrect(y0=band_low, y1=band_high, fillcolor=MUTED_COLOR, opacity=0.15, line_width=0)
+    ticks = _nice_ticks(top)
+    figure.update_yaxes(range=[0, band_high * 1.01], tickvals=[*ticks, middle],
+                        ticktext=[f"{v:g}" for v in ticks] + ["∞"])
+    return middle
+
+
+def _onto_axis(x: np.ndarray, series: np.ndarray, top: float, infinity: float
+               ) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """The curve as drawn: ∞ in the band; a finite value above `top` is cut where the curve leaves the axis
+    (the exact crossing point is added), so it can never be mistaken for a plateau or for ∞. Returns x, y and
+    the θ where it leaves the axis."""
+    drawn = np.where(np.isinf(series), infinity, series).astype(np.float64)
+    above = np.isfinite(series) & (series > top)
+    exits = []
+    if np.any(above):
+        crossings_x, crossings_index = [], []
+        for i in np.flatnonzero(above[:-1] != above[1:]):
+            if np.isfinite(series[i]) and np.isfinite(series[i + 1]):
+                fraction = (top - series[i]) / (series[i + 1] - series[i])
+                crossings_x.append(x[i] + fraction * (x[i + 1] - x[i]))
+                crossings_index.append(i + 1)
+        drawn[above] = np.nan
+        x = np.insert(x, crossings_index, crossings_x)
+        drawn = np.insert(drawn, crossings_index, top)
+        exits = crossings_x
+    return x, drawn, exits
+
+
+def divergence_curves(thetas, values: dict[str, np.ndarray], theta: float, current: dict[str, Any],
+                      noise_std: float, *, height: int = 460) -> go.Figure:
+    """KL(π‖p_θ), KL(p_θ‖π), JSD and W₁ against θ, and a marker at the current θ with its `current` values.
+
+    Infinite values are drawn in a shaded band ticked ∞; a finite value too large for the axis is cut where it
+    leaves the axis, with ▲ and a note. At θ = 0 without noise the curves jump, so the line breaks there and
+    the value at θ = 0 is a separate dot. Hover shows the exact value, ∞ included.
+    """
+    thetas = np.asarray(thetas, dtype=np.float64)
+    top = finite_top(values, thetas)
+    figure = go.Figure()
+    infinity = _infinity_axis(figure, top)
+    series = (("kl", "KL(π‖p_θ)", KL_COLOR, "solid", 5), ("reverse_kl", "KL(p_θ‖π)", "#ff9896", "dot", 3),
+              ("js", "JSD(π, p_θ)", JSD_COLOR, "solid", 3), ("wasserstein", "W₁(π, p_θ)", W_COLOR, "solid", 3))
+    jump = noise_std == 0
+    notes = []
+    for key, name, color, dash, width in series:
+        raw = np.asarray(values[key], dtype=np.float64)
+        if jump and key != "wasserstein":
+            raw = np.where(thetas == 0, np.nan, raw)   # a jump, not a steep line: break the curve at θ = 0
+        x, drawn, exits = _onto_axis(thetas, raw, top, infinity)
+        figure.add_scatter(x=_f32(x), y=_f32(drawn), mode="lines", name=name, hoverinfo="x+name",
+                           line={"color": color, "dash": dash, "width": width}, connectgaps=False)
+        if jump and key != "wasserstein" and np.any(thetas == 0):
+            figure.add_scatter(x=[0.0], y=[0.0], mode="markers", showlegend=False, hoverinfo="text",
+                               text=[f"θ = 0: {name} = 0"], marker={"color": color, "size": 11,
+                                                                    "line": {"color": "white", "width": 1}})
+        if exits:
+            figure.add_scatter(x=_f32(exits), y=_f32(np.full(len(exits), top)), mode="markers", showlegend=False,
+                               hoverinfo="skip", marker={"symbol": "triangle-up", "size": 13, "color": color})
+            if key == "kl":
+                notes.append(f"▲ KL leaves the axis at |θ| = {min(abs(e) for e in exits):.2f} and reaches "
+                             f"{np.nanmax(values[key]):.3g} at |θ| = {np.max(np.abs(thetas)):.2g}")
+    figure.add_vline(x=theta, line={"color": MUTED_COLOR, "dash": "dash", "width": 2})
+    for key, name, color, _, _ in series:
+        exact = float(current[key])
+        drawn = infinity if math.isinf(exact) else min(exact, top)
+        figure.add_scatter(x=[theta], y=[drawn], mode="markers", showlegend=False, hoverinfo="text",
+                           text=[f"θ = {theta:.3g}: {name} = {format_value(exact)}"],
+                           marker={"color": color, "size": 13,
+                                   "symbol": "triangle-up" if exact > top and not math.isinf(exact) else "diamond",
+                                   "line": {"color": "black", "width": 1}})
+    if jump:
+        notes.append("KL(π‖p_θ) = KL(p_θ‖π) = ∞ for every θ ≠ 0 (no overlap); JSD = ln 2")
+    for index, note in enumerate(notes):
+        figure.add_annotation(text=note, xref="paper", yref="y", x=0.5, y=top * (0.99 - 0.08 * index),
+                              showarrow=False, xanchor="center", yanchor="top", font={"size": 13},
+                              bgcolor="rgba(255, 255, 255, 0.8)")
+    noise = f", instance noise σ = {noise_std:g}" if noise_std else " (no noise)"
+    figure.update_xaxes(title="θ", range=[float(thetas.min()), float(thetas.max())], zeroline=True)
+    figure.update_yaxes(title="divergence (nats)")
+    base_layout(figure, title=f"Divergences against θ{noise}", height=height)
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5},
+                         margin={"b": 110})
+    return figure
+
+
+def parallel_lines_figure(real: np.ndarray, fake: np.ndarray, theta: float, noise_std: float, *,
+                          limit: float = 2.5, height: int = 460) -> go.Figure:
+    """The two distributions in the plane: π on the line x = 0, p_θ on x = θ (segments y ∈ [0, 1]), and samples
+    of both (blurred by the instance noise when σ > 0)."""
+    figure = go.Figure()
+    for points, name, color in ((real, "π samples", REAL_COLOR), (fake, "p_θ samples", FAKE_COLOR)):
+        figure.add_scatter(x=_f32(points[:, 0]), y=_f32(points[:, 1]), mode="markers", name=name,
+                           marker={"color": color, "size": 5, "opacity": 0.45 if noise_std else 0.8})
+    for x, name, color in ((0.0, "π = (0, U[0,1])", REAL_COLOR), (theta, "p_θ = (θ, U[0,1])", FAKE_COLOR)):
+        figure.add_scatter(x=[x, x], y=[0.0, 1.0], mode="lines", name=name, line={"color": color, "width": 6})
+    figure.add_annotation(x=theta / 2, y=1.18, text=f"θ = {theta:.2f}", showarrow=False)
+    if theta != 0:
+        figure.add_annotation(x=theta, y=1.08, ax=0, ay=1.08, xref="x", yref="y", axref="x", ayref="y",
+                              showarrow=True, arrowhead=3, arrowwidth=2, arrowcolor=MUTED_COLOR, text="")
+    figure.update_xaxes(title="x", range=[-limit, limit], zeroline=False)
+    figure.update_yaxes(title="y", range=[-0.6, 1.6], zeroline=False)
+    base_layout(figure, title="π and p_θ" + (f", each blurred by N(0, {noise_std:g}²I)" if noise_std else ""),
+                height=height)
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5},
+                         margin={"b": 110})
+    return figure
+
+
+def theorem2_figure(sequence: dict[str, np.ndarray], *, height: int = 420) -> go.Figure:
+    """Divergences along p_t → π (θ_t = θ₀/t, then θ = 0): W₁ falls to 0 while KL and JSD stay put."""
+    t = _f32(sequence["t"])
+    top = max(float(np.max(sequence["wasserstein"])), LN2) * 1.1
+    finite_kl = sequence["kl"][np.isfinite(sequence["kl"])]
+    if finite_kl.size:
+        top = max(top, min(float(finite_kl.max()), 3 * top))
+    figure = go.Figure()
+    infinity = _infinity_axis(figure, top)
+    for key, name, color in (("kl", "KL (both ways)", KL_COLOR), ("js", "JSD", JSD_COLOR),
+                             ("wasserstein", "W₁", W_COLOR)):
+        raw = np.asarray(sequence[key], dtype=np.float64)
+        x, drawn, _ = _onto_axis(np.asarray(sequence["t"], dtype=np.float64), raw, top, infinity)
+        figure.add_scatter(x=_f32(x), y=_f32(drawn), mode="lines", name=name, legendgroup=name,
+                           hoverinfo="skip", line={"color": color, "width": 3})
+        off_scale = np.isfinite(raw) & (raw > top)
+        hover = [f"t = {int(k)}, θ = {th:.3g}<br>{name} = {format_value(v)}"
+                 for k, th, v in zip(sequence["t"], sequence["theta"], raw, strict=True)]
+        figure.add_scatter(x=t, y=_f32(np.where(np.isinf(raw), infinity, np.minimum(raw, top))), mode="markers",
+                           legendgroup=name, showlegend=False, text=hover, hoverinfo="text",
+                           marker={"size": 10, "color": color,
+                                   "symbol": np.where(off_scale, "triangle-up", "circle").tolist()})
+    labels = [f"{th:.2g}" if th else "0" for th in sequence["theta"]]
+    figure.update_xaxes(title="step t of the sequence (tick: θ_t)", tickvals=t, ticktext=labels)
+    figure.update_yaxes(title="divergence (nats)")
+    base_layout(figure, title="Theorem 2: p_t → π in W₁, not in KL or JSD", height=height)
+    return figure
+
+
+# --- the live estimators (plain dicts: redrawn ~10 times a second) ---------------------------------------------
+
+def estimate_history(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
+    """The discriminator's JSD estimate and the critic's W₁ estimate over training, each with its exact value."""
+    history = snapshot["history"]
+    steps, jsd, wasserstein, exact_js, exact_w = decimate(history["step"], history["jsd_estimate"],
+                                                          history["wasserstein_estimate"], history["exact_js"],
+                                                          history["exact_wasserstein"])
+    traces = [
+        {"type": "scatter", "mode": "lines", "x": steps, "y": jsd, "name": "½(log 4 − L_D)",
+         "line": {"color": JSD_COLOR, "width": 3}},
+        {"type": "scatter", "mode": "lines", "x": steps, "y": exact_js, "name": "exact JSD",
+         "line": {"color": JSD_COLOR, "width": 2, "dash": "dash"}},
+        {"type": "scatter", "mode": "lines", "x": steps, "y": wasserstein, "name": "E_π f − E_p f",
+         "line": {"color": W_COLOR, "width": 3}},
+        {"type": "scatter", "mode": "lines", "x": steps, "y": exact_w, "name": "exact W₁ = |θ|",
+         "line": {"color": W_COLOR, "width": 2, "dash": "dash"}},
+    ]
+    return {"data": traces, "layout": layout(
+        "Estimates from samples", height, xaxis={"title": {"text": "training step"}},
+        yaxis={"title": {"text": "nats / distance"}, "rangemode": "tozero"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 150})}
+
+
+def estimate_gradients(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
+    """d/dθ of each estimate (autograd through p_θ's samples, networks fixed) beside the exact derivative."""
+    names = ["JSD", "W₁"]
+    estimated = _f32([snapshot["jsd_gradient"], snapshot["wasserstein_gradient"]])
+    exact = _f32([snapshot["exact_js_gradient"], snapshot["exact_wasserstein_gradient"]])
+    bound = max(1.2, float(np.max(np.abs(np.concatenate([estimated, exact]))))) * 1.3  # room for the labels
+    traces = [
+        {"type": "bar", "x": names, "y": estimated, "name": "d/dθ of the estimate", "marker": {"color": FAKE_COLOR},
+         "text": [f"{v:.3g}" for v in estimated], "textposition": "outside"},
+        {"type": "bar", "x": names, "y": exact, "name": "exact d/dθ", "marker": {"color": MUTED_COLOR},
+         "text": [f"{v:.3g}" for v in exact], "textposition": "outside"},
+    ]
+    return {"data": traces, "layout": layout(
+        "Gradient with respect to θ", height, barmode="group", yaxis={"range": [-bound, bound],
+                                                                      "title": {"text": "d/dθ"}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 150})}
+
+
+def critic_slices(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
+    """D(x) = sigmoid(s(x)) and the critic f(x) along y = ½, with the two lines marked."""
+    x = snapshot["slice_x"]
+    theta = float(snapshot["theta"])
+    critic = snapshot["slice_critic"]
+    bound = max(float(np.max(np.abs(critic))) * 1.1, 1e-6)
+    traces = [
+        {"type": "scatter", "mode": "lines", "x": x, "y": snapshot["slice_discriminator"], "name": "D(x)",
+         "line": {"color": JSD_COLOR, "width": 3}},
+        {"type": "scatter", "mode": "lines", "x": x, "y": critic, "name": "critic f(x)", "yaxis": "y2",
+         "line": {"color": W_COLOR, "width": 3}},
+    ]
+    shapes = [{"type": "line", "x0": position, "x1": position, "y0": 0, "y1": 1, "yref": "paper",
+               "line": {"color": color, "width": 4}} for position, color in ((0.0, REAL_COLOR), (theta, FAKE_COLOR))]
+    return {"data": traces, "layout": layout(
+        "D and f across the lines (y = ½)", height, shapes=shapes,
+        xaxis={"range": [float(x[0]), float(x[-1])]},
+        yaxis={"title": {"text": "D(x)"}, "range": [-0.02, 1.02]},
+        yaxis2={"title": {"text": "f(x)"}, "overlaying": "y", "side": "right", "range": [-bound, bound]},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        margin={"l": 60, "r": 60, "t": 50, "b": 150})}
+
+
+def estimator_summary(snapshot: dict[str, Any]) -> str:
+    """The numbers to read out: each estimate against the exact value, and the critic's Lipschitz constant."""
+    lipschitz = snapshot["critic_lipschitz"]
+    normalised = snapshot["wasserstein_estimate"] / lipschitz if lipschitz > 0 else float("nan")
+    clipping = snapshot["lipschitz_method"] == "weight_clipping"
+    return (
+        f"**JSD estimate** ½(log 4 − L_D) = **{snapshot['jsd_estimate']:.4f}** (exact {snapshot['exact_js']:.4f}, "
+        f"ln 2 = {LN2:.4f}) · **W₁ estimate** E_π f − E_p f = **{snapshot['wasserstein_estimate']:.4g}** "
+        f"(exact {snapshot['exact_wasserstein']:.4f})  \n"
+        f"critic's Lipschitz constant K ≈ max‖∇ₓf‖ = {lipschitz:.3g} · estimate / K = {normalised:.4g}"
+        + (" — a clipped critic estimates K·W₁ for an unknown K" if clipping else "")
+    )
+
+
+def estimator_view(snapshot: dict[str, Any]) -> list:
+    """The live view of `ParallelLinesEstimators.snapshot()`."""
+    return [estimate_history(snapshot), estimate_gradients(snapshot), critic_slices(snapshot),
+            estimator_summary(snapshot)]
+
+
+# --- mode covering against mode seeking --------------------------------------------------------------------------
+
+LANDSCAPE_FLOOR = 1e-3        # colour is log10(D + floor): minima stay visible next to the huge KL values
+
+
+def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, minima: list[dict[str, float]],
+                     path: dict[str, np.ndarray] | None = None, pick_points: bool = True,
+                     height: int = 460) -> go.Figure:
+    """D(π, N(μ, σ²)) over (μ, σ) as a heat map (log colour scale, true value on hover), its local minima
+    (★ global, ☆ local), and the descent path from the chosen start (○ start, ✕ end).
+
+    With `pick_points`, an invisible grid of points lets a click choose the start (plotly selects points only).
+    """
+    mus, sigmas = _f32(mus), _f32(sigmas)
+    values = np.asarray(landscape, dtype=np.float64)
+    colour = np.log10(np.maximum(values, 0.0) + LANDSCAPE_FLOOR)
+    low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
+    ticks = [v for v in (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 30, 100, 300, 1000)
+             if low <= math.log10(v + LANDSCAPE_FLOOR) <= high]
+    figure = go.Figure()
+    figure.add_heatmap(x=mus, y=sigmas, z=colour.astype(np.float32), customdata=values.astype(np.float32),
+                       colorscale="Viridis", reversescale=True, zmin=low, zmax=high,
+                       hovertemplate="μ = %{x:.2f}, σ = %{y:.2f}<br>D = %{customdata:.4g}<extra></extra>",
+                       colorbar={"thickness": 12,
+                                 "tickvals": [math.log10(v + LANDSCAPE_FLOOR) for v in ticks],
+                                 "ticktext": [f"{v:g}" for v in ticks]})
+    if pick_points:
+        grid_mu, grid_sigma = np.meshgrid(mus[::2], sigmas[::2])
+        figure.add_scatter(x=grid_mu.ravel(), y=grid_sigma.ravel(), mode="markers", name="pick a start",
+                           showlegend=False, hoverinfo="skip", marker={"size": 14, "opacity": 0.0})
+    for minimum in minima:
+        figure.add_scatter(
+            x=[minimum["mu"]], y=[minimum["sigma"]], mode="markers", showlegend=False, hoverinfo="text",
+            text=[f"{'global' if minimum['global'] else 'local'} minimum<br>μ = {minimum['mu']:.3f}, "
+                  f"σ = {minimum['sigma']:.3f}<br>D = {minimum['value']:.4g}"],
+            marker={"symbol": "star" if minimum["global"] else "star-open", "size": 20,
+                    "color": "white" if minimum["global"] else "black", "line": {"color": "black", "width": 1.5}})
+    if path is not None and len(path["mu"]):
+        mu_path, sigma_path = decimate(path["mu"], path["sigma"])
+        figure.add_scatter(x=mu_path, y=sigma_path, mode="lines", showlegend=False, hoverinfo="skip",
+                           line={"color": "white", "width": 5})
+        figure.add_scatter(x=mu_path, y=sigma_path, mode="lines", showlegend=False, hoverinfo="skip",
+                           line={"color": DIVERGENCE_COLORS[divergence], "width": 3})
+        figure.add_scatter(x=[float(path["mu"][0])], y=[float(path["sigma"][0])], mode="markers",
+                           showlegend=False, hoverinfo="text", text=["start"],
+                           marker={"symbol": "circle", "size": 13, "color": "white",
+                                   "line": {"color": "black", "width": 2}})
+        figure.add_scatter(x=[float(path["mu"][-1])], y=[float(path["sigma"][-1])], mode="markers",
+                           showlegend=False, hoverinfo="text",
+                           text=[f"fit: μ = {path['mu'][-1]:.3f}, σ = {path['sigma'][-1]:.3f}"],
+                           marker={"symbol": "x", "size": 14, "color": DIVERGENCE_COLORS[divergence],
+                                   "line": {"color": "black", "width": 1.5}})
+    figure.update_xaxes(title="μ", range=[float(mus[0]), float(mus[-1])])
+    figure.update_yaxes(title="σ", range=[float(sigmas[0]), float(sigmas[-1])])
+    base_layout(figure, title=DIVERGENCE_SHORT[divergence], height=height)
+    figure.update_layout(clickmode="event+select", dragmode=False, margin={"l": 60, "r": 10, "t": 60, "b": 50})
+    return figure
+
+
+def fitted_densities(x, mixture_density, fits: dict[str, tuple[float, float]], *, height: int = 420
+                     ) -> go.Figure:
+    """π shaded, and the Gaussian each divergence fitted, drawn over it."""
+    x = np.asarray(x, dtype=np.float64)
+    figure = go.Figure()
+    figure.add_scatter(x=_f32(x), y=_f32(mixture_density), mode="lines", name="π (mixture)", fill="tozeroy",
+                       line={"color": REAL_COLOR, "width": 3}, fillcolor="rgba(31, 119, 180, 0.25)")
+    peak = float(np.max(mixture_density))
+    for divergence, (mu, sigma) in fits.items():
+        density = np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+        peak = max(peak, float(density.max()))
+        figure.add_scatter(x=_f32(x), y=_f32(density), mode="lines",
+                           name=f"{DIVERGENCE_SHORT[divergence]}: N({round(mu, 2) + 0.0:.2f}, {sigma:.2f}²)",
+                           line={"color": DIVERGENCE_COLORS[divergence], "width": 3,
+                                 "dash": {"forward_kl": "solid", "reverse_kl": "dash", "js": "dot"}[divergence]})
+    figure.update_xaxes(title="x", range=[float(x[0]), float(x[-1])])
+    figure.update_yaxes(title="density", range=[0, peak * 1.08])
+    base_layout(figure, title="Fitted Gaussians over π", height=height)
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5},
+                         margin={"b": 110})
+    return figure

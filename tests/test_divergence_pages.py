@@ -1,0 +1,180 @@
+"""The two divergence pages under AppTest: exact values shown, ∞ drawn in its band, noise, presets, starts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = Path(__file__).parents[1] / "pages"
+THETA_PAGE = str(PAGES / "3_Divergences_vs_theta.py")
+COVERING_PAGE = str(PAGES / "4_Mode_covering_vs_seeking.py")
+
+
+def chart(app: AppTest, key: str) -> dict:
+    for element in app.get("plotly_chart"):
+        if element.proto.id and key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def series(trace: dict, axis: str) -> np.ndarray:
+    """Plotly 7 sends numpy arrays as {dtype, bdata}; lists stay lists."""
+    values = trace[axis]
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).astype(float)
+    return np.asarray(values, dtype=float)
+
+
+def named(spec: dict, name: str) -> dict:
+    return next(trace for trace in spec["data"] if trace.get("name") == name)
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {metric.label.split(" at ")[0]: metric.value for metric in app.metric}
+
+
+def assert_clean(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+
+
+@pytest.fixture
+def theta_app() -> AppTest:
+    app = AppTest.from_file(THETA_PAGE, default_timeout=90)
+    app.run()
+    assert_clean(app)
+    return app
+
+
+def test_theta_page_shows_infinite_kl_in_its_band_and_constant_jsd(theta_app):
+    """No noise, θ = 0.7: KL = ∞ (metric and the ∞ band of the chart), JSD = ln 2, W₁ = 0.7."""
+    assert theta_app.title[0].value == "Divergences against θ"
+    assert metrics(theta_app) == {"KL(π‖p_θ)": "∞", "KL(p_θ‖π)": "∞", "JSD(π, p_θ)": "0.6931", "W₁(π, p_θ)": "0.7"}
+    spec = chart(theta_app, "div_curves_chart")
+    axis = spec["layout"]["yaxis"]
+    infinity = axis["tickvals"][axis["ticktext"].index("∞")]
+    kl = series(named(spec, "KL(π‖p_θ)"), "y")
+    assert np.all(kl[~np.isnan(kl)] == pytest.approx(infinity, rel=1e-6))     # every θ ≠ 0 in the band
+    assert np.isnan(kl).sum() == 1                                                # broken at θ = 0 (the jump)
+    js = series(named(spec, "JSD(π, p_θ)"), "y")
+    np.testing.assert_allclose(js[~np.isnan(js)], math.log(2), rtol=1e-6)
+    w = series(named(spec, "W₁(π, p_θ)"), "y")
+    np.testing.assert_allclose(w, np.abs(series(named(spec, "W₁(π, p_θ)"), "x")), atol=1e-6)
+    assert infinity > w.max()                                                     # the band is above every finite value
+
+
+def test_theta_page_noise_makes_kl_finite_and_the_jump_disappears(theta_app):
+    theta_app.select_slider(key="div_noise").set_value(0.5).run()
+    assert_clean(theta_app)
+    shown = metrics(theta_app)
+    assert float(shown["KL(π‖p_θ)"]) == pytest.approx(0.7**2 / (2 * 0.5**2), rel=1e-3)
+    assert float(shown["JSD(π, p_θ)"]) < math.log(2) and shown["W₁(π, p_θ)"] == "0.7"
+    spec = chart(theta_app, "div_curves_chart")
+    trace = named(spec, "KL(π‖p_θ)")
+    x, kl = series(trace, "x"), series(trace, "y")
+    central = np.abs(x) < 1.5                                       # KL = θ²/2σ² ≤ 4.5 there: on the axis
+    np.testing.assert_allclose(kl[central], x[central] ** 2 / (2 * 0.5**2), rtol=1e-5, atol=1e-6)
+    axis = spec["layout"]["yaxis"]
+    infinity = axis["tickvals"][axis["ticktext"].index("∞")]
+    assert np.nanmax(kl) < infinity                                 # nothing in the ∞ band any more
+    theta_app.slider(key="div_theta").set_value(0.0).run()
+    assert set(metrics(theta_app).values()) == {"0"}
+
+
+def test_theta_page_small_noise_flags_off_scale_kl(theta_app):
+    """σ = 0.05: KL reaches 800 at |θ| = 2; the curve is cut where it leaves the axis and a note says so."""
+    theta_app.select_slider(key="div_noise").set_value(0.05).run()
+    spec = chart(theta_app, "div_curves_chart")
+    notes = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
+    assert "leaves the axis" in notes and "800" in notes
+    kl = series(named(spec, "KL(π‖p_θ)"), "y")
+    top = spec["layout"]["yaxis"]["range"][1]
+    assert np.nanmax(kl) < top and np.isnan(kl).any()
+
+
+def test_theta_page_theorem2_sequence(theta_app):
+    spec = chart(theta_app, "div_theorem2_chart")
+    w = series(named(spec, "W₁"), "y")
+    assert w[0] == pytest.approx(1.0) and w[-1] == 0 and np.all(np.diff(w) < 0)
+    js = series(named(spec, "JSD"), "y")
+    np.testing.assert_allclose(js[:-1], math.log(2), rtol=1e-6)
+
+
+def test_theta_page_live_estimators_step_and_restart(theta_app):
+    """Step trains once; switching the Lipschitz method starts a fresh run; the summary reads out the numbers."""
+    theta_app.button(key="divergences.estimators.step").click().run()
+    assert_clean(theta_app)
+    text = " ".join(m.value for m in theta_app.markdown)
+    assert "**Step 1**" in text and "JSD estimate" in text and "exact 0.7000" in text
+    theta_app.radio(key="div_lipschitz").set_value("weight_clipping").run()
+    assert_clean(theta_app)
+    text = " ".join(m.value for m in theta_app.markdown)
+    assert "**Step 0**" in text and "unknown K" in text
+    assert not theta_app.select_slider(key="div_clip").disabled
+
+
+@pytest.fixture
+def covering_app() -> AppTest:
+    app = AppTest.from_file(COVERING_PAGE, default_timeout=120)
+    app.run()
+    assert_clean(app)
+    return app
+
+
+def results(app: AppTest) -> dict[str, dict]:
+    frame = app.dataframe[0].value
+    return {row["divergence"].split(",")[0].split(" ")[0]: row for row in frame.to_dict("records")}
+
+
+def test_covering_page_reference_mixture_fits(covering_app):
+    """Lecture mixture from (1, 1): forward KL σ ≈ 2.074 at 0, reverse KL the mode at +2 (σ ≈ 0.552),
+    JSD the covering global minimum (σ ≈ 2.05)."""
+    rows = results(covering_app)
+    assert rows["KL(π‖p)"]["μ"] == pytest.approx(0.0, abs=1e-4) and rows["KL(π‖p)"]["σ"] == pytest.approx(2.0742)
+    assert rows["KL(p‖π)"]["μ"] == pytest.approx(1.9991, abs=1e-3)
+    assert rows["KL(p‖π)"]["σ"] == pytest.approx(0.5516, abs=1e-3)
+    assert rows["KL(p‖π)"]["reached"] == "global minimum"
+    assert rows["JSD(π"]["σ"] == pytest.approx(2.0524, abs=1e-3) and rows["JSD(π"]["reached"] == "global minimum"
+    for divergence, count in (("forward_kl", 1), ("reverse_kl", 3), ("js", 3)):
+        spec = chart(covering_app, f"cov_landscape_{divergence}")
+        stars = [t for t in spec["data"] if t.get("marker", {}).get("symbol") in ("star", "star-open")]
+        assert len(stars) == count
+    assert not covering_app.warning
+
+
+def test_covering_page_jsd_local_minimum_from_a_mode(covering_app):
+    covering_app.slider(key="cov_mu0").set_value(2.0).run()
+    covering_app.slider(key="cov_sigma0").set_value(0.5).run()
+    assert_clean(covering_app)
+    row = results(covering_app)["JSD(π"]
+    assert row["μ"] == pytest.approx(1.998, abs=1e-3) and row["reached"] == "local minimum"
+
+
+def test_covering_page_preset_with_unequal_weights(covering_app):
+    covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
+    assert_clean(covering_app)
+    assert covering_app.slider(key="cov_weight").value == 0.75
+    rows = results(covering_app)
+    assert rows["KL(π‖p)"]["μ"] == pytest.approx(-1.0, abs=1e-4)     # E_π x = 0.75·(−2) + 0.25·2
+    spec = chart(covering_app, "cov_densities_chart")
+    assert any("KL(p‖π)" in trace.get("name", "") for trace in spec["data"])
+
+
+def test_covering_page_flat_start_warns(covering_app):
+    """A narrow start far from π: JSD is ln 2 to machine precision and cannot move — the page says so."""
+    covering_app.slider(key="cov_separation").set_value(8.0).run()
+    covering_app.slider(key="cov_left_std").set_value(0.1).run()
+    covering_app.slider(key="cov_right_std").set_value(0.1).run()
+    covering_app.slider(key="cov_mu0").set_value(0.0).run()
+    covering_app.slider(key="cov_sigma0").set_value(0.15).run()
+    assert_clean(covering_app)
+    assert any("cannot move" in w.value for w in covering_app.warning)
+    rows = results(covering_app)
+    assert rows["JSD(π"]["steps"] == 0 and rows["JSD(π"]["reached"] == "stationary, not a minimum"
+    assert rows["KL(π‖p)"]["reached"] == "minimum outside the map"      # σ = √(16 + 0.01) > 4
