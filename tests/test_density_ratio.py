@@ -16,8 +16,9 @@ from playground.density_ratio import PAIRS, DensityRatioConfig, DensityRatioRun
 # The lecture's pair: q₁ = N(0, 1), q₂ = N(1, 1.5²). KL(q₁‖q₂) = log 1.5 + 2/4.5 − ½ ≈ 0.3499.
 GAUSSIAN_KL = math.log(1.5) + (1.0 + 1.0) / (2 * 1.5**2) - 0.5
 
-# Tolerances the trained classifier must meet (measured with seeds 0–2 after 2,000 steps: mean abs error
-# 0.03–0.05 nats on both 95 % regions, KL within 4 %).
+# Tolerances the trained classifier must meet (measured with seeds 0–4 after 2,000 steps: mean abs error
+# 0.026–0.075 nats on both 95 % regions; the KL estimate averaged over the last 200 steps within 3.5 %, a single
+# step's within 16 %, since the logit's offset follows each batch's sampling noise).
 LOG_RATIO_TOLERANCE = 0.15   # mean |s(x) − log q₁/q₂| over the region where both have 95 % of their mass
 KL_RELATIVE_TOLERANCE = 0.10
 TRAINING_STEPS = 2000
@@ -130,7 +131,7 @@ def test_logit_matches_exact_log_ratio_where_both_have_mass(trained_gaussian_run
 
 
 def test_kl_estimate_within_ten_percent(trained_gaussian_run):
-    estimate = trained_gaussian_run.current_kl_estimate()
+    estimate = trained_gaussian_run.smoothed_kl_estimate()
     assert estimate == pytest.approx(GAUSSIAN_KL, rel=KL_RELATIVE_TOLERANCE)
     assert trained_gaussian_run.snapshot()["exact_kl"] == pytest.approx(GAUSSIAN_KL)
 
@@ -187,6 +188,10 @@ def test_non_finite_loss_sets_diverged_and_stops():
     assert run.step == 5
 
 
+def test_running_mean():
+    np.testing.assert_allclose(density_ratio.running_mean([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0])
+
+
 def test_live_learning_rate_change_applies_in_place():
     run = DensityRatioRun(DensityRatioConfig())
     run.set_learning_rate(1e-4)
@@ -196,3 +201,26 @@ def test_live_learning_rate_change_applies_in_place():
 def test_unknown_pair_is_rejected():
     with pytest.raises(ValueError, match="unknown pair"):
         DensityRatioRun(DensityRatioConfig(pair="nope"))
+
+
+# --- figures -----------------------------------------------------------------------------------------------
+
+
+def test_views_draw_every_pair():
+    from playground.figures import density_ratio as figures
+
+    for pair_id in PAIRS:
+        run = DensityRatioRun(DensityRatioConfig(pair=pair_id))
+        run.train(10)
+        summary, *charts = figures.ratio_view(run.snapshot(), ratio=pair_id == "gaussians")
+        assert "KL estimate" in summary
+        assert len(charts) == (3 if PAIRS[pair_id].dimension == 1 else 4)
+        for chart in charts:
+            chart.to_json()                               # serialisable: no NaN/inf surprises
+
+
+def test_log_ratio_range_caps_infinite_ratios():
+    from playground.figures.density_ratio import LOG_RATIO_LIMIT, log_ratio_range
+
+    assert log_ratio_range(np.array([-0.7, -0.7, np.inf, np.nan])) == (pytest.approx(-1.7), LOG_RATIO_LIMIT)
+    assert log_ratio_range(np.array([-50.0, 2.0])) == (-LOG_RATIO_LIMIT, 3.0)

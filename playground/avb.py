@@ -1,0 +1,366 @@
+"""Adversarial variational Bayes (Mescheder, Nowozin & Geiger 2017) on their toy: x uniform over the four
+one-hot vectors of {0, 1}⁴, z ∈ ℝ² with prior N(0, I), a decoder p(x|z) = Πᵢ Bernoulli(xᵢ; σ(ℓᵢ(z))) as in their
+code. A VAE with a Gaussian encoder trains beside AVB, whose implicit encoder z = g(x, ε) has no density: an
+adversary T(x, z), trained with the density-ratio trick, stands in for log q(z|x) − log p(z) in the ELBO."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from playground.density_ratio import logistic_loss, running_mean
+from playground.models import mlp
+
+CATEGORIES = 4            # x ∈ {e₁, e₂, e₃, e₄} ⊂ {0, 1}⁴, uniform
+LATENT_SIZE = 2
+BEST_ELBO = -math.log(CATEGORIES)   # E_x log p(x) ≤ −log 4 for uniform x (Gibbs), and ELBO ≤ log p(x)
+# A decoder that ignores z can only say "each bit is on with probability ¼": log p(x) = log ¼ + 3 log ¾.
+# The latent code must carry which bit is on to beat it; this is why the toy has a factorised decoder (a
+# categorical decoder would reach −log 4 with q(z|x) = p(z) and the latent space would stay empty).
+INDEPENDENT_BITS_LOG_LIKELIHOOD = math.log(0.25) + 3 * math.log(0.75)
+
+ELBO_TEX = (r"\log p(x) \;\ge\; \mathrm{ELBO}(x) = \mathbb{E}_{q(z|x)}\big[\log p(x\mid z)\big] "
+            r"- \mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)")
+VAE_TEX = (r"\begin{aligned}\text{VAE: }\; & z = \mu(x) + \sigma(x)\odot\varepsilon,\quad \varepsilon\sim N(0, I)\\"
+           r"& \mathrm{KL} = \textstyle\sum_i \tfrac12\big(\mu_i^2 + \sigma_i^2 - 1\big) - \log\sigma_i"
+           r"\quad\text{(exact)}\end{aligned}")
+AVB_TEX = (r"\begin{aligned}\text{AVB: }\; & z = g(x, \varepsilon),\quad \varepsilon\sim N(0, I)\\"
+           r"& \max_T\; \mathbb{E}_{q(z|x)}\log\sigma(T) + \mathbb{E}_{p(z)}\log\big(1-\sigma(T)\big)\\"
+           r"& \Rightarrow\; T^*(x,z) = \log q(z\mid x) - \log p(z)\end{aligned}")
+AVB_ELBO_TEX = (r"\mathrm{ELBO}(x) \approx \mathbb{E}_{\varepsilon}\big[\log p(x \mid g(x,\varepsilon)) "
+                r"- T(x, g(x,\varepsilon))\big],\qquad \mathrm{KL} \approx \mathbb{E}_{q(z|x)}[T(x,z)]")
+
+
+def one_hot(labels: Tensor) -> Tensor:
+    return F.one_hot(labels, CATEGORIES).float()
+
+
+def log_likelihood_table(decoder_logits: Tensor) -> Tensor:
+    """log p(e_k|z) for every k, [n, 4]: Σᵢ log Bernoulli(xᵢ; σ(ℓᵢ)) with x = e_k equals ℓ_k − Σᵢ softplus(ℓᵢ)."""
+    return decoder_logits - F.softplus(decoder_logits).sum(-1, keepdim=True)
+
+
+def log_likelihood(decoder_logits: Tensor, labels: Tensor) -> Tensor:
+    """log p(x|z) = Σᵢ xᵢ log σ(ℓᵢ) + (1 − xᵢ) log(1 − σ(ℓᵢ)) for x = e_label, one value per row."""
+    return log_likelihood_table(decoder_logits).gather(-1, labels[:, None]).squeeze(-1)
+
+
+def gaussian_kl_to_standard(mean: Tensor, log_std: Tensor) -> Tensor:
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = Σᵢ ½(μᵢ² + σᵢ² − 1) − log σᵢ, one value per row."""
+    return (0.5 * (mean**2 + torch.exp(2 * log_std) - 1.0) - log_std).sum(-1)
+
+
+def avb_encoder_loss(log_likelihoods: Tensor, adversary_scores: Tensor) -> Tensor:
+    """−ELBO estimate for the encoder and decoder: E[T(x, z) − log p(x|z)] with z = g(x, ε)."""
+    return (adversary_scores - log_likelihoods).mean()
+
+
+def mean_log_marginal(decoder: nn.Module, prior_samples: Tensor) -> float:
+    """E_x log p(x) for uniform x, with p(x) = E_{p(z)} p(x|z) by plain Monte Carlo over `prior_samples`
+    (p(x|z) ≤ 1 and p(x) ≈ ¼: 8,192 prior samples give a relative error of about 2 %)."""
+    log_probabilities = log_likelihood_table(decoder(prior_samples))          # [n, 4]
+    log_marginal = torch.logsumexp(log_probabilities, 0) - math.log(len(prior_samples))
+    return float(log_marginal.mean())
+
+
+class GaussianEncoder(nn.Module):
+    """q(z|x) = N(μ(x), diag σ(x)²): the VAE's encoder."""
+
+    def __init__(self, hidden_units: int, depth: int):
+        super().__init__()
+        self.net = mlp(CATEGORIES, 2 * LATENT_SIZE, hidden_units, depth, "elu")
+
+    def forward(self, labels: Tensor) -> tuple[Tensor, Tensor]:
+        mean, log_std = self.net(one_hot(labels)).chunk(2, dim=-1)
+        return mean, log_std
+
+    def sample(self, labels: Tensor, noise: Tensor) -> Tensor:
+        """Reparameterisation: z = μ(x) + σ(x) ⊙ ε with ε ~ N(0, I) (noise[:, :2])."""
+        mean, log_std = self(labels)
+        return mean + torch.exp(log_std) * noise[:, :LATENT_SIZE]
+
+
+class ImplicitEncoder(nn.Module):
+    """z = g(x, ε): AVB's neural sampler. Any shape of q(z|x) is possible; its density is unknown."""
+
+    def __init__(self, hidden_units: int, depth: int, noise_size: int):
+        super().__init__()
+        self.noise_size = noise_size
+        self.net = mlp(CATEGORIES + noise_size, LATENT_SIZE, hidden_units, depth, "elu")
+
+    def sample(self, labels: Tensor, noise: Tensor) -> Tensor:
+        return self.net(torch.cat([one_hot(labels), noise[:, : self.noise_size]], dim=-1))
+
+
+class Adversary(nn.Module):
+    """T(x, z): a classifier of (x, z ~ q(z|x)) against (x, z ~ p(z)); its logit estimates log q(z|x)/p(z)."""
+
+    def __init__(self, hidden_units: int, depth: int, prior_term: bool = True):
+        super().__init__()
+        self.prior_term = prior_term
+        self.net = mlp(CATEGORIES + LATENT_SIZE, 1, hidden_units, depth, "elu")
+
+    def forward(self, labels: Tensor, z: Tensor) -> Tensor:
+        scores = self.net(torch.cat([one_hot(labels), z], dim=-1)).squeeze(-1)
+        if self.prior_term:
+            # ½‖z‖² = −log p(z) + const is part of T* = log q(z|x) − log p(z) for every encoder: adding it
+            # leaves the network only log q(z|x) to learn, which stays bounded far from the prior's mass.
+            scores = scores + 0.5 * (z**2).sum(-1)
+        return scores
+
+
+@dataclass(frozen=True)
+class AvbConfig:
+    """Both models share every size and rate so that only the encoder differs. Rates are live."""
+
+    seed: int = 0
+    hidden_units: int = 64           # encoder and decoder: 2 × 64 ELU (the paper's toy used 3 × 64)
+    depth: int = 2
+    adversary_hidden_units: int = 128
+    adversary_depth: int = 2
+    noise_size: int = 8              # ε ∈ ℝ⁸ for AVB's encoder (the VAE uses the first two coordinates)
+    batch_size: int = 256
+    learning_rate: float = 2e-3      # encoder + decoder (Adam); the paper's 2e-5 needs 100,000 steps
+    adversary_learning_rate: float = 4e-3  # the adversary must track the moving encoder: faster than it
+    adversary_steps: int = 1         # adversary updates per encoder/decoder update
+    adversary_prior_term: bool = True  # T(x, z) = network(x, z) + ½‖z‖², see Adversary.forward
+    adam_beta1: float = 0.5          # the GAN habit; with 0.9 (and rates halved) AVB's posteriors shrank to dots
+    record_every: int = 25           # steps between points on the curves
+    evaluation_size: int = 512       # fixed ε per category for the curves and the scatter
+
+
+@dataclass(frozen=True)
+class AvbPreset:
+    label: str
+    config: AvbConfig
+    note: str
+
+
+PRESETS: dict[str, AvbPreset] = {  # keys are URL ids: never rename
+    "paper": AvbPreset(
+        "The paper's toy (Fig. 4), fast rates", AvbConfig(),
+        "About 1,500 steps (a minute on a laptop CPU) for AVB's posteriors to tile the prior while the VAE's "
+        "stay ellipses."),
+    "lagging_adversary": AvbPreset(
+        "Adversary that lags", AvbConfig(learning_rate=1e-3, adversary_learning_rate=2e-3, adam_beta1=0.9),
+        "Adam's heavier momentum (β₁ = 0.9) lets T fall behind AVB's encoder, which exploits T's errors: by step "
+        "2,000 AVB's posteriors have shrunk to dots, T's KL estimate spikes and the ELBO estimate swings (it "
+        "recovers slowly after ~4,000 steps). The VAE's adversary, chasing an encoder that ignores it, stays on "
+        "the exact KL."),
+}
+
+
+@dataclass
+class Networks:
+    """One model's encoder and decoder, and the adversary T(x, z) trained on its encoder."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+    adversary: Adversary
+
+    def model_parameters(self) -> list[nn.Parameter]:
+        return [*self.encoder.parameters(), *self.decoder.parameters()]
+
+
+def build_networks(config: AvbConfig, implicit: bool) -> Networks:
+    encoder = (ImplicitEncoder(config.hidden_units, config.depth, config.noise_size) if implicit
+               else GaussianEncoder(config.hidden_units, config.depth))
+    decoder = mlp(LATENT_SIZE, CATEGORIES, config.hidden_units, config.depth, "elu")
+    adversary = Adversary(config.adversary_hidden_units, config.adversary_depth, config.adversary_prior_term)
+    return Networks(encoder, decoder, adversary)
+
+
+def adversary_loss(networks: Networks, labels: Tensor, noise: Tensor, prior: Tensor) -> Tensor:
+    """The density-ratio trick between q(z|x) (label 1) and p(z) (label 0), the encoder held fixed."""
+    with torch.no_grad():
+        z_posterior = networks.encoder.sample(labels, noise)
+    return logistic_loss(networks.adversary(labels, z_posterior), networks.adversary(labels, prior))
+
+
+@dataclass
+class AvbComparison:
+    """A VAE and AVB trained in lockstep on the same batches (the Steppable protocol).
+
+    Each step: (1) the VAE's encoder and decoder climb the exact ELBO and AVB's climb the adversarial ELBO
+    E[log p(x|z) − T(x, z)], T held fixed; (2) each adversary takes `adversary_steps` logistic-loss steps on
+    its own encoder's z against prior z. The VAE never uses its adversary: it is there to show how well T
+    estimates a KL that is known exactly. The two models share no parameters, so one backward pass over the
+    sum of their losses gives each exactly its own gradients (and halves the Python overhead of a step).
+    """
+
+    config: AvbConfig = field(default_factory=AvbConfig)
+
+    def __post_init__(self) -> None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.config.seed)
+            self.vae = build_networks(self.config, implicit=False)
+            self.avb = build_networks(self.config, implicit=True)
+        betas = (self.config.adam_beta1, 0.999)
+        self.model_optimizer = torch.optim.Adam(
+            [{"params": self.vae.model_parameters()}, {"params": self.avb.model_parameters()}],
+            lr=self.config.learning_rate, betas=betas)
+        self.adversary_optimizer = torch.optim.Adam(
+            [{"params": self.vae.adversary.parameters()}, {"params": self.avb.adversary.parameters()}],
+            lr=self.config.adversary_learning_rate, betas=betas)
+        self.generator = torch.Generator().manual_seed(self.config.seed)
+        self.adversary_steps = self.config.adversary_steps     # live: `update_settings` changes it
+        self.step = 0
+        self.diverged: str | None = None
+        fixed = torch.Generator().manual_seed(self.config.seed + 1)
+        size = self.config.evaluation_size
+        self.evaluation_labels = torch.arange(CATEGORIES).repeat_interleave(size)
+        self.evaluation_noise = torch.randn(CATEGORIES * size, self.config.noise_size, generator=fixed)
+        self.evaluation_prior = torch.randn(8192, LATENT_SIZE, generator=fixed)
+        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
+        self._record()
+
+    # --- one step, in numbered phases ------------------------------------------------------------------------
+
+    def _batch(self) -> tuple[Tensor, Tensor, Tensor]:
+        size = self.config.batch_size
+        labels = torch.randint(CATEGORIES, (size,), generator=self.generator)
+        noise = torch.randn(size, self.config.noise_size, generator=self.generator)
+        prior = torch.randn(size, LATENT_SIZE, generator=self.generator)
+        return labels, noise, prior
+
+    def _vae_loss(self, labels: Tensor, noise: Tensor) -> Tensor:
+        """−ELBO with the exact Gaussian KL and the reparameterised z = μ + σ ⊙ ε."""
+        mean, log_std = self.vae.encoder(labels)
+        z = mean + torch.exp(log_std) * noise[:, :LATENT_SIZE]
+        return -(log_likelihood(self.vae.decoder(z), labels) - gaussian_kl_to_standard(mean, log_std)).mean()
+
+    def _avb_loss(self, labels: Tensor, noise: Tensor) -> Tensor:
+        """−ELBO through T: E[T(x, z) − log p(x|z)], z = g(x, ε); the gradient reaches g through z."""
+        z = self.avb.encoder.sample(labels, noise)
+        return avb_encoder_loss(log_likelihood(self.avb.decoder(z), labels), self.avb.adversary(labels, z))
+
+    def train(self, steps: int) -> dict[str, float]:
+        """`steps` lockstep updates of both models; stops and sets `diverged` on a non-finite loss."""
+        metrics: dict[str, float] = {}
+        for _ in range(int(steps)):
+            if self.diverged:
+                break
+            # (1) Encoders and decoders: the VAE on its exact ELBO, AVB on its adversarial ELBO.
+            labels, noise, _ = self._batch()
+            vae_loss, avb_loss = self._vae_loss(labels, noise), self._avb_loss(labels, noise)
+            self.model_optimizer.zero_grad(set_to_none=True)
+            (vae_loss + avb_loss).backward()     # also fills T's gradients; cleared before T's own step
+            self.model_optimizer.step()
+            metrics["vae_batch_elbo"], metrics["avb_batch_elbo"] = -vae_loss.item(), -avb_loss.item()
+            # (2) Both adversaries: the density-ratio trick between q(z|x) and p(z), on fresh noise.
+            for _ in range(self.adversary_steps):
+                labels, noise, prior = self._batch()
+                vae_adversary = adversary_loss(self.vae, labels, noise, prior)
+                avb_adversary = adversary_loss(self.avb, labels, noise, prior)
+                self.adversary_optimizer.zero_grad(set_to_none=True)
+                (vae_adversary + avb_adversary).backward()
+                self.adversary_optimizer.step()
+            metrics["vae_adversary_loss"], metrics["avb_adversary_loss"] = vae_adversary.item(), avb_adversary.item()
+            if not all(math.isfinite(value) for value in metrics.values()):
+                self.diverged = f"a loss became non-finite at step {self.step}: {metrics}"
+                break
+            self.step += 1
+            if self.step % self.config.record_every == 0:
+                self._record()
+        return metrics
+
+    def update_settings(self, learning_rate: float, adversary_learning_rate: float, adversary_steps: int) -> None:
+        """The live settings: both models' rates and the adversaries' updates per step."""
+        self.adversary_steps = max(1, int(adversary_steps))
+        for group in self.model_optimizer.param_groups:
+            group["lr"] = float(learning_rate)
+        for group in self.adversary_optimizer.param_groups:
+            group["lr"] = float(adversary_learning_rate)
+
+    # --- evaluation on fixed noise -------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Averages over x uniform, on the fixed evaluation noise:
+        vae_elbo (exact KL), vae_kl (exact), vae_kl_adversary (E_q T), avb_elbo and avb_kl (through T),
+        and each decoder's log-likelihood E_x log p(x) by Monte Carlo over the prior."""
+        labels, noise = self.evaluation_labels, self.evaluation_noise
+        mean, log_std = self.vae.encoder(labels)
+        z_vae = mean + torch.exp(log_std) * noise[:, :LATENT_SIZE]
+        vae_kl = gaussian_kl_to_standard(mean, log_std).mean()
+        z_avb = self.avb.encoder.sample(labels, noise)
+        avb_kl = self.avb.adversary(labels, z_avb).mean()
+        return {
+            "vae_elbo": float(log_likelihood(self.vae.decoder(z_vae), labels).mean() - vae_kl),
+            "vae_kl": float(vae_kl),
+            "vae_kl_adversary": float(self.vae.adversary(labels, z_vae).mean()),
+            "vae_log_likelihood": mean_log_marginal(self.vae.decoder, self.evaluation_prior),
+            "avb_elbo": float(log_likelihood(self.avb.decoder(z_avb), labels).mean() - avb_kl),
+            "avb_kl": float(avb_kl),
+            "avb_log_likelihood": mean_log_marginal(self.avb.decoder, self.evaluation_prior),
+        }
+
+    def _record(self) -> None:
+        self.history["step"].append(float(self.step))
+        for key, value in self.evaluate().items():
+            self.history[key].append(value)
+
+    @torch.no_grad()
+    def latent_samples(self, per_category: int = 250) -> dict[str, np.ndarray]:
+        """z ~ q(z|x) for each x on fixed noise, for both encoders, with the x of each row."""
+        size = self.config.evaluation_size
+        rows = (torch.arange(CATEGORIES)[:, None] * size + torch.arange(min(per_category, size))).ravel()
+        labels, noise = self.evaluation_labels[rows], self.evaluation_noise[rows]
+        return {
+            "labels": labels.numpy(),
+            "vae_z": self.vae.encoder.sample(labels, noise).numpy().astype(np.float32),
+            "avb_z": self.avb.encoder.sample(labels, noise).numpy().astype(np.float32),
+        }
+
+    @torch.no_grad()
+    def vae_posteriors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The VAE's posterior means and standard deviations, one row per x: [4, 2] each."""
+        mean, log_std = self.vae.encoder(torch.arange(CATEGORIES))
+        return mean.numpy(), torch.exp(log_std).numpy()
+
+    def snapshot(self) -> dict:
+        samples = self.latent_samples()
+        means, stds = self.vae_posteriors()
+        history = {f"history_{key}": np.asarray(values, dtype=np.float32) for key, values in self.history.items()}
+        history["history_avb_elbo_smoothed"] = running_mean(history["history_avb_elbo"], SMOOTHING_RECORDS)
+        latest = {key: values[-1] for key, values in self.history.items() if key != "step"}
+        return {"step": self.step, **samples, "vae_means": means, "vae_stds": stds, **history, **latest,
+                "avb_elbo_smoothed": float(history["history_avb_elbo_smoothed"][-1]), "best_elbo": BEST_ELBO}
+
+
+SMOOTHING_RECORDS = 8   # AVB's ELBO goes through T, which jitters as it chases the encoder: average 8 records
+
+
+def fit_adversary(encoder: nn.Module, steps: int, config: AvbConfig | None = None,
+                  seed: int = 0) -> tuple[Adversary, np.ndarray]:
+    """Train a fresh T(x, z) for `steps` logistic-loss steps between (x, z ~ q(z|x)) and (x, z ~ p(z)) with the
+    encoder held fixed. Returns T and, per step, the batch estimate E_q[T(x, z)] of E_x KL(q(z|x) ‖ p(z))."""
+    config = config or AvbConfig()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        adversary = Adversary(config.adversary_hidden_units, config.adversary_depth, config.adversary_prior_term)
+    networks = Networks(encoder, nn.Identity(), adversary)
+    optimizer = torch.optim.Adam(adversary.parameters(), lr=config.adversary_learning_rate,
+                                 betas=(config.adam_beta1, 0.999))
+    generator = torch.Generator().manual_seed(seed)
+    estimates = np.empty(steps, dtype=np.float64)
+    for index in range(steps):
+        labels = torch.randint(CATEGORIES, (config.batch_size,), generator=generator)
+        noise = torch.randn(config.batch_size, config.noise_size, generator=generator)
+        prior = torch.randn(config.batch_size, LATENT_SIZE, generator=generator)
+        loss = adversary_loss(networks, labels, noise, prior)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            estimates[index] = float(adversary(labels, encoder.sample(labels, noise)).mean())
+    return adversary, estimates
+
+
+HISTORY_KEYS = ("step", "vae_elbo", "vae_kl", "vae_kl_adversary", "vae_log_likelihood", "avb_elbo", "avb_kl",
+                "avb_log_likelihood")
