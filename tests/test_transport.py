@@ -191,18 +191,6 @@ def test_lipschitz_constant_matches_finite_differences():
     assert transport.lipschitz_constant(critic, points.float()) == pytest.approx(expected, rel=1e-3)
 
 
-def test_gradient_penalty_vanishes_for_a_unit_slope_critic_and_clip_weights_clamps():
-    linear = torch.nn.Linear(2, 1)
-    with torch.no_grad():
-        linear.weight.copy_(torch.tensor([[0.6, 0.8]]))
-    real, fake = torch.randn(32, 2), torch.randn(32, 2)
-    assert transport.gradient_penalty(linear, real, fake).item() == pytest.approx(0.0, abs=1e-10)
-    linear.weight.data *= 2  # ‖∇f‖ = 2 everywhere: penalty (2 − 1)² = 1
-    assert transport.gradient_penalty(linear, real, fake).item() == pytest.approx(1.0, rel=1e-5)
-    transport.clip_weights(linear, 0.01)
-    assert all(parameter.abs().max() <= 0.01 for parameter in linear.parameters())
-
-
 def test_critic_objective_is_real_minus_fake_mean():
     assert transport.critic_objective(torch.tensor([1.0, 3.0]), torch.tensor([0.5])).item() == 1.5
 
@@ -218,7 +206,7 @@ def train_critic(steps: int, **settings) -> dict:
 
 def test_gradient_penalty_critic_estimates_w1_within_ten_percent():
     """Two well-separated 2-D Gaussians (W₁ ≈ 3): E_π f − E_p f of the trained WGAN-GP critic ≈ exact W₁."""
-    snapshot = train_critic(1500, penalty_weight=30.0)
+    snapshot = train_critic(500, penalty_weight=30.0)
     assert snapshot["estimate"] == pytest.approx(snapshot["exact_wasserstein"], rel=0.10)
     assert snapshot["exact_wasserstein"] == pytest.approx(3.0, rel=0.05)
     assert snapshot["lipschitz_samples"] == pytest.approx(1.0, rel=0.15)
@@ -227,7 +215,7 @@ def test_gradient_penalty_critic_estimates_w1_within_ten_percent():
 def test_gradient_penalty_overshoots_by_w_over_two_lambda():
     """For a shift, f = g·(x·e) gives g W − λ (g − 1)², maximal at g = 1 + W/(2λ): the GP estimate is W (1 + W/2λ)."""
     penalty_weight = 10.0
-    snapshot = train_critic(1500, penalty_weight=penalty_weight)
+    snapshot = train_critic(500, penalty_weight=penalty_weight)
     exact = snapshot["exact_wasserstein"]
     assert snapshot["estimate"] == pytest.approx(exact * (1 + exact / (2 * penalty_weight)), rel=0.04)
 
@@ -274,7 +262,7 @@ def test_one_dimensional_critic_learns_the_kantorovich_potential():
     run = transport.KantorovichCritic(
         transport.CriticConfig(dimension=1, real="gaussian_shifted", fake="gaussian", penalty_weight=30.0)
     )
-    run.train(1500)
+    run.train(600)
     snapshot = run.snapshot()
     assert snapshot["potential_on_grid"].shape == snapshot["critic_on_grid"].shape == (200,)
     assert snapshot["estimate"] == pytest.approx(snapshot["exact_wasserstein"], rel=0.10)
