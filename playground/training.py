@@ -332,25 +332,31 @@ class Trainer:
 
         def update(weight: Tensor, gradient: Tensor, state: dict[str, Any]) -> Tensor:
             """One differentiable step of the critic's optimiser; `state` is advanced in place."""
-            if config.critic_optimizer == "adam":
-                beta1, beta2 = group["betas"]
-                state["step"] = float(state.get("step", 0)) + 1
-                state["exp_avg"] = beta1 * state.get("exp_avg", torch.zeros_like(weight)) + (1 - beta1) * gradient
-                state["exp_avg_sq"] = (beta2 * state.get("exp_avg_sq", torch.zeros_like(weight))
-                                       + (1 - beta2) * gradient.detach() ** 2)
-                divisor = (state["exp_avg_sq"] / (1 - beta2 ** state["step"])).sqrt() + group["eps"]
-                return weight - group["lr"] * state["exp_avg"] / (1 - beta1 ** state["step"]) / divisor
-            if config.critic_optimizer == "rmsprop":
-                state["square_avg"] = (group["alpha"] * state.get("square_avg", torch.zeros_like(weight))
-                                       + (1 - group["alpha"]) * gradient.detach() ** 2)
-                return weight - group["lr"] * gradient / (state["square_avg"].sqrt() + group["eps"])
-            previous = state.get("momentum_buffer")
-            state["momentum_buffer"] = gradient if previous is None else group["momentum"] * previous + gradient
-            return weight - group["lr"] * state["momentum_buffer"]
+            if config.critic_optimizer == "sgd":
+                previous = state.get("momentum_buffer")
+                state["momentum_buffer"] = gradient if previous is None else group["momentum"] * previous + gradient
+                return weight - group["lr"] * state["momentum_buffer"]
+            with torch.no_grad():  # the divisor √v̂ + ε: advanced, but a constant for the derivative
+                if config.critic_optimizer == "adam":
+                    beta1, beta2 = group["betas"]
+                    step = state["step"] = float(state.get("step", 0)) + 1
+                    average = state.get("exp_avg_sq", torch.zeros_like(weight)) * beta2
+                    state["exp_avg_sq"] = average.addcmul_(gradient, gradient, value=1 - beta2)
+                    divisor = (state["exp_avg_sq"] / (1 - beta2**step)).sqrt_().add_(group["eps"])
+                    scale = group["lr"] / (1 - beta1**step) / divisor
+                else:  # RMSprop
+                    average = state.get("square_avg", torch.zeros_like(weight)) * group["alpha"]
+                    state["square_avg"] = average.addcmul_(gradient, gradient, value=1 - group["alpha"])
+                    scale = group["lr"] / state["square_avg"].sqrt().add_(group["eps"])
+            if config.critic_optimizer == "adam":  # the first moment carries G's influence: m ← β₁m + (1 − β₁)g
+                state["exp_avg"] = torch.lerp(state.get("exp_avg", torch.zeros_like(weight)), gradient, 1 - beta1)
+                return weight - scale * state["exp_avg"]
+            return weight - scale * gradient
 
         for _ in range(config.unrolled_steps):
             real, fake = self._noisy(self.real_batch()), self._noisy(self.generator(self.latent_batch()))
-            loss = objective.critic_loss(score(real, weights), score(fake, weights))
+            scores = score(torch.cat([real, fake]), weights)  # one pass for both: these small steps are overhead-bound
+            loss = objective.critic_loss(scores[:len(real)], scores[len(real):])
             if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
                 def critic(points: Tensor, critic_weights: dict[str, Tensor] = weights) -> Tensor:
                     return score(points, critic_weights)
@@ -482,7 +488,7 @@ class Trainer:
                              device=self.device)
         return self.generator(latent).float().cpu().numpy()
 
-    def frame(self, points: int = 1000, grid_size: int = 48, arrows: int = 120) -> dict[str, Any]:
+    def frame(self, points: int = 1000, grid_size: int = 48, arrows: int = 80) -> dict[str, Any]:
         """The picture of the run now, as numpy: points, the critic surface and G's gradient arrows."""
         extent = self.dataset.extent
         axis = np.linspace(-extent, extent, grid_size, dtype=np.float32)
@@ -512,7 +518,7 @@ class Trainer:
             "arrow_direction": (-gradient).cpu().numpy().astype(np.float32),
         }
 
-    def snapshot(self, points: int = 1000, grid_size: int = 48, arrows: int = 120) -> dict[str, Any]:
+    def snapshot(self, points: int = 1000, grid_size: int = 48, arrows: int = 80) -> dict[str, Any]:
         """What the live view draws: `frame()` plus the run's history and coverage, all numpy."""
         started = time.perf_counter()
         coverage = self.coverage_history
@@ -540,5 +546,5 @@ def describe_device(device: torch.device | None = None) -> str:
         return f"CUDA GPU: {torch.cuda.get_device_name(device)}"
     if device.type == "mps":
         return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    return "CPU (one training thread per run)"
 

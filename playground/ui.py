@@ -155,7 +155,7 @@ def hidden_controls() -> set[str]:
 def page_header(title: str, intro: str, formula: str | None = None) -> None:
     """Title, a one- or two-sentence intro and the slide's formula."""
     if lecture_mode():
-        st.html("<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 3rem !important;}</style>")
+        st.html("<style>html {font-size: 21px;}</style>")  # Streamlit sizes text in rem: everything grows
     st.title(title)
     st.markdown(intro)
     if formula:

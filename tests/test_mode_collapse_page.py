@@ -63,7 +63,7 @@ def test_changing_a_live_field_keeps_the_run():
     test.button(key="mode_collapse.live.step").click().run()
     test.select_slider(key="mode_collapse.clip_value").set_value(0.1).run()
     assert step_count(test) == 1
-    assert test.query_params["clip_value"] == ["0.1"]
+    assert test.query_params["clip_value"] == "0.1"
 
 
 def test_preset_changes_the_settings():
@@ -71,7 +71,7 @@ def test_preset_changes_the_settings():
     test.selectbox(key="mode_collapse.preset_choice").set_value("wgan_gp").run()
     config = test.session_state["mode_collapse.config"]
     assert config.objective == "wgan_gp"
-    assert test.query_params["preset"] == ["wgan_gp"]
+    assert test.query_params["preset"] == "wgan_gp"
 
 
 @pytest.mark.browser

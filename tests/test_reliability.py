@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
-EXPLODING = {"objective": "minimax", "generator_lr": "1", "critic_lr": "1", "generator_optimizer": "sgd",
+EXPLODING = {"objective": "lsgan", "generator_lr": "1", "critic_lr": "1", "generator_optimizer": "sgd",
              "critic_optimizer": "sgd"}
 
 

@@ -23,7 +23,7 @@ from playground.figures import (
 
 Figure = dict[str, Any]
 MAX_CURVE_POINTS = 300  # per series: keeps a frame small (payload) while the curve stays smooth
-ARROW_FRACTION = 0.12   # the longest gradient arrow spans this share of the plot window
+ARROW_FRACTION = 0.06   # the longest gradient arrow spans this share of the plot window
 
 
 def layout(title: str = "", height: int = FIGURE_HEIGHT, **extra) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
          "y": snapshot["fake"][:, 1], "marker": {"color": FAKE_COLOR, "size": 5, "opacity": 0.8},
          "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "name": "−∇ₓ generator loss", "x": arrow_x, "y": arrow_y,
-         "line": {"color": "#222222", "width": 1.5}, "hoverinfo": "skip"},
+         "line": {"color": "rgba(30, 30, 30, 0.55)", "width": 1.2}, "hoverinfo": "skip"},
     ]
     window = [-extent, extent]
     if title is None:
@@ -135,7 +135,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         line(coverage_steps, 100 * quality, "% high quality", MUTED_COLOR, 4, "dot"),
     ]
     titles = ["losses", real_name.replace("mean ", "") + " and " + fake_name.replace("mean ", ""),
-              "gradient norms (log)", f"coverage of {len(snapshot['modes'])} modes"]
+              "‖∇‖ (log)", f"modes (of {len(snapshot['modes'])})"]
     axes: dict[str, Any] = {}
     annotations = []
     for index in range(4):
