@@ -51,8 +51,9 @@ def estimates_against_truth(runs: dict[str, dict[str, Any]], *, height: int = 42
         traces.append({"type": "scatter", "mode": "lines+markers", "x": exact[:, 0].astype(np.float32),
                        "y": exact[:, 1].astype(np.float32), "name": f"{name}: exact W₁ (POT)",
                        "line": {"color": color, "width": 3}, "marker": {"size": 5}})
-    traces.append({"type": "scatter", "mode": "lines", "x": [0, max(1, max(r["step"] for r in runs.values()))],
-                   "y": [math.log(2)] * 2, "yaxis": "y2", "name": "ln 2", "line": {"color": MUTED_COLOR, "dash": "dash"}})
+    last_step = max(1, max(run["step"] for run in runs.values()))
+    traces.append({"type": "scatter", "mode": "lines", "x": [0, last_step], "y": [math.log(2)] * 2, "yaxis": "y2",
+                   "name": "ln 2", "line": {"color": MUTED_COLOR, "dash": "dash"}})
     return {"data": traces, "layout": layout(
         "Estimates against the exact W₁ of the samples", height,
         xaxis={"title": {"text": "generator step"}},
