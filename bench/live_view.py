@@ -22,6 +22,7 @@ import torch  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from playground.presets import preset_config  # noqa: E402
 from playground.training import Trainer, TrainingConfig  # noqa: E402
 
 
@@ -89,7 +90,7 @@ def main() -> None:
             rows = []
             raws = []
             for _ in range(args.rounds):
-                raws.append(raw_steps_per_second(TrainingConfig()))  # the page's default preset is overridden
+                raws.append(raw_steps_per_second(preset_config("mode_collapse")))  # the page's default preset
                 rows.append(one_round(browser, f"http://127.0.0.1:{port}/{args.page}", args.seconds))
             browser.close()
     finally:
@@ -98,7 +99,7 @@ def main() -> None:
     for index, (row, raw) in enumerate(zip(rows, raws, strict=True)):
         print(f"round {index + 1}: first chart {row['first_chart_s']:.2f} s · main chart {row['frames_per_s']:.1f} "
               f"updates/s · training {row['steps_per_s']:.0f} steps/s (raw Trainer.train {raw:.0f}) · "
-              f"{row['kib_per_frame']:.1f} KiB/frame")
+              f"{row['kib_per_frame']:.1f} KiB/frame · {row['messages_per_s']:.1f} ws messages/s")
     median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
     ratio = statistics.median(r["steps_per_s"] / raw for r, raw in zip(rows, raws, strict=True))
     print(f"median: first chart {median['first_chart_s']:.2f} s · main chart {median['frames_per_s']:.1f} updates/s · "

@@ -7,15 +7,15 @@ from playground.figures import training as figures
 from playground.objectives import OBJECTIVES
 
 st.set_page_config(page_title="Mode collapse · GAN Playground", page_icon="🎯", layout="wide")
-config = ui.config_sidebar("mode_collapse", presets.PRESETS, "mode_collapse")
-objective = OBJECTIVES[config.objective]
 ui.page_header(
     "Mode collapse",
     "A GAN trains live on a toy distribution. Blue points are data, orange points are the generator's samples, "
     "the background is what the discriminator believes and the short black lines show where the generator's "
     "loss pushes each fake point. Change the loss, the clipping constant c or the instance noise σ while it plays.",
-    objective.tex,
 )
+config = ui.config_sidebar("mode_collapse", presets.PRESETS, "mode_collapse")
+objective = OBJECTIVES[config.objective]
+st.latex(objective.tex)
 st.caption(
     f"**{objective.label}.** Look for: the orange cloud sitting on one or two modes and hopping between them "
     "(bright cells jumping rows in the occupancy raster), the *modes captured* curve, and how unrolling, "

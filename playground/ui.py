@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 import torch
+from streamlit.errors import StreamlitPageNotFoundError
 
 from playground import export
 from playground.figures import training as training_figures
@@ -142,6 +143,59 @@ def live_charts(figures: Sequence[Any], *, key: str, columns: int = 1) -> None:
 
 # --- page furniture -----------------------------------------------------------------------------------------
 
+PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn as the sidebar navigation
+    "pages/1_Mode_collapse.py": (
+        "Mode collapse", ":material/scatter_plot:",
+        "A GAN on 8 / 25 Gaussians or a swiss roll collapses or hops between modes; unrolling, WGAN-GP and "
+        "instance noise cure it. Coverage metrics and a mode-occupancy raster."),
+    "pages/2_Vanishing_gradients.py": (
+        "Vanishing gradients", ":material/trending_down:",
+        "The saturating minimax loss vs the non-saturating one, the optimal discriminator D* = π/(π+p), and "
+        "Arjovsky & Bottou's frozen-generator experiment."),
+    "pages/3_Divergences_vs_theta.py": (
+        "Divergences vs θ", ":material/stacked_line_chart:",
+        "The parallel-lines example: KL = ∞, JSD = ln 2, W = |θ|, and how instance noise makes the curves smooth."),
+    "pages/4_Mode_covering_vs_seeking.py": (
+        "Mode covering vs seeking", ":material/target:",
+        "One Gaussian fitted to a two-Gaussian mixture by forward KL, reverse KL and JSD: covering, seeking, and "
+        "what JSD really does."),
+    "pages/5_Earth_movers_distance.py": (
+        "Earth mover's distance", ":material/landscape:",
+        "Piles of dirt, the optimal transport plan, W₁ between point clouds and the Kantorovich–Rubinstein dual "
+        "trained live."),
+    "pages/6_WGAN_and_clipping.py": (
+        "WGAN and clipping", ":material/crop_free:",
+        "WGAN with weight clipping (slider for c) beside WGAN-GP: weights piling at ±c, exploding or vanishing "
+        "critic gradients, and W tracking sample quality while JSD sits at ln 2."),
+    "pages/7_Density_ratio_and_AVB.py": (
+        "Density ratio and AVB", ":material/percent:",
+        "A classifier estimates q₁/q₂ and a KL; adversarial variational Bayes against a Gaussian-encoder VAE."),
+    "pages/8_Dirac_GAN.py": (
+        "Dirac-GAN", ":material/cyclone:",
+        "The Dirac-GAN: vector fields and trajectories of unregularised, WGAN, R1 and instance-noise games."),
+    "pages/9_Compare_runs.py": (
+        "Compare runs", ":material/compare:",
+        "Two configurations side by side in lockstep, on the same data and seed, with one Play button."),
+    "pages/10_Many_seeds.py": (
+        "Many seeds", ":material/grid_view:",
+        "Sixteen seeds of one configuration trained at once: how many modes does a loss keep, on average?"),
+}
+
+
+def sidebar_navigation() -> None:
+    """The lecture's pages, with titles and icons, at the top of the sidebar (Streamlit's own list, which
+    would name the home page after its file, is switched off in .streamlit/config.toml)."""
+    with st.sidebar:
+        try:
+            st.page_link("app.py", label="Home", icon=":material/home:")
+        except StreamlitPageNotFoundError:  # a page run as its own entry point (AppTest): no app to navigate
+            return
+        for page_file, (title, icon, _) in PAGES.items():
+            if (ROOT / page_file).exists():
+                st.page_link(page_file, label=title, icon=icon)
+        st.divider()
+
+
 def lecture_mode() -> bool:
     """`?lecture=1` enlarges fonts for a projector."""
     return str(st.query_params.get("lecture", "")).lower() in {"1", "true", "yes", "on"}
@@ -153,9 +207,13 @@ def hidden_controls() -> set[str]:
 
 
 def page_header(title: str, intro: str, formula: str | None = None) -> None:
-    """Title, a one- or two-sentence intro and the slide's formula."""
+    """The sidebar navigation, then the title, a one- or two-sentence intro and the slide's formula."""
+    sidebar_navigation()
     if lecture_mode():
         st.html("<style>html {font-size: 21px;}</style>")  # Streamlit sizes text in rem: everything grows
+    # An empty live-chart component at the top: the browser starts fetching and compiling plotly.js while the
+    # rest of the page script runs, so the first live chart appears sooner.
+    _live_charts(data={"figures": [], "columns": 1}, key="gp_preload_plotly", height=1)
     st.title(title)
     st.markdown(intro)
     if formula:

@@ -79,10 +79,10 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
         {"type": "heatmap", "x": axis, "y": axis, "z": surface, "colorscale": CRITIC_COLORSCALE,
          "colorbar": {"title": {"text": colorbar_title}, "thickness": 14}, "hoverinfo": "skip",
          "name": colorbar_title, "showscale": True, **zrange},
-        {"type": "scatter", "mode": "markers", "name": "real x ~ π", "x": snapshot["real"][:, 0],
+        {"type": "scattergl", "mode": "markers", "name": "real x ~ π", "x": snapshot["real"][:, 0],
          "y": snapshot["real"][:, 1], "marker": {"color": REAL_COLOR, "size": 5, "opacity": 0.7},
          "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "markers", "name": "fake G(z)", "x": snapshot["fake"][:, 0],
+        {"type": "scattergl", "mode": "markers", "name": "fake G(z)", "x": snapshot["fake"][:, 0],
          "y": snapshot["fake"][:, 1], "marker": {"color": FAKE_COLOR, "size": 5, "opacity": 0.8},
          "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "name": "−∇ₓ generator loss", "x": arrow_x, "y": arrow_y,
@@ -123,7 +123,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
     real_name, fake_name = ("mean D(x)", "mean D(G(z))") if probabilistic else ("mean f(x)", "mean f(G(z))")
 
     def line(x, y, name, color, axis, dash="solid"):
-        return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "xaxis": f"x{axis}",
+        return {"type": "scattergl", "mode": "lines", "x": x, "y": y, "name": name, "xaxis": f"x{axis}",
                 "yaxis": f"y{axis}", "line": {"color": color, "width": 2.5, "dash": dash}}
 
     traces = [
