@@ -1,0 +1,122 @@
+"""Ensemble.train (K seeds in one batched step) against K sequential Trainer.train calls, same config, same steps.
+
+Both sides do the same work per member and step: `critic_steps` critic updates, one generator update, the metric
+row, a finiteness check every 25 steps and a 2,500-sample coverage measurement every `coverage_every` steps. They
+run alternately in one process (the order flips every round), so that a noisy, shared machine slows both alike;
+the medians and the spread over rounds are printed, with the speed-up as time(sequential) / time(ensemble).
+
+Usage: python bench/ensemble.py [--members 16] [--steps 50] [--rounds 5] [--threads 1,2]
+                                [--configs default,small,mode_collapse] [--device cpu|cuda] [--forward bmm|vmap]
+(a config is `default`, `small` or any id of playground.presets.PRESETS without unrolling)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from playground.ensemble import Ensemble  # noqa: E402
+from playground.presets import PRESETS  # noqa: E402
+from playground.training import Trainer, TrainingConfig  # noqa: E402
+
+CONFIGS = {
+    # The default TrainingConfig: non-saturating, 2×128 ReLU, batch 256, Adam 1e-3.
+    "default": TrainingConfig(),
+    # A smaller run (2×64, batch 128), where per-step Python overhead dominates a single Trainer.
+    "small": TrainingConfig(generator_hidden_units=64, critic_hidden_units=64, batch_size=128),
+}
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(action, device: torch.device) -> float:
+    synchronize(device)
+    started = time.perf_counter()
+    action()
+    synchronize(device)
+    return time.perf_counter() - started
+
+
+def compare(config: TrainingConfig, members: int, steps: int, rounds: int, forward: str) -> dict[str, list[float]]:
+    """Seconds per round for K sequential Trainers and for one Ensemble, each advancing every member `steps`."""
+    seeds = range(members)
+    ensemble = Ensemble(config, seeds, forward=forward)
+    trainers = [Trainer(replace(config, seed=seed)) for seed in seeds]
+    device = ensemble.device
+
+    def sequential() -> None:
+        for trainer in trainers:
+            trainer.train(steps)
+
+    def batched() -> None:
+        ensemble.train(steps)
+
+    timed(lambda: [trainer.train(10) for trainer in trainers], device)  # warm up both paths
+    timed(lambda: ensemble.train(10), device)
+    times: dict[str, list[float]] = {"sequential": [], "ensemble": []}
+    for round_index in range(rounds):
+        order = ("sequential", "ensemble") if round_index % 2 == 0 else ("ensemble", "sequential")
+        for name in order:
+            times[name].append(timed(sequential if name == "sequential" else batched, device))
+    diverged = [trainer.diverged for trainer in trainers if trainer.diverged] + [ensemble.diverged or ""]
+    if any(diverged):
+        print(f"  note: a run diverged during the benchmark: {[d for d in diverged if d][:1]}")
+    return times
+
+
+def report(label: str, times: dict[str, list[float]], members: int, steps: int) -> float:
+    work = members * steps  # member-steps per round, the same on both sides
+    rates = {name: [work / seconds for seconds in values] for name, values in times.items()}
+    ratios = [s / e for s, e in zip(times["sequential"], times["ensemble"], strict=True)]
+    print(f"{label}")
+    for name, title in (("sequential", f"{members} × Trainer.train"), ("ensemble", "Ensemble.train")):
+        values = rates[name]
+        print(f"  {title:<20}: median {statistics.median(values):8.1f} member-steps/s "
+              f"(min {min(values):.1f}, max {max(values):.1f}; {statistics.median(times[name]) / steps * 1e3:.1f} "
+              f"ms per step of all {members})")
+    print(f"  speed-up           : median {statistics.median(ratios):.2f}×  (min {min(ratios):.2f}×, "
+          f"max {max(ratios):.2f}×; rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
+    return statistics.median(ratios)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=50, help="steps per member per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", default="1,2", help="comma-separated torch thread counts to measure")
+    parser.add_argument("--configs", default="default,small", help=f"comma-separated, from {', '.join(CONFIGS)}")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--forward", default="bmm", choices=("bmm", "vmap"))
+    args = parser.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"torch {torch.__version__}, device {args.device}, {os.cpu_count()} CPUs, load average {load:.1f}; "
+          f"K = {args.members}, {args.rounds} rounds × {args.steps} steps, forward {args.forward}")
+    summary = []
+    for threads in (int(value) for value in args.threads.split(",")):
+        torch.set_num_threads(threads)
+        for name in args.configs.split(","):
+            config = replace(CONFIGS[name] if name in CONFIGS else PRESETS[name].config(), device=args.device)
+            label = (f"[{name}: {config.objective}, G {config.generator_depth}×{config.generator_hidden_units}, "
+                     f"D {config.critic_depth}×{config.critic_hidden_units}, batch {config.batch_size}, "
+                     f"{config.critic_steps} critic step(s); {threads} thread{'s' if threads > 1 else ''}]")
+            times = compare(config, args.members, args.steps, args.rounds, args.forward)
+            summary.append((label, report(label, times, args.members, args.steps)))
+    print("summary (median speed-up of Ensemble.train over sequential Trainer.train):")
+    for label, ratio in summary:
+        print(f"  {ratio:5.2f}×  {label}")
+
+
+if __name__ == "__main__":
+    main()

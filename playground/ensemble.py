@@ -1,0 +1,498 @@
+"""Many seeds at once: K GANs of one configuration, trained together in one batched step, so that a lecture can
+show the *distribution* of modes captured across seeds ("out of 16 seeds, the minimax GAN keeps 2.1 ± 0.9 modes")
+instead of one lucky or unlucky run.
+
+The K generators and K critics are built exactly as `Trainer` builds them for each seed, their parameters are
+stacked along a leading member axis (`torch.func.stack_module_state`), and every linear layer runs as one batched
+matrix product over the members: `vmap(functional_call(linear))` is `baddbmm`, which is what `Ensemble` calls
+directly (fewer Python operations per step; `vmap_forward` is the torch.func reference it is tested against).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, stack_module_state, vmap
+
+from playground.datasets import DATASETS
+from playground.models import Critic, Generator
+from playground.noise import noise_level
+from playground.objectives import OBJECTIVES
+from playground.training import (
+    CHECK_EVERY,
+    COVERAGE_SAMPLES,
+    EXPLODED,
+    MAX_COVERAGE_ROWS,
+    MAX_HISTORY_ROWS,
+    METRICS,
+    History,
+    TrainingConfig,
+    resolve_device,
+)
+
+DEFAULT_SEEDS = tuple(range(16))
+FORWARDS = ("bmm", "vmap")  # how the stacked networks run: explicit baddbmm layers, or vmap(functional_call)
+SNAPSHOT_POINTS = 200     # samples per member in a snapshot: 16 members × 200 points stay a small frame
+CRITIC_LOSS, GENERATOR_LOSS = METRICS.index("critic_loss"), METRICS.index("generator_loss")
+
+
+# --- batched networks ---------------------------------------------------------------------------------------------
+
+class BatchedMLP:
+    """K copies of one `nn.Sequential` MLP with stacked weights: x [K, n, in] → [K, n, out].
+
+    Member k's output is exactly `functional_call(template, params[k], x[k])`: each `nn.Linear` becomes one
+    `baddbmm` over the member axis (bias + x · Wᵀ), each activation is applied elementwise to the whole stack.
+    """
+
+    def __init__(self, template: nn.Sequential, parameters: dict[str, Tensor], prefix: str = "net."):
+        self.layers: list[tuple[Tensor, Tensor] | nn.Module] = []
+        for index, module in enumerate(template):
+            if isinstance(module, nn.Linear):
+                self.layers.append((parameters[f"{prefix}{index}.weight"], parameters[f"{prefix}{index}.bias"]))
+            else:
+                self.layers.append(module)
+
+    def __call__(self, inputs: Tensor) -> Tensor:
+        hidden = inputs
+        for layer in self.layers:
+            if isinstance(layer, tuple):
+                weight, bias = layer
+                hidden = torch.baddbmm(bias.unsqueeze(1), hidden, weight.transpose(1, 2))
+            elif isinstance(layer, nn.ReLU):
+                hidden = hidden.relu_()  # in place: baddbmm's backward does not need its output; one less copy
+            else:
+                hidden = layer(hidden)
+        return hidden
+
+
+def vmap_forward(template: nn.Module, parameters: dict[str, Tensor], inputs: Tensor) -> Tensor:
+    """The torch.func reference: `vmap(functional_call)` of the template module over the member axis."""
+    return vmap(lambda member, points: functional_call(template, member, (points,)))(parameters, inputs)
+
+
+def stacked_parameters(modules: Sequence[nn.Module], device: torch.device) -> dict[str, Tensor]:
+    """`stack_module_state` as leaf tensors on `device`: name -> [K, *shape], ready for one optimiser."""
+    parameters, _ = stack_module_state(list(modules))
+    return {name: value.detach().to(device).requires_grad_(True) for name, value in parameters.items()}
+
+
+def member_norms(tensors: Sequence[Tensor]) -> Tensor:
+    """‖·‖₂ of each member's slice across all tensors (leading axis = member): shape [K]."""
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t.flatten(1), dim=1) for t in tensors]),
+                                    dim=0)
+
+
+def members_finite(tensors: Sequence[Tensor]) -> Tensor:
+    """True for each member whose slices of all tensors are finite: shape [K]."""
+    return torch.stack([torch.isfinite(tensor).flatten(1).all(1) for tensor in tensors]).all(0)
+
+
+def build_optimizer(kind: str, parameters: Sequence[Tensor], lr: float, beta1: float, beta2: float
+                    ) -> torch.optim.Optimizer:
+    """One optimiser over the stacked parameters, built as `Trainer` builds its own.
+
+    Adam, RMSprop and SGD with momentum keep elementwise state (moments, running averages, momentum) and
+    update each element from its own gradient only; the step counter is shared, and every member steps
+    together. So one optimiser over [K, …] tensors is mathematically K separate optimisers, one per member
+    (tests/test_ensemble.py checks it against K `Trainer` updates).
+    """
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=lr, foreach=True)
+    if kind == "sgd":
+        return torch.optim.SGD(parameters, lr=lr, momentum=beta1, foreach=True)
+    return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2), foreach=True)
+
+
+# --- coverage of every member at once --------------------------------------------------------------------------
+
+def batched_mode_coverage(samples: Tensor, modes: np.ndarray, std: float, threshold: float = 3.0
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`metrics.mode_coverage` for every member of samples [K, n, 2] in one pass.
+
+    Returns (modes_captured [K], high_quality [K], occupancy [K, modes]) with VEEGAN's definitions: a sample is
+    high quality within threshold·std of its nearest mode; a mode is captured when it is the nearest mode of at
+    least one high-quality sample. NaN samples count as low quality.
+    """
+    points = samples.detach().cpu().double()  # on the CPU: Apple's MPS has no float64
+    centres = torch.as_tensor(np.asarray(modes), dtype=torch.float64)
+    squared = (points.unsqueeze(2) - centres).square().sum(-1)                     # [K, n, modes]
+    nearest_squared, nearest = squared.min(dim=2)
+    good = nearest_squared.sqrt() <= threshold * std                               # NaN → False
+    counts = torch.zeros(points.shape[0], len(centres), dtype=torch.float64)
+    counts.scatter_add_(1, nearest, good.double())
+    counts = counts.numpy()
+    return (counts > 0).sum(1), good.double().mean(1).numpy(), counts / points.shape[1]
+
+
+# --- the ensemble ------------------------------------------------------------------------------------------------
+
+class Ensemble:
+    """K GAN runs of one configuration, one per seed, trained together: a `Steppable` for the live view.
+
+    Member k starts from exactly the weights `Trainer(replace(config, seed=seeds[k]))` starts from, and scores
+    coverage on the same fixed latent batch; its training batches come from one ensemble RNG (each member its
+    own batch), so its trajectory differs from that Trainer's. A member whose losses or weights turn NaN, inf or
+    explode is rolled back to its last finite state, frozen and reported; the others go on. `diverged` is set
+    only once every member has diverged. Unrolled critic steps are not supported.
+    """
+
+    def __init__(self, config: TrainingConfig | None = None, seeds: Sequence[int] = DEFAULT_SEEDS, *,
+                 forward: str = "bmm"):
+        config = config or TrainingConfig()
+        seeds = tuple(int(seed) for seed in seeds)
+        if not seeds:
+            raise ValueError("An ensemble needs at least one seed.")
+        if config.unrolled_steps > 0:
+            raise ValueError("The ensemble does not unroll the critic: set unrolled_steps to 0 (a single Trainer "
+                             "can unroll).")
+        self.config, self.seeds = config, seeds
+        self.device = resolve_device(config.device)
+        self.dataset = DATASETS[config.dataset]
+        if forward not in FORWARDS:
+            raise ValueError(f"forward must be one of {', '.join(FORWARDS)}, not {forward!r}.")
+        generators, critics = zip(*(self._build_networks(config, seed) for seed in seeds), strict=True)
+        self.generator_parameters = stacked_parameters(generators, self.device)
+        self.critic_parameters = stacked_parameters(critics, self.device)
+        self.forward = forward
+        if forward == "bmm":
+            self.generate = BatchedMLP(generators[0].net, self.generator_parameters)
+            batched_critic = BatchedMLP(critics[0].net, self.critic_parameters)
+            self._critic_net = lambda points: batched_critic(points).squeeze(-1)
+        else:  # the torch.func reference: same numbers, more Python work per layer
+            generator_template, critic_template = (generators[0].to("meta"), critics[0].to("meta"))
+            self.generate = lambda latent: vmap_forward(generator_template, self.generator_parameters, latent)
+            self._critic_net = lambda points: vmap_forward(critic_template, self.critic_parameters, points)
+        # One RNG for every member's batches, seeded by the whole seed list: the same seeds give the same run.
+        ensemble_seed = int(np.random.SeedSequence(seeds).generate_state(1)[0])
+        self.rng = torch.Generator(device=self.device).manual_seed(ensemble_seed)
+        evaluation = [self._evaluation_batches(seed) for seed in seeds]
+        self.evaluation_latent = torch.stack([latent for latent, _ in evaluation])
+        self.evaluation_real = evaluation[0][1]
+        self.step = 0
+        self.critic_updates = 0
+        self.diverged: str | None = None
+        self.member_diverged: list[str | None] = [None] * len(seeds)
+        self._frozen_index: Tensor | None = None            # members frozen after a divergence
+        self._frozen: dict[str, dict[str, Tensor]] = {}     # "generator"/"critic" -> name -> their weights [F, …]
+        self.history = History(METRICS, MAX_HISTORY_ROWS)  # the mean over live members, one row per step
+        self.latest_member_metrics = np.full((len(seeds), len(METRICS)), np.nan)
+        self.coverage_steps: list[int] = []
+        self.coverage_captured: list[np.ndarray] = []       # each [K]
+        self.coverage_quality: list[np.ndarray] = []
+        self.occupancy = np.zeros((len(seeds), len(self.dataset.modes)))
+        self._last_scores: tuple[Tensor, Tensor] | None = None
+        self._build_optimizers()
+        self._record_coverage()
+
+    # --- construction -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _build_networks(config: TrainingConfig, seed: int) -> tuple[Generator, Critic]:
+        """The same calls in the same order as `Trainer.__init__`: the same initial weights for the same seed."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            generator = Generator(config.latent_size, config.generator_hidden_units, config.generator_depth,
+                                  config.activation)
+            critic = Critic(config.critic_hidden_units, config.critic_depth, config.activation)
+        return generator, critic
+
+    def _evaluation_batches(self, seed: int) -> tuple[Tensor, Tensor]:
+        """Trainer's fixed coverage latents and real points for this seed (from an RNG seeded with seed + 1)."""
+        rng = torch.Generator(device=self.device).manual_seed(seed + 1)
+        latent = torch.randn(COVERAGE_SAMPLES, self.config.latent_size, generator=rng, device=self.device)
+        return latent, self.dataset.sample(1000, rng)
+
+    def _build_optimizers(self) -> None:
+        config = self.config
+        self.generator_optimizer = build_optimizer(config.generator_optimizer, list(self.generator_parameters.values()),
+                                                   config.generator_lr, config.beta1, config.beta2)
+        self.critic_optimizer = build_optimizer(config.critic_optimizer, list(self.critic_parameters.values()),
+                                                config.critic_lr, config.beta1, config.beta2)
+
+    def update_config(self, config: TrainingConfig) -> list[str]:
+        """Apply the live fields of `config` in place, like `Trainer.update_config`. Returns the restart-only
+        fields that differ (not applied). Unrolled steps stay 0: the ensemble does not unroll."""
+        blocked = config.restart_changes(self.config)
+        live = {name: getattr(config, name) for name, spec in config.field_specs().items() if spec["live"]}
+        live["unrolled_steps"] = 0
+        old, self.config = self.config, replace(self.config, **live)
+        if (old.generator_optimizer, old.critic_optimizer, old.beta1, old.beta2) != (
+                self.config.generator_optimizer, self.config.critic_optimizer, self.config.beta1, self.config.beta2):
+            self._build_optimizers()
+        for optimizer, lr in ((self.generator_optimizer, self.config.generator_lr),
+                              (self.critic_optimizer, self.config.critic_lr)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        return blocked
+
+    # --- shapes, data and networks ----------------------------------------------------------------------------
+
+    @property
+    def members(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def objective(self):
+        return OBJECTIVES[self.config.objective]
+
+    @property
+    def noise_sigma(self) -> float:
+        return noise_level(self.config.instance_noise, self.step, self.config.noise_anneal_steps)
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Members still training (not frozen after a divergence), as a boolean array [K]."""
+        return np.array([message is None for message in self.member_diverged])
+
+    def real_batch(self) -> Tensor:
+        """Each member its own batch of real points: [K, batch, 2]."""
+        batch = self.config.batch_size
+        return self.dataset.sample(self.members * batch, self.rng).view(self.members, batch, -1)
+
+    def latent_batch(self, n: int | None = None) -> Tensor:
+        return torch.randn(self.members, n or self.config.batch_size, self.config.latent_size, generator=self.rng,
+                           device=self.device)
+
+    def _noisy(self, points: Tensor, sigma: float) -> Tensor:
+        if sigma <= 0:
+            return points
+        return points + sigma * torch.randn(points.shape, generator=self.rng, device=points.device)
+
+    def critic(self, points: Tensor) -> Tensor:
+        """Every member's raw score s(x) of its own points: [K, n, 2] → [K, n]."""
+        return self._critic_net(points)
+
+    # --- the two updates, for all members at once -----------------------------------------------------------
+
+    def critic_step(self, real: Tensor | None = None, latent: Tensor | None = None) -> Tensor:
+        """One critic update of every member on fresh batches (or the given [K, batch, ·] ones); the generators
+        stay fixed. The objective's loss per member, plus λ·(gradient penalty) for WGAN-GP, then weight clipping
+        for WGAN. Returns the per-member losses [K]."""
+        objective, config, sigma = self.objective, self.config, self.noise_sigma
+        real = self.real_batch() if real is None else real
+        latent = self.latent_batch() if latent is None else latent
+        with torch.no_grad():
+            fake = self.generate(latent)
+        real, fake = self._noisy(real, sigma), self._noisy(fake, sigma)
+        scores_real, scores_fake = self.critic(torch.cat([real, fake], dim=1)).split(real.shape[1], dim=1)
+        losses = vmap(objective.critic_loss)(scores_real, scores_fake)
+        if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
+            losses = losses + config.gp_weight * self._gradient_penalty(real, fake)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()  # members are independent: the sum's gradient is each member's own gradient
+        self.critic_optimizer.step()
+        if objective.lipschitz == "clip":
+            with torch.no_grad():
+                weights = list(self.critic_parameters.values())
+                torch._foreach_clamp_min_(weights, -config.clip_value)
+                torch._foreach_clamp_max_(weights, config.clip_value)
+        self._hold_frozen("critic")
+        self.critic_updates += 1
+        self._last_scores = (scores_real.detach(), scores_fake.detach())
+        return losses.detach()
+
+    def _gradient_penalty(self, real: Tensor, fake: Tensor) -> Tensor:
+        """E_x̂ (‖∇f(x̂)‖₂ − 1)² per member, x̂ uniform on segments between its real and fake points. The input
+        gradient of Σ_k Σ_i f_k(x̂_ki) at x̂_ki is ∇f_k(x̂_ki): one autograd call serves every member."""
+        mix = torch.rand(real.shape[0], real.shape[1], 1, generator=self.rng, device=real.device)
+        between = (mix * real.detach() + (1 - mix) * fake.detach()).requires_grad_(True)
+        (gradients,) = torch.autograd.grad(self.critic(between).sum(), between, create_graph=True)
+        return (gradients.norm(dim=-1) - 1.0).square().mean(dim=1)
+
+    def generator_step(self, latent: Tensor | None = None) -> Tensor:
+        """One generator update of every member through its current critic. Returns the per-member losses [K]."""
+        latent = self.latent_batch() if latent is None else latent
+        fake = self._noisy(self.generate(latent), self.noise_sigma)
+        losses = vmap(self.objective.generator_loss)(self.critic(fake))
+        weights = list(self.generator_parameters.values())
+        gradients = torch.autograd.grad(losses.sum(), weights)  # the critics' weights need no gradient here
+        for weight, gradient in zip(weights, gradients, strict=True):
+            weight.grad = gradient
+        self.generator_optimizer.step()
+        self._hold_frozen("generator")
+        return losses.detach()
+
+    def train_step(self) -> Tensor:
+        """`critic_steps` critic updates, then one generator update, for every member; returns [K, metrics]."""
+        # (1) Critics, on fresh batches.
+        for _ in range(self.config.critic_steps):
+            critic_loss = self.critic_step()
+        critic_grad_norm = member_norms([weight.grad for weight in self.critic_parameters.values()])
+        # (2) Generators, through the critics just trained.
+        generator_loss = self.generator_step()
+        generator_grad_norm = member_norms([weight.grad for weight in self.generator_parameters.values()])
+        self.step += 1
+        return self._metric_rows(critic_loss, generator_loss, critic_grad_norm, generator_grad_norm)
+
+    def _metric_rows(self, critic_loss, generator_loss, critic_grad_norm, generator_grad_norm) -> Tensor:
+        """`Trainer`'s metric row for every member: [K, len(METRICS)]."""
+        scores_real, scores_fake = self._last_scores
+        if self.objective.probabilistic:
+            d_real, d_fake = torch.sigmoid(scores_real).mean(1), torch.sigmoid(scores_fake).mean(1)
+            threshold = torch.zeros_like(d_real)
+        else:
+            d_real, d_fake = scores_real.mean(1), scores_fake.mean(1)
+            threshold = (d_real + d_fake) / 2
+        correct = ((scores_real > threshold[:, None]).sum(1) + (scores_fake < threshold[:, None]).sum(1))
+        accuracy = correct / (scores_real.shape[1] + scores_fake.shape[1])
+        gap = scores_real.mean(1) - scores_fake.mean(1)
+        sigma = torch.full_like(gap, self.noise_sigma)
+        return torch.stack([critic_loss, generator_loss, d_real, d_fake, gap, critic_grad_norm, generator_grad_norm,
+                            accuracy, sigma], dim=1)
+
+    # --- freezing diverged members ------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def _hold_frozen(self, network: str) -> None:
+        """Put frozen members' weights back after an update (their optimiser state no longer matters)."""
+        if self._frozen_index is None:
+            return
+        for name, weight in self._networks()[network].items():
+            weight.index_copy_(0, self._frozen_index, self._frozen[network][name])
+
+    def _networks(self) -> dict[str, dict[str, Tensor]]:
+        return {"generator": self.generator_parameters, "critic": self.critic_parameters}
+
+    def _weights(self) -> list[Tensor]:
+        return [*self.generator_parameters.values(), *self.critic_parameters.values()]
+
+    @torch.no_grad()
+    def _freeze(self, members: np.ndarray, restore_point: list[Tensor], step: int, rows: np.ndarray) -> None:
+        """Roll `members` back to `restore_point` and freeze them there, each with a message saying why."""
+        for member in members:
+            row = rows[member]
+            which = "critic" if not np.isfinite(row[CRITIC_LOSS]) or abs(row[CRITIC_LOSS]) > EXPLODED else "generator"
+            value = row[CRITIC_LOSS if which == "critic" else GENERATOR_LOSS]
+            what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"{value:.3g}")
+            self.member_diverged[member] = (f"Seed {self.seeds[member]} diverged by step {step:,}: its {which} loss "
+                                            f"became {what}; it was frozen at its last finite state.")
+        index = torch.as_tensor(members, device=self.device)
+        for weight, saved in zip(self._weights(), restore_point, strict=True):
+            weight.index_copy_(0, index, saved[index])
+        self._frozen_index = torch.as_tensor(np.flatnonzero(~self.alive), device=self.device)
+        self._frozen = {network: {name: weight[self._frozen_index].clone() for name, weight in parameters.items()}
+                        for network, parameters in self._networks().items()}
+        if not self.alive.any():
+            self.diverged = (f"All {self.members} seeds diverged (the last by step {step:,}). Try a smaller learning "
+                             f"rate, a smaller clipping constant, or the non-saturating loss.")
+
+    # --- running --------------------------------------------------------------------------------------------------
+
+    def train(self, steps: int = 1) -> dict[str, float]:
+        """Advance `steps` steps for every live member (none once all have diverged). Returns the latest metrics,
+        averaged over live members, with the mean and std of modes captured."""
+        remaining = int(steps)
+        while remaining > 0 and self.diverged is None:
+            until_coverage = self.config.coverage_every - self.step % self.config.coverage_every
+            chunk = min(remaining, CHECK_EVERY, until_coverage)  # chunks end exactly on coverage checkpoints
+            self._train_chunk(chunk)
+            remaining -= chunk
+        return self.latest_metrics()
+
+    def _train_chunk(self, steps: int) -> None:
+        restore_point = [weight.detach().clone() for weight in self._weights()]
+        first_step = self.step + 1
+        rows = torch.stack([self.train_step() for _ in range(steps)]).cpu().numpy()  # [steps, K, metrics]
+        finite_weights = members_finite(self._weights()).cpu().numpy()
+        bad_rows = ~np.isfinite(rows).all(axis=2) | (np.abs(rows[:, :, :2]) > EXPLODED).any(axis=2)  # [steps, K]
+        newly_bad = np.flatnonzero((bad_rows.any(axis=0) | ~finite_weights) & self.alive)
+        if len(newly_bad):
+            first_bad = np.where(bad_rows[:, newly_bad].any(axis=0), bad_rows[:, newly_bad].argmax(axis=0), steps - 1)
+            bad_row_values = np.stack([rows[first_bad[i], member] for i, member in enumerate(newly_bad)])
+            full_rows = np.full((self.members, rows.shape[2]), np.nan)
+            full_rows[newly_bad] = bad_row_values
+            self._freeze(newly_bad, restore_point, first_step + int(first_bad.max()), full_rows)
+        live = self.alive
+        if live.any():
+            self.history.extend(np.arange(first_step, first_step + steps), rows[:, live].mean(axis=1))
+            self.latest_member_metrics = np.where(live[:, None], rows[-1], self.latest_member_metrics)
+        if self.step % self.config.coverage_every == 0:
+            self._record_coverage()
+
+    def latest_metrics(self) -> dict[str, float]:
+        out: dict[str, float] = {"step": float(self.step)}
+        if len(self.history.rows):
+            out.update(zip(METRICS, self.history.rows[-1, 1:].tolist(), strict=True))
+        captured = self.coverage_captured[-1][self.alive] if self.alive.any() else self.coverage_captured[-1]
+        out.update(modes_captured_mean=float(captured.mean()), modes_captured_std=float(captured.std()),
+                   members_alive=float(self.alive.sum()))
+        return out
+
+    # --- evaluation ---------------------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def coverage(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every member's mode coverage on its fixed batch of 2,500 latents: (captured [K], quality [K],
+        occupancy [K, modes])."""
+        samples = self.generate(self.evaluation_latent)
+        return batched_mode_coverage(samples, self.dataset.modes, self.dataset.mode_std)
+
+    def _record_coverage(self) -> None:
+        captured, quality, self.occupancy = self.coverage()
+        self.coverage_steps.append(self.step)
+        self.coverage_captured.append(captured.astype(np.float64))
+        self.coverage_quality.append(quality)
+        if len(self.coverage_steps) > MAX_COVERAGE_ROWS:  # thin out, as Trainer does: memory stays flat
+            self.coverage_steps = self.coverage_steps[::2]
+            self.coverage_captured = self.coverage_captured[::2]
+            self.coverage_quality = self.coverage_quality[::2]
+
+    @torch.no_grad()
+    def sample(self, n: int) -> np.ndarray:
+        """n fresh samples from every member, float32 [K, n, 2] (does not touch the training RNG)."""
+        rng = torch.Generator(device=self.device).manual_seed(self.step + 7919)
+        latent = torch.randn(self.members, n, self.config.latent_size, generator=rng, device=self.device)
+        return self.generate(latent).float().cpu().numpy()
+
+    def snapshot(self, points: int = SNAPSHOT_POINTS) -> dict[str, Any]:
+        """What the live view draws, as numpy: per-seed modes captured over time [K, checkpoints], the mean and
+        std over live seeds now, and every member's samples [K, points, 2]."""
+        started = time.perf_counter()
+        with torch.no_grad():
+            fake = self.generate(self.evaluation_latent[:, :points]).float().cpu().numpy()
+        alive = self.alive
+        latest = self.coverage_captured[-1]
+        counted = latest[alive] if alive.any() else latest
+        return {
+            "step": self.step,
+            "critic_updates": self.critic_updates,
+            "seeds": np.array(self.seeds, dtype=np.int64),
+            "dataset": self.config.dataset,
+            "objective": self.config.objective,
+            "objective_label": self.objective.label,
+            "mode_count": len(self.dataset.modes),
+            "extent": self.dataset.extent,
+            "modes": self.dataset.modes.astype(np.float32),
+            "real": self.evaluation_real[:points].cpu().numpy().astype(np.float32),
+            "fake": fake,
+            "coverage_step": np.array(self.coverage_steps, dtype=np.float64),
+            "modes_captured": np.stack(self.coverage_captured, axis=1),   # [K, checkpoints]
+            "high_quality": np.stack(self.coverage_quality, axis=1),      # [K, checkpoints]
+            "occupancy": self.occupancy.astype(np.float32),               # [K, modes], latest checkpoint
+            "modes_captured_mean": float(counted.mean()),
+            "modes_captured_std": float(counted.std()),
+            "alive": alive,
+            "member_diverged": list(self.member_diverged),
+            "member_metrics": self.latest_member_metrics.copy(),
+            "history": self.history.as_dict(),
+            "diverged": self.diverged,
+            "snapshot_seconds": time.perf_counter() - started,
+        }
+
+
+def describe(snapshot: dict[str, Any]) -> str:
+    """One line for the lecture: 'Out of 16 seeds, Minimax (saturating) keeps 2.1 ± 0.9 of 8 modes (step 2,000).'"""
+    alive = np.asarray(snapshot["alive"])
+    text = (f"Out of {int(alive.sum())} seeds, **{snapshot['objective_label']}** keeps "
+            f"**{snapshot['modes_captured_mean']:.1f} ± {snapshot['modes_captured_std']:.1f}** of "
+            f"{snapshot['mode_count']} modes (mean ± std over seeds, step {snapshot['step']:,}).")
+    if not alive.all():
+        text += f" {int((~alive).sum())} seed(s) diverged and were frozen."
+    return text

@@ -1,0 +1,315 @@
+"""Many seeds at once: the batched ensemble against K separate Trainers (weights, one update, coverage), every
+objective trains, diverging members are frozen alone, and the figures draw what the snapshot holds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+from torch.func import functional_call
+
+from playground import ensemble as ensemble_module
+from playground import lipschitz, metrics
+from playground.datasets import DATASETS
+from playground.ensemble import Ensemble, batched_mode_coverage, vmap_forward
+from playground.figures import ensemble as figures
+from playground.objectives import OBJECTIVES
+from playground.training import Trainer, TrainingConfig
+
+# Small networks keep each test well under a second or two on a shared 2-core machine.
+SMALL = TrainingConfig(generator_hidden_units=32, critic_hidden_units=32, batch_size=64, coverage_every=25)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small batched ops on a shared 2-core machine: two OpenMP threads made these tests ~50× slower."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def member_state(parameters: dict[str, torch.Tensor], member: int) -> dict[str, torch.Tensor]:
+    return {name: value[member].detach() for name, value in parameters.items()}
+
+
+# --- construction ------------------------------------------------------------------------------------------------
+
+def test_member_initial_weights_and_coverage_batch_equal_the_trainers_for_the_same_seed():
+    seeds = (3, 11, 42)
+    config = replace(SMALL, generator_depth=3, activation="tanh")
+    ensemble = Ensemble(config, seeds)
+    for member, seed in enumerate(seeds):
+        trainer = Trainer(replace(config, seed=seed))
+        for stacked, module in ((ensemble.generator_parameters, trainer.generator),
+                                (ensemble.critic_parameters, trainer.critic)):
+            expected = module.state_dict()
+            assert set(stacked) == set(expected)
+            for name, value in member_state(stacked, member).items():
+                assert torch.equal(value, expected[name]), (seed, name)
+        assert torch.equal(ensemble.evaluation_latent[member], trainer.evaluation_latent)
+        _, captured, quality, occupancy = trainer.coverage_history[0]
+        assert ensemble.coverage_captured[0][member] == captured
+        assert ensemble.coverage_quality[0][member] == pytest.approx(quality)
+
+
+def test_members_differ_and_the_same_seeds_give_the_same_run():
+    first, second = Ensemble(SMALL, (0, 1)), Ensemble(SMALL, (0, 1))
+    weight = first.critic_parameters["net.0.weight"]
+    assert not torch.equal(weight[0], weight[1])
+    first.train(10)
+    second.train(10)
+    for name, value in first.generator_parameters.items():
+        assert torch.equal(value, second.generator_parameters[name])
+
+
+def test_unrolled_steps_are_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match="unroll"):
+        Ensemble(replace(SMALL, unrolled_steps=3), (0, 1))
+    with pytest.raises(ValueError, match="seed"):
+        Ensemble(SMALL, ())
+
+
+def test_live_update_applies_learning_rates_and_keeps_unrolling_off():
+    ensemble = Ensemble(SMALL, (0, 1))
+    blocked = ensemble.update_config(replace(SMALL, critic_lr=5e-4, unrolled_steps=4, seed=9))
+    assert blocked == ["seed"]
+    assert ensemble.critic_optimizer.param_groups[0]["lr"] == 5e-4
+    assert ensemble.config.unrolled_steps == 0
+
+
+# --- the batched networks ----------------------------------------------------------------------------------------
+
+def test_batched_forward_equals_each_member_and_torch_func_vmap():
+    seeds = (0, 5, 9, 12)
+    ensemble = Ensemble(SMALL, seeds)
+    points = torch.randn(len(seeds), 100, 2)
+    latent = torch.randn(len(seeds), 100, SMALL.latent_size)
+    scores, samples = ensemble.critic(points), ensemble.generate(latent)
+    trainers = [Trainer(replace(SMALL, seed=seed)) for seed in seeds]
+    for member, trainer in enumerate(trainers):
+        torch.testing.assert_close(scores[member], trainer.critic(points[member]), atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(samples[member], trainer.generator(latent[member]), atol=1e-6, rtol=1e-5)
+    reference = vmap_forward(trainers[0].critic, ensemble.critic_parameters, points)
+    torch.testing.assert_close(scores, reference, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("objective", "optimizer", "dtype"), [
+    ("non_saturating", "adam", torch.float32),
+    ("non_saturating", "adam", torch.float64),
+    # WGAN's and the hinge's piecewise-linear losses give ReLU nets gradients that cancel to exactly 0 in exact
+    # arithmetic; float32 leaves ±1e-9 there, which RMSprop's and Adam's normalisation blow up to ±lr. In float64
+    # both paths cancel exactly, so the comparison tests the optimiser, not the rounding.
+    ("wgan", "rmsprop", torch.float64),
+    ("hinge", "sgd", torch.float64),
+])
+def test_one_batched_update_equals_k_separate_trainer_updates(objective, optimizer, dtype):
+    """One optimiser over stacked [K, …] weights is K separate optimisers: two rounds of (critic step, generator
+    step) on the same batches give each member the weights its own Trainer reaches (clipping included)."""
+    config = replace(SMALL, objective=objective, critic_optimizer=optimizer, generator_optimizer=optimizer,
+                     clip_value=0.05)
+    seeds = (0, 1, 2)
+    ensemble = Ensemble(config, seeds)
+    trainers = [Trainer(replace(config, seed=seed)) for seed in seeds]
+    for weight in ensemble._weights():  # same tensors, so the optimisers keep them (no state yet)
+        weight.data = weight.data.to(dtype)
+    for trainer in trainers:
+        trainer.generator.to(dtype)
+        trainer.critic.to(dtype)
+    rng = torch.Generator().manual_seed(123)
+    shape = (len(seeds), config.batch_size)
+    for _ in range(2):
+        real = DATASETS[config.dataset].sample(len(seeds) * config.batch_size, rng).view(*shape, 2)
+        real = real.to(dtype)
+        critic_latent = torch.randn(*shape, config.latent_size, generator=rng, dtype=dtype)
+        generator_latent = torch.randn(*shape, config.latent_size, generator=rng, dtype=dtype)
+        ensemble.critic_step(real, critic_latent)
+        ensemble.generator_step(generator_latent)
+        for member, trainer in enumerate(trainers):
+            latents = iter([critic_latent[member], generator_latent[member]])
+            trainer.real_batch = lambda member=member, real=real: real[member]
+            trainer.latent_batch = lambda n=None, latents=latents: next(latents)
+            trainer.critic_step()
+            trainer.generator_step()
+    for member, trainer in enumerate(trainers):
+        for stacked, module in ((ensemble.generator_parameters, trainer.generator),
+                                (ensemble.critic_parameters, trainer.critic)):
+            expected = module.state_dict()
+            for name, value in member_state(stacked, member).items():
+                assert (value - expected[name]).abs().max().item() <= 1e-6, (member, name)
+    if objective == "wgan":
+        assert all(v.abs().max() <= 0.05 + 1e-7 for v in ensemble.critic_parameters.values())
+
+
+def test_batched_gradient_penalty_equals_each_members_penalty():
+    """The input gradient of Σ_k Σ_i f_k(x̂_ki) is each member's own ∇f_k: one call gives all K penalties."""
+    seeds = (0, 1, 2, 3)
+    ensemble = Ensemble(replace(SMALL, objective="wgan_gp"), seeds)
+    real, fake = torch.randn(4, 64, 2), torch.randn(4, 64, 2) * 2
+    state = ensemble.rng.get_state()
+    penalties = ensemble._gradient_penalty(real, fake)
+    mix = torch.rand(4, 64, 1, generator=torch.Generator().set_state(state))
+    template = Trainer(SMALL).critic
+    for member in range(4):
+        weights = member_state(ensemble.critic_parameters, member)
+
+        def critic(points, weights=weights):
+            return functional_call(template, weights, (points,))
+
+        between = mix[member] * real[member] + (1 - mix[member]) * fake[member]
+        gradients = lipschitz.input_gradients(critic, between)
+        expected = ((gradients.norm(dim=1) - 1) ** 2).mean()
+        assert penalties[member].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+# --- coverage ------------------------------------------------------------------------------------------------------
+
+def test_batched_mode_coverage_equals_metrics_mode_coverage_per_member():
+    dataset = DATASETS["eight_gaussians"]
+    rng = np.random.default_rng(0)
+    members = []
+    for kept in (8, 3, 1):  # full coverage, partial, collapsed
+        centres = dataset.modes[rng.integers(kept, size=500)]
+        members.append(centres + rng.normal(scale=dataset.mode_std * 1.5, size=centres.shape))
+    members.append(rng.normal(size=(500, 2)))  # mostly off the modes
+    samples = torch.as_tensor(np.stack(members), dtype=torch.float32)
+    samples[3, :10] = float("nan")
+    captured, quality, occupancy = batched_mode_coverage(samples, dataset.modes, dataset.mode_std)
+    assert captured.shape == (4,) and quality.shape == (4,) and occupancy.shape == (4, 8)
+    for member in range(4):
+        finite = samples[member][torch.isfinite(samples[member]).all(1)]
+        reference = metrics.mode_coverage(finite, dataset.modes, dataset.mode_std)
+        assert captured[member] == reference.modes_captured
+        share = len(finite) / samples.shape[1]
+        assert quality[member] == pytest.approx(reference.high_quality * share)
+        np.testing.assert_allclose(occupancy[member], reference.occupancy * share)
+    assert list(captured[:3]) == [8, 3, 1]
+
+
+# --- training ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("objective", list(OBJECTIVES))
+def test_every_objective_trains_k4_for_50_steps_to_finite_numbers(objective):
+    config = replace(SMALL, objective=objective, critic_steps=2 if objective.startswith("wgan") else 1,
+                     instance_noise=0.1)
+    ensemble = Ensemble(config, (0, 1, 2, 3))
+    latest = ensemble.train(50)
+    assert ensemble.step == 50 and ensemble.diverged is None and ensemble.alive.all()
+    assert all(torch.isfinite(v).all() for v in ensemble._weights())
+    assert np.isfinite(ensemble.history.rows).all() and len(ensemble.history.rows) == 50
+    assert np.isfinite([latest["critic_loss"], latest["generator_loss"], latest["modes_captured_mean"]]).all()
+    snapshot = ensemble.snapshot()
+    checkpoints = len(range(0, 51, config.coverage_every))
+    assert snapshot["modes_captured"].shape == (4, checkpoints)
+    assert snapshot["high_quality"].shape == (4, checkpoints)
+    assert snapshot["coverage_step"].tolist() == [0.0, 25.0, 50.0]
+    assert snapshot["occupancy"].shape == (4, 8)
+    assert snapshot["fake"].shape == (4, ensemble_module.SNAPSHOT_POINTS, 2)
+    assert snapshot["member_metrics"].shape == (4, len(ensemble_module.METRICS))
+    now = snapshot["modes_captured"][:, -1]
+    assert snapshot["modes_captured_mean"] == pytest.approx(now.mean())
+    assert snapshot["modes_captured_std"] == pytest.approx(now.std())
+
+
+def test_a_diverging_member_is_frozen_and_reported_while_the_others_continue():
+    ensemble = Ensemble(SMALL, (0, 1, 2, 3))
+    ensemble.train(5)
+    with torch.no_grad():  # blow up member 2's critic: its scores and losses explode past 1e8
+        for weight in ensemble.critic_parameters.values():
+            weight[2] *= 1e4
+    ensemble.train(20)
+    assert ensemble.alive.tolist() == [True, True, False, True]
+    assert ensemble.diverged is None
+    assert "Seed 2" in ensemble.member_diverged[2] and "critic" in ensemble.member_diverged[2]
+    frozen = {name: value[2].clone() for name, value in ensemble.generator_parameters.items()}
+    others = {name: value[[0, 1, 3]].clone() for name, value in ensemble.generator_parameters.items()}
+    ensemble.train(30)
+    assert ensemble.step == 55
+    for name, value in ensemble.generator_parameters.items():
+        assert torch.equal(value[2], frozen[name])
+        assert not torch.equal(value[[0, 1, 3]], others[name])
+    snapshot = ensemble.snapshot()
+    assert snapshot["alive"].tolist() == [True, True, False, True]
+    live_now = snapshot["modes_captured"][[0, 1, 3], -1]
+    assert snapshot["modes_captured_mean"] == pytest.approx(live_now.mean())
+    assert "3 seeds" in ensemble_module.describe(snapshot) and "diverged" in ensemble_module.describe(snapshot)
+
+
+def test_a_nan_in_one_member_does_not_reach_the_others_and_all_diverged_stops_the_run():
+    ensemble = Ensemble(SMALL, (0, 1, 2))
+    with torch.no_grad():
+        ensemble.generator_parameters["net.0.weight"][1] = float("nan")
+    ensemble.train(10)
+    assert ensemble.alive.tolist() == [True, False, True]
+    assert "NaN" in ensemble.member_diverged[1]
+    assert all(torch.isfinite(value[[0, 2]]).all() for value in ensemble._weights())
+    with torch.no_grad():
+        for member in (0, 2):
+            ensemble.generator_parameters["net.0.weight"][member] = float("nan")
+    ensemble.train(10)
+    assert ensemble.diverged is not None and "All 3 seeds" in ensemble.diverged
+    stopped_at = ensemble.step
+    ensemble.train(10)
+    assert ensemble.step == stopped_at
+
+
+# --- figures -------------------------------------------------------------------------------------------------------
+
+def test_figures_draw_every_seed_the_mean_band_and_a_panel_per_member():
+    ensemble = Ensemble(SMALL, (0, 1, 2, 3, 4))
+    ensemble.train(50)
+    with torch.no_grad():
+        ensemble.generator_parameters["net.0.weight"][4] = float("nan")
+    ensemble.train(25)
+    snapshot = ensemble.snapshot()
+    over_time = figures.modes_over_time(snapshot)
+    seed_lines = [t for t in over_time["data"] if t.get("legendgroup") == "seeds"]
+    assert len(seed_lines) == 5
+    mean_line = over_time["data"][-1]
+    np.testing.assert_allclose(mean_line["y"], snapshot["modes_captured"][:4].mean(axis=0), rtol=1e-6)
+    assert over_time["layout"]["yaxis"]["range"][1] == pytest.approx(8.5)
+    histogram = figures.modes_histogram(snapshot)
+    assert histogram["data"][0]["y"].sum() == 4 and histogram["data"][1]["y"].sum() == 1
+    panels = figures.member_samples(snapshot, columns=3)
+    assert len(panels["data"]) == 2 * 5 and "yaxis5" in panels["layout"]
+    assert "diverged" in panels["layout"]["annotations"][4]["text"]
+
+
+# --- the page --------------------------------------------------------------------------------------------------------
+
+PAGE = str(Path(__file__).parents[1] / "pages" / "10_Many_seeds.py")
+
+
+def page_app(**params) -> AppTest:
+    test = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in params.items():
+        test.query_params[key] = value
+    return test.run()
+
+
+def shown(test: AppTest, prefix: str) -> str:
+    return next(m.value for m in test.markdown if m.value.startswith(prefix))
+
+
+def test_page_steps_every_seed_and_restarts_when_k_changes():
+    test = page_app(seeds_members="4")
+    assert not test.exception and not test.error
+    assert "Out of 4 seeds" in shown(test, "Out of")
+    assert test.select_slider(key="seeds_members").value == 4
+    test.button(key="seeds.ensemble.step").click().run()
+    assert shown(test, "**Step").startswith("**Step 1**")
+    test.select_slider(key="seeds_members").set_value(8).run()
+    assert not test.exception
+    assert shown(test, "**Step").startswith("**Step 0**") and "Out of 8 seeds" in shown(test, "Out of")
+
+
+def test_page_reads_the_preset_from_the_url_and_offers_no_unrolled_preset():
+    test = page_app(seeds_preset="WGAN-GP", seeds_members="4")  # a bound selectbox keeps its label in the URL
+    assert not test.exception
+    assert test.selectbox(key="seeds_preset").value == "wgan_gp"
+    assert "WGAN-GP" in shown(test, "Out of")
+    assert "unrolled" not in test.selectbox(key="seeds_preset").options
