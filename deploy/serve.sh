@@ -18,7 +18,7 @@ for ((i = 0; i < REPLICAS; i++)); do
   python -m streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
     > "$RUN_DIR/replica-$i.log" 2>&1 &
   pids+=($!)
-  upstreams+="    server 127.0.0.1:$port;"$'\n'
+  upstreams+="server 127.0.0.1:$port; "
 done
 sed -e "s|@UPSTREAMS@|$upstreams|" -e "s|@PORT@|$PORT|" -e "s|@RUN_DIR@|$RUN_DIR|g" deploy/nginx.conf.template \
   > "$RUN_DIR/nginx.conf"

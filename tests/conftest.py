@@ -16,6 +16,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import torch
+
+# One thread, as the app runs (playground.ui): on 2 cores, intra-op threads only slow these small networks down.
+torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
