@@ -117,3 +117,32 @@ def fresh_streamlit_caches():
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+# --- reading plotly charts out of AppTest -----------------------------------------------------------------------
+
+def chart(app, key: str) -> dict:
+    """The plotly spec of the chart whose element id contains `key` (AppTest has no typed accessor)."""
+    import json
+
+    for element in app.get("plotly_chart"):
+        if element.proto.id and key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def decode(values):
+    """Plotly 7 sends numpy arrays as {dtype, bdata, shape}; lists stay lists. Returns a float array."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).astype(float)
+        return array.reshape([int(n) for n in values["shape"].split(",")]) if "shape" in values else array
+    return np.asarray(values, dtype=float)
+
+
+def series(trace: dict, axis: str):
+    """One axis of a trace as a float array."""
+    return decode(trace[axis])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import chart, series
 from streamlit.testing.v1 import AppTest
 
 from playground import dirac
@@ -23,20 +22,6 @@ def app() -> AppTest:
     return page
 
 
-def chart(app: AppTest, key: str) -> dict:
-    for element in app.get("plotly_chart"):
-        spec = json.loads(element.proto.spec)
-        if element.proto.id and key in element.proto.id:
-            return spec
-    raise AssertionError(f"no chart with key {key}")
-
-
-def series(trace: dict, axis: str) -> np.ndarray:
-    """Plotly 7 sends numpy arrays as {dtype, bdata}; lists stay lists."""
-    values = trace[axis]
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-    return np.asarray(values, dtype=float)
 
 
 def named(spec: dict, name: str) -> dict:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import chart, series
 from streamlit.testing.v1 import AppTest
 
 PAGES = Path(__file__).parents[1] / "pages"
@@ -16,19 +15,6 @@ THETA_PAGE = str(PAGES / "3_Divergences_vs_theta.py")
 COVERING_PAGE = str(PAGES / "4_Mode_covering_vs_seeking.py")
 
 
-def chart(app: AppTest, key: str) -> dict:
-    for element in app.get("plotly_chart"):
-        if element.proto.id and key in element.proto.id:
-            return json.loads(element.proto.spec)
-    raise AssertionError(f"no chart with key {key}")
-
-
-def series(trace: dict, axis: str) -> np.ndarray:
-    """Plotly 7 sends numpy arrays as {dtype, bdata}; lists stay lists."""
-    values = trace[axis]
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).astype(float)
-    return np.asarray(values, dtype=float)
 
 
 def named(spec: dict, name: str) -> dict:

@@ -24,14 +24,6 @@ from playground.training import Trainer, TrainingConfig
 SMALL = TrainingConfig(generator_hidden_units=32, critic_hidden_units=32, batch_size=64, coverage_every=25)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small batched ops on a shared 2-core machine: two OpenMP threads made these tests ~50× slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 def member_state(parameters: dict[str, torch.Tensor], member: int) -> dict[str, torch.Tensor]:
     return {name: value[member].detach() for name, value in parameters.items()}

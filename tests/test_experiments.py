@@ -15,14 +15,6 @@ GUARANTEE_SEEDS = range(5)
 MIN_FALL = 100.0       # the minimax norm ends ≥ 100× below its peak within 2,000 critic steps
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small networks on a shared machine: one thread is faster than two (see shared/FACTS.md)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 # --- saturation -----------------------------------------------------------------------------------------------
 

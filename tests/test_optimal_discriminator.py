@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import torch
 from scipy import integrate, stats
 
 from playground import optimal_discriminator as od
@@ -15,14 +14,6 @@ from playground.optimal_discriminator import PRESETS, Pair
 
 LOG_4 = math.log(4.0)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small networks on a shared machine: one thread is faster than two (see shared/FACTS.md)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def reference_densities(pair: Pair):

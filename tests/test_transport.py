@@ -18,13 +18,6 @@ SLIDE_P = (3, 2, 1, 4)
 SLIDE_Q = (1, 2, 4, 3)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def linprog_emd(a, b, cost):
     """The transport problem as a plain LP: min Σ γᵢⱼ Cᵢⱼ, row sums a, column sums b, γ ≥ 0 (scipy HiGHS)."""

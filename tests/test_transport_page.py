@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import streamlit as st
+from conftest import chart, decode
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 from scipy.stats import wasserstein_distance
@@ -44,19 +43,6 @@ def assert_clean(app: AppTest) -> None:
     assert not app.error, [e.value for e in app.error]
 
 
-def chart(app: AppTest, key: str) -> dict:
-    for element in app.get("plotly_chart"):
-        if element.proto.id and key in element.proto.id:
-            return json.loads(element.proto.spec)
-    raise AssertionError(f"no chart with key {key}")
-
-
-def series(values) -> np.ndarray:
-    """Plotly 7 sends numpy arrays as {dtype, bdata, shape}; lists stay lists."""
-    if isinstance(values, dict):
-        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).astype(float)
-        return array.reshape([int(n) for n in values["shape"].split(",")]) if "shape" in values else array
-    return np.asarray(values, dtype=float)
 
 
 def text(app: AppTest) -> str:
@@ -74,7 +60,7 @@ def test_default_is_the_lecture_example_with_w_equal_to_five():
     assert app.title[0].value == "Earth mover's distance"
     assert not app.warning
     assert "= **5**" in text(app)
-    plan = series(chart(app, "emd_plan_chart")["data"][0]["z"])
+    plan = decode(chart(app, "emd_plan_chart")["data"][0]["z"])
     np.testing.assert_allclose(plan.sum(axis=1), transport.LECTURE_P)
     np.testing.assert_allclose(plan.sum(axis=0), transport.LECTURE_Q)
     assert np.sum(plan * np.abs(np.subtract.outer(range(4), range(4)))) == 5
@@ -107,16 +93,16 @@ def test_more_piles_and_the_url_reproduce_a_histogram():
     p, q = [3, 2, 1, 4, 2, 0], [1, 2, 4, 3, 0, 2]
     expected, _ = transport.emd(p, q)
     assert f"= **{expected:.4g}**" in text(app)
-    assert series(chart(app, "emd_plan_chart")["data"][0]["z"]).shape == (6, 6)
+    assert decode(chart(app, "emd_plan_chart")["data"][0]["z"]).shape == (6, 6)
 
 
 def test_point_clouds_show_the_optimal_matching_and_the_cdf_area():
     app = open_page(CLOUDS, emd_cloud_n="50", emd_cloud_seed="4")
     spec = chart(app, "emd_matching_chart")
-    segments = series(spec["data"][0]["x"]).reshape(-1, 3)[:, :2], series(spec["data"][0]["y"]).reshape(-1, 3)[:, :2]
+    segments = decode(spec["data"][0]["x"]).reshape(-1, 3)[:, :2], decode(spec["data"][0]["y"]).reshape(-1, 3)[:, :2]
     lengths = np.hypot(segments[0][:, 1] - segments[0][:, 0], segments[1][:, 1] - segments[1][:, 0])
-    real = np.stack([series(spec["data"][1]["x"]), series(spec["data"][1]["y"])], axis=1)
-    fake = np.stack([series(spec["data"][2]["x"]), series(spec["data"][2]["y"])], axis=1)
+    real = np.stack([decode(spec["data"][1]["x"]), decode(spec["data"][1]["y"])], axis=1)
+    fake = np.stack([decode(spec["data"][2]["x"]), decode(spec["data"][2]["y"])], axis=1)
     cost = cdist(real, fake)
     rows, columns = linear_sum_assignment(cost)
     assert len(lengths) == 50
