@@ -87,6 +87,7 @@ class LiveRun:
         self.error: str | None = None       # an unexpected exception in the worker, as a message
         self.stopped_idle = False           # paused itself because nobody was watching
         self._playing = threading.Event()
+        self._wanted = threading.Event()    # a reader asked for a fresh snapshot since the last one
         self._closed = False
         self._thread: threading.Thread | None = None
         self._last_read = time.monotonic()
@@ -137,8 +138,10 @@ class LiveRun:
     # --- reading -------------------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """The latest published snapshot; reading it tells the worker that somebody is watching."""
+        """The latest published snapshot; reading it tells the worker that somebody is watching and wants the
+        next one (snapshots are drawn on demand: no reader, no snapshot cost)."""
         self._last_read = time.monotonic()
+        self._wanted.set()
         return self._snapshot
 
     @property
@@ -172,7 +175,9 @@ class LiveRun:
                 if elapsed > 0 and done > 0:
                     rate = done / elapsed
                     chunk = max(1, min(10_000, int(rate * SLICE_SECONDS)))
-                if time.monotonic() - self._snapshot_time >= self.snapshot_interval or not self.playing:
+                due = time.monotonic() - self._snapshot_time >= self.snapshot_interval
+                if (due and self._wanted.is_set()) or not self.playing:
+                    self._wanted.clear()
                     self._publish()
             self._measure_rate()
             time.sleep(0)  # let the server thread (and other sessions) in between slices

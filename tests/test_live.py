@@ -1,0 +1,123 @@
+"""The live runner: a worker thread that trains while playing, publishes snapshots on demand, stops itself
+when nobody watches or the run diverges, and shares the CPU fairly between sessions."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from playground.live import LiveRun, Scheduler
+
+
+class Counter:
+    """A run whose step costs ~0.5 ms; it can be told to diverge or to fail."""
+
+    def __init__(self, diverge_at: int | None = None, fail_at: int | None = None):
+        self.step, self.diverged, self.snapshots = 0, None, 0
+        self.diverge_at, self.fail_at = diverge_at, fail_at
+
+    def train(self, steps: int) -> dict[str, float]:
+        for _ in range(steps):
+            if self.diverged:
+                break
+            if self.fail_at is not None and self.step >= self.fail_at:
+                raise RuntimeError("boom")
+            time.sleep(0.0005)
+            self.step += 1
+            if self.diverge_at is not None and self.step >= self.diverge_at:
+                self.diverged = "NaN"
+        return {"step": float(self.step)}
+
+    def snapshot(self) -> dict:
+        self.snapshots += 1
+        return {"step": self.step}
+
+
+def wait_until(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_play_trains_in_the_background_and_pause_stops_it():
+    live = LiveRun(Counter())
+    live.play()
+    assert wait_until(lambda: live.step > 100)
+    live.snapshot()
+    live.pause()
+    time.sleep(0.1)
+    stopped = live.step
+    time.sleep(0.2)
+    assert live.step == stopped
+    assert live.steps_per_second > 0
+    live.close()
+
+
+def test_snapshots_follow_the_reader():
+    run = Counter()
+    live = LiveRun(run, snapshot_interval=0.0)
+    live.play()
+    assert wait_until(lambda: run.step > 200)
+    unread = run.snapshots
+    time.sleep(0.2)
+    assert run.snapshots == unread, "no reader, no snapshots while playing"
+    live.snapshot()
+    assert wait_until(lambda: live.snapshot()["step"] > 200)
+    live.close()
+
+
+def test_a_run_nobody_watches_pauses_itself():
+    live = LiveRun(Counter(), idle_timeout=0.3)
+    live.play()
+    assert wait_until(lambda: not live.playing, timeout=3)
+    assert live.stopped_idle
+
+
+def test_divergence_and_errors_stop_the_worker_with_a_message():
+    diverging = LiveRun(Counter(diverge_at=50))
+    diverging.play()
+    assert wait_until(lambda: not diverging.playing)
+    assert diverging.diverged == "NaN" and diverging.step == 50
+    diverging.play()  # refused: a diverged run does not restart
+    assert not diverging.playing
+
+    failing = LiveRun(Counter(fail_at=30))
+    failing.play()
+    assert wait_until(lambda: failing.error is not None)
+    assert "boom" in failing.error and not failing.playing
+    assert failing.snapshot()["step"] >= 0, "the last snapshot stays readable"
+
+
+def test_apply_and_advance_run_under_the_lock():
+    live = LiveRun(Counter())
+    live.advance(7)
+    assert live.step == 7 and live.snapshot()["step"] == 7
+    assert live.apply(lambda run: run.train(3)) == {"step": 10.0}
+    assert live.apply(lambda run: 1 / 0) is None and "ZeroDivisionError" in live.error
+
+
+def test_the_scheduler_shares_training_time_between_runs():
+    scheduler = Scheduler()
+    runs = [LiveRun(Counter(), scheduler) for _ in range(3)]
+    for live in runs:
+        live.play()
+    stop = threading.Event()
+
+    def keep_watching():
+        while not stop.is_set():
+            for live in runs:
+                live.snapshot()
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=keep_watching)
+    watcher.start()
+    time.sleep(1.5)
+    steps = [live.step for live in runs]
+    stop.set()
+    watcher.join()
+    for live in runs:
+        live.close()
+    assert min(steps) > 0.5 * max(steps), f"unfair shares: {steps}"
