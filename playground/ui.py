@@ -110,6 +110,42 @@ _live_charts = st.components.v2.component("gan_playground_live_charts", js=_LIVE
                                           isolate_styles=False)
 
 
+_COPY_LINK_JS = """
+export default function (component) {
+  const { parentElement } = component;
+  if (parentElement.querySelector("button")) return;
+  const button = document.createElement("button");
+  button.className = "gp-copy";
+  button.textContent = "Copy link to this view";
+  button.title = "The address reproduces this page and every setting that differs from its defaults.";
+  const field = document.createElement("input");
+  field.className = "gp-copy-field";
+  field.readOnly = true;
+  field.style.display = "none";
+  button.onclick = async () => {
+    const link = window.location.href;
+    try {
+      await navigator.clipboard.writeText(link);
+      button.textContent = "✓ Link copied";
+    } catch (error) {  // no clipboard outside https/localhost: show the link, selected, for Ctrl+C
+      field.value = link;
+      field.style.display = "inline-block";
+      field.select();
+    }
+    setTimeout(() => { button.textContent = "Copy link to this view"; }, 2500);
+  };
+  parentElement.append(button, field);
+}
+"""
+_COPY_LINK_CSS = """
+.gp-copy { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem; cursor: pointer;
+           border: 1px solid rgba(49, 51, 63, 0.2); background: white; }
+.gp-copy-field { margin-left: 0.5rem; width: 60%; font: inherit; font-size: 0.85rem; }
+"""
+_copy_link = st.components.v2.component("gan_playground_copy_link", js=_COPY_LINK_JS, css=_COPY_LINK_CSS,
+                                        isolate_styles=False)
+
+
 def _encode(value: Any) -> Any:
     """JSON default for numpy: typed arrays as plotly.js's {dtype, bdata, shape} (binary, ~4 bytes a number)."""
     if isinstance(value, np.ndarray):
@@ -218,6 +254,7 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     st.markdown(intro)
     if formula:
         st.latex(formula)
+    _copy_link(key="gp_copy_link")
 
 
 # --- the config sidebar, with URL round-trip -----------------------------------------------------------------

@@ -93,3 +93,20 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
     assert steps > 100, "training advances while playing"
     assert rate > 1.0, f"the main chart redraws while playing ({rate:.1f}/s)"
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.browser
+def test_copy_link_copies_the_view_and_the_link_reproduces_it(browser, app_url):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    tab = context.new_page()
+    tab.goto(app_url + "/Mode_collapse?objective=wgan_gp&clip_value=0.05")
+    wait_for_app(tab)
+    tab.get_by_text("Copy link to this view").click()
+    tab.wait_for_timeout(500)
+    link = tab.evaluate("navigator.clipboard.readText()")
+    assert "objective=wgan_gp" in link and "clip_value=0.05" in link
+    shared = context.new_page()
+    shared.goto(link)
+    wait_for_app(shared)
+    assert "WGAN-GP" in shared.locator("[data-testid='stSidebar']").inner_text()
+    context.close()
