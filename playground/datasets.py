@@ -43,7 +43,9 @@ def _gaussian_mixture(centres: np.ndarray, std: float) -> Sampler:
 
     def sample(n: int, generator: torch.Generator) -> Tensor:
         device = _device(generator)
-        table = cache.setdefault(device, centre_table.to(device))
+        table = cache.get(device)
+        if table is None:
+            table = cache[device] = centre_table.to(device)
         index = torch.randint(len(table), (n,), generator=generator, device=device)
         return table[index] + std * torch.randn(n, 2, generator=generator, device=device)
 
