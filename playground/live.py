@@ -25,7 +25,7 @@ class Steppable(Protocol):
 
 
 SLICE_SECONDS = 0.04       # training time a run gets before it yields its turn: short enough for 25 turns a second
-SNAPSHOT_INTERVAL = 0.08   # at most ~12 snapshots a second: the view redraws at ~10 frames/s
+SNAPSHOT_INTERVAL = 0.06   # at most ~16 snapshots a second, and only when a reader asked: the view redraws at ~12/s
 IDLE_TIMEOUT = 15.0        # seconds without a reader after which a playing run pauses itself
 RATE_SMOOTHING = 0.3       # weight of the newest measurement in the it/s estimate
 

@@ -33,8 +33,8 @@ torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_PLOTLY = ROOT / "static" / "plotly.min.js"
-FRAME_SECONDS = 0.1            # the live view asks for a new frame 10 times a second
-SECONDARY_EVERY = 4            # curves and rasters redraw every 4th frame: the main chart gets the browser's time
+FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
+SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
 
 
