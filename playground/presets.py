@@ -1,0 +1,175 @@
+"""Presets: small, named sets of `TrainingConfig` overrides, each showing one fact of the lecture, and the
+teaching guarantees that pin the facts (checked over several seeds by tests/test_presets.py and
+bench/calibrate_presets.py). Keys of `PRESETS` are URL ids: never rename them."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from playground.training import Trainer, TrainingConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A starting point for a page: a display label, a one-line teaching note and the fields it changes."""
+
+    label: str
+    note: str
+    overrides: dict[str, Any] = field(default_factory=dict)  # TrainingConfig field -> value
+
+    def config(self, **changes: Any) -> TrainingConfig:
+        """The defaults with this preset's overrides, then `changes` (e.g. seed=3), applied."""
+        return TrainingConfig(**{**self.overrides, **changes})
+
+
+# Metz et al.'s (2016) toy setting, sped up: a one-hidden-layer critic and a 64-d latent (they used 256).
+# With this critic a plain GAN hops from mode to mode; with the default two-layer critic it usually covers
+# all 8 modes (see shared/FACTS.md), so the shallow critic is what makes collapse reliable.
+COLLAPSING_GAME: dict[str, Any] = {
+    "objective": "non_saturating",
+    "latent_size": 64,
+    "critic_depth": 1,
+    "batch_size": 128,     # smaller than the default 256: faster, and collapse is no weaker
+}
+
+UNROLLED_STEPS = 10  # Metz et al. unrolled 5-10; with 5, 2 of 100 seeds stayed collapsed here, with 10 none
+
+# WGAN-GP as in Gulrajani et al.'s gan_toy.py: λ = 0.1 (not the paper's 10, which was slow to cover the
+# modes here), 5 critic steps, Adam with β = (0.5, 0.9). Learning rate: see the calibration in the report.
+WGAN_GP_GAME: dict[str, Any] = {
+    "objective": "wgan_gp",
+    "critic_steps": 5,
+    "generator_lr": 1e-4,
+    "critic_lr": 1e-4,
+    "beta1": 0.5,
+    "beta2": 0.9,
+    "gp_weight": 0.1,
+}
+
+PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
+    "mode_collapse": Preset(
+        "Mode collapse (vanilla GAN)",
+        "A non-saturating GAN with a one-hidden-layer critic (Metz et al.'s toy): G's samples bunch into one "
+        "blob that hops from mode to mode, chasing the critic.",
+        dict(COLLAPSING_GAME),
+    ),
+    "unrolled": Preset(
+        "Unrolled GAN",
+        f"Identical to “Mode collapse” except that G looks {UNROLLED_STEPS} critic updates ahead and "
+        "differentiates through them (Metz et al. 2016): the blob spreads over all 8 modes.",
+        {**COLLAPSING_GAME, "unrolled_steps": UNROLLED_STEPS},
+    ),
+    "wgan": Preset(
+        "WGAN, weight clipping",
+        "The WGAN paper's recipe: RMSprop 5e-5, clipping c = 0.01, 5 critic steps. Stable but slow; the "
+        "clipped critic can only draw simple, nearly linear slopes.",
+        {"objective": "wgan", "generator_optimizer": "rmsprop", "critic_optimizer": "rmsprop",
+         "generator_lr": 5e-5, "critic_lr": 5e-5, "clip_value": 0.01, "critic_steps": 5},
+    ),
+    "wgan_gp": Preset(
+        "WGAN-GP",
+        "Gradient penalty λ = 0.1 (the authors' toy script), 5 critic steps, Adam β = (0.5, 0.9): the critic "
+        "stays smooth and G covers all 8 modes within a couple of thousand steps.",
+        dict(WGAN_GP_GAME),
+    ),
+    "instance_noise": Preset(
+        "Instance noise",
+        "Mode collapse's GAN with Gaussian noise σ = 0.3 on real and fake points, annealed to 0: the blurred "
+        "supports overlap, so the critic cannot separate them perfectly.",
+        {**COLLAPSING_GAME, "instance_noise": 0.3, "noise_anneal_steps": 4000},
+    ),
+}
+
+
+def preset_config(preset_id: str, **changes: Any) -> TrainingConfig:
+    """The TrainingConfig of `PRESETS[preset_id]`, with `changes` (e.g. seed=3) applied on top."""
+    if preset_id not in PRESETS:
+        raise KeyError(f"unknown preset {preset_id!r}; presets are {', '.join(PRESETS)}")
+    return PRESETS[preset_id].config(**changes)
+
+
+# --- teaching guarantees ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Guarantee:
+    """A lecture claim about a preset, read off the trainer's mode coverage (VEEGAN's definitions, 2,500
+    samples, 3 std): at some coverage checkpoint with first_step ≤ step ≤ last_step, the modes captured are
+    at most `at_most` (collapse) or at least `at_least` (coverage). It must hold for `seeds_needed` of
+    `seeds` seeds."""
+
+    preset: str
+    dataset: str
+    first_step: int
+    last_step: int
+    at_most: int | None = None
+    at_least: int | None = None
+    seeds_needed: int = 5
+    seeds: int = 5
+
+    def holds_at(self, step: int, modes_captured: int) -> bool:
+        """Does this one checkpoint satisfy the claim?"""
+        if not self.first_step <= step <= self.last_step:
+            return False
+        if self.at_most is not None and modes_captured > self.at_most:
+            return False
+        return self.at_least is None or modes_captured >= self.at_least
+
+    def holds(self, checkpoints: list[tuple[int, int]]) -> bool:
+        """Does the claim hold for a run whose coverage checkpoints are (step, modes captured) pairs?"""
+        return any(self.holds_at(step, modes) for step, modes in checkpoints)
+
+    def describe(self) -> str:
+        bound = f"≤ {self.at_most}" if self.at_most is not None else f"≥ {self.at_least}"
+        return (f"{self.preset}: {bound} modes at some checkpoint in steps {self.first_step:,}–{self.last_step:,}, "
+                f"for {self.seeds_needed} of {self.seeds} seeds")
+
+
+GUARANTEES: dict[str, Guarantee] = {  # the floors of issue 4 (the mode-collapse lab)
+    "mode_collapse": Guarantee("mode_collapse", "eight_gaussians", 1000, 5000, at_most=3, seeds_needed=4),
+    # Step 0 (the untrained generator) does not count towards the two coverage claims.
+    "unrolled": Guarantee("unrolled", "eight_gaussians", 1, 5000, at_least=6, seeds_needed=4),
+    "wgan_gp": Guarantee("wgan_gp", "eight_gaussians", 1, 2000, at_least=7, seeds_needed=5),
+}
+
+
+def check_guarantee(guarantee: Guarantee, seed: int, stop_early: bool = True, **changes: Any
+                    ) -> tuple[bool, list[tuple[int, int]]]:
+    """Train the guarantee's preset with `seed` (and any config `changes`, for calibration) up to its last
+    step and read the coverage checkpoints.
+
+    With `stop_early` training stops at the first checkpoint that satisfies the claim (what a test needs);
+    without it, the whole run is recorded (what calibration reports). Returns (holds, [(step, modes)]).
+    """
+    config = preset_config(guarantee.preset, **{"dataset": guarantee.dataset, **changes, "seed": seed})
+    trainer = Trainer(config)
+    every = trainer.config.coverage_every
+    while trainer.step < guarantee.last_step and trainer.diverged is None:
+        trainer.train(min(every - trainer.step % every, guarantee.last_step - trainer.step))
+        if stop_early and guarantee.holds(_checkpoints(trainer)):
+            break
+    checkpoints = _checkpoints(trainer)
+    return guarantee.holds(checkpoints), checkpoints
+
+
+def _checkpoints(trainer: Trainer) -> list[tuple[int, int]]:
+    return [(int(step), int(modes)) for step, modes, _, _ in trainer.coverage_history]
+
+
+def check_guarantee_over_seeds(guarantee: Guarantee, seeds: list[int] | range, processes: int = 2,
+                               stop_early: bool = True) -> list[tuple[bool, list[tuple[int, int]]]]:
+    """`check_guarantee` for each seed, `processes` seeds side by side (fresh processes, one thread each:
+    on a small machine more threads only slow the tiny networks down)."""
+    context = multiprocessing.get_context("spawn")  # fork after torch has run threads can deadlock
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        jobs = [pool.submit(_check_on_one_thread, guarantee, seed, stop_early) for seed in seeds]
+        return [job.result() for job in jobs]
+
+
+def _check_on_one_thread(guarantee: Guarantee, seed: int, stop_early: bool) -> tuple[bool, list[tuple[int, int]]]:
+    torch.set_num_threads(1)
+    return check_guarantee(guarantee, seed, stop_early)
