@@ -88,9 +88,20 @@ def browser():
         instance.close()
 
 
+BROWSER_TIMEOUT_MS = 90_000  # a loaded 2-core CI machine runs the server, the browser and the tests at once
+
+
+def new_context(browser, **options):
+    """A browser context (one student: own cookies, own session) with timeouts sized for a busy machine."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context = new_context(browser, viewport={"width": 1600, "height": 1000})
     tab = context.new_page()
     yield tab
     context.close()

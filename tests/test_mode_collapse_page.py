@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from conftest import ROOT, screenshot, wait_for_app
+from conftest import ROOT, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
@@ -97,7 +97,7 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
 
 @pytest.mark.browser
 def test_copy_link_copies_the_view_and_the_link_reproduces_it(browser, app_url):
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    context = new_context(browser, permissions=["clipboard-read", "clipboard-write"])
     tab = context.new_page()
     tab.goto(app_url + "/Mode_collapse?objective=wgan_gp&clip_value=0.05")
     wait_for_app(tab)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, screenshot, wait_for_app
+from conftest import ROOT, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 EXPLODING = {"objective": "lsgan", "generator_lr": "1", "critic_lr": "1", "generator_optimizer": "sgd",
@@ -67,7 +67,7 @@ def test_several_tabs_play_at_once_and_stop_when_closed(browser):
     port = free_port()
     server = start_streamlit(port)  # a server of its own: its CPU time is measured below
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context = new_context(browser, viewport={"width": 1400, "height": 900})
         tabs = [context.new_page() for _ in range(3)]
         for tab in tabs:
             tab.goto(f"http://127.0.0.1:{port}/Mode_collapse")
