@@ -25,7 +25,6 @@ from playground.models import Critic, Generator
 from playground.noise import noise_level
 from playground.objectives import OBJECTIVES
 from playground.training import (
-    CHECK_EVERY,
     COVERAGE_SAMPLES,
     EXPLODED,
     MAX_COVERAGE_ROWS,
@@ -34,6 +33,7 @@ from playground.training import (
     History,
     TrainingConfig,
     resolve_device,
+    training_chunks,
 )
 
 DEFAULT_SEEDS = tuple(range(16))
@@ -388,12 +388,10 @@ class Ensemble:
     def train(self, steps: int = 1) -> dict[str, float]:
         """Advance `steps` steps for every live member (none once all have diverged). Returns the latest metrics,
         averaged over live members, with the mean and std of modes captured."""
-        remaining = int(steps)
-        while remaining > 0 and self.diverged is None:
-            until_coverage = self.config.coverage_every - self.step % self.config.coverage_every
-            chunk = min(remaining, CHECK_EVERY, until_coverage)  # chunks end exactly on coverage checkpoints
+        for chunk in training_chunks(self.step, steps, self.config.coverage_every):
+            if self.diverged is not None:
+                break
             self._train_chunk(chunk)
-            remaining -= chunk
         return self.latest_metrics()
 
     def _train_chunk(self, steps: int) -> None:

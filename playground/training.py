@@ -174,6 +174,17 @@ MAX_COVERAGE_ROWS = 600
 MAX_REPLAY_FRAMES = 160  # replay keeps at most this many frames (~10 KB each), thinning old ones by half when full
 
 
+def training_chunks(step: int, steps: int, coverage_every: int) -> list[int]:
+    """Chunk sizes for training `steps` steps from `step`: each at most CHECK_EVERY (finiteness is checked after
+    every chunk) and ending exactly on the coverage checkpoints (multiples of `coverage_every`)."""
+    sizes, remaining = [], int(steps)
+    while remaining > 0:
+        size = min(remaining, CHECK_EVERY, coverage_every - step % coverage_every)
+        sizes.append(size)
+        step, remaining = step + size, remaining - size
+    return sizes
+
+
 class History:
     """Per-step metric rows with bounded memory: when full, it keeps every other row and doubles its stride."""
 
@@ -419,12 +430,10 @@ class Trainer:
 
     def train(self, steps: int = 1) -> dict[str, float]:
         """Advance `steps` generator steps (fewer if the run diverges). Returns the latest metrics."""
-        remaining = int(steps)
-        while remaining > 0 and self.diverged is None:
-            until_coverage = self.config.coverage_every - self.step % self.config.coverage_every
-            chunk = min(remaining, CHECK_EVERY, until_coverage)  # chunks end exactly on coverage checkpoints
+        for chunk in training_chunks(self.step, steps, self.config.coverage_every):
+            if self.diverged is not None:
+                break
             self._train_chunk(chunk)
-            remaining -= chunk
         return self.latest_metrics()
 
     def _train_chunk(self, steps: int) -> None:
