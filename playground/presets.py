@@ -27,20 +27,30 @@ class Preset:
         return TrainingConfig(**{**self.overrides, **changes})
 
 
-# Metz et al.'s (2016) toy setting, sped up: a one-hidden-layer critic and a 64-d latent (they used 256).
-# With this critic a plain GAN hops from mode to mode; with the default two-layer critic it usually covers
-# all 8 modes (see shared/FACTS.md), so the shallow critic is what makes collapse reliable.
+# Metz et al.'s (2016) toy setting, sped up: a one-hidden-layer critic and a 64-d latent (they used 256), Adam
+# 1e-3 with β₁ = 0.5 (they used 1e-4: ten times slower). With this critic a plain GAN hops from mode to mode
+# on every seed tried (0-1 modes captured); with the default two-layer critic it usually covers all 8 modes
+# (shared/FACTS.md), so the shallow critic is what makes the collapse reliable.
 COLLAPSING_GAME: dict[str, Any] = {
     "objective": "non_saturating",
     "latent_size": 64,
     "critic_depth": 1,
-    "batch_size": 128,     # smaller than the default 256: faster, and collapse is no weaker
+    "batch_size": 128,     # half the default: faster, and the collapse is no weaker
 }
 
 UNROLLED_STEPS = 10  # Metz et al. unrolled 5-10; with 5, 2 of 100 seeds stayed collapsed here, with 10 none
 
-# WGAN-GP as in Gulrajani et al.'s gan_toy.py: λ = 0.1 (not the paper's 10, which was slow to cover the
-# modes here), 5 critic steps, Adam with β = (0.5, 0.9). Learning rate: see the calibration in the report.
+# A critic trained 5 steps per G step against the original minimax loss: D(G(z)) → 0 and with it G's gradient.
+# G uses SGD because Adam divides by the gradient's running size and so hides the vanishing.
+SATURATING_GAME: dict[str, Any] = {
+    "objective": "minimax",
+    "critic_steps": 5,
+    "generator_optimizer": "sgd",
+    "generator_lr": 0.01,
+}
+
+# WGAN-GP as in Gulrajani et al.'s gan_toy.py: λ = 0.1 (the paper's λ = 10 was slow to cover the modes here),
+# 5 critic steps, Adam 1e-4 with β = (0.5, 0.9).
 WGAN_GP_GAME: dict[str, Any] = {
     "objective": "wgan_gp",
     "critic_steps": 5,
@@ -60,28 +70,45 @@ PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
     ),
     "unrolled": Preset(
         "Unrolled GAN",
-        f"Identical to “Mode collapse” except that G looks {UNROLLED_STEPS} critic updates ahead and "
+        f"Identical to Mode collapse except that G looks {UNROLLED_STEPS} critic updates ahead and "
         "differentiates through them (Metz et al. 2016): the blob spreads over all 8 modes.",
         {**COLLAPSING_GAME, "unrolled_steps": UNROLLED_STEPS},
     ),
     "wgan": Preset(
         "WGAN, weight clipping",
-        "The WGAN paper's recipe: RMSprop 5e-5, clipping c = 0.01, 5 critic steps. Stable but slow; the "
+        "The WGAN paper's recipe: RMSprop 5e-5, clipping c = 0.01, 5 critic steps. Slow but steady; the "
         "clipped critic can only draw simple, nearly linear slopes.",
         {"objective": "wgan", "generator_optimizer": "rmsprop", "critic_optimizer": "rmsprop",
          "generator_lr": 5e-5, "critic_lr": 5e-5, "clip_value": 0.01, "critic_steps": 5},
     ),
     "wgan_gp": Preset(
         "WGAN-GP",
-        "Gradient penalty λ = 0.1 (the authors' toy script), 5 critic steps, Adam β = (0.5, 0.9): the critic "
-        "stays smooth and G covers all 8 modes within a couple of thousand steps.",
+        "Gradient penalty λ = 0.1 (the authors' toy script), 5 critic steps, Adam 1e-4 with β = (0.5, 0.9): "
+        "the samples spread over all 8 modes within about a thousand steps.",
         dict(WGAN_GP_GAME),
+    ),
+    "minimax_saturates": Preset(
+        "Minimax saturates",
+        "The original minimax loss against a critic trained 5 steps per G step, G on SGD: D(G(z)) falls to "
+        "~1e-6, G's gradient vanishes with it and G freezes.",
+        dict(SATURATING_GAME),
     ),
     "instance_noise": Preset(
         "Instance noise",
-        "Mode collapse's GAN with Gaussian noise σ = 0.3 on real and fake points, annealed to 0: the blurred "
-        "supports overlap, so the critic cannot separate them perfectly.",
-        {**COLLAPSING_GAME, "instance_noise": 0.3, "noise_anneal_steps": 4000},
+        "Minimax saturates plus Gaussian noise σ = 0.3 (annealed to 0 over 10,000 steps) on real and fake "
+        "points: the blurred supports overlap, D(G(z)) stays near 0.4 and G's gradient stays alive.",
+        {**SATURATING_GAME, "instance_noise": 0.3, "noise_anneal_steps": 10000},
+    ),
+    "twenty_five_gaussians": Preset(
+        "WGAN-GP on 25 Gaussians",
+        "WGAN-GP on the 5×5 grid of Gulrajani et al., with Adam 1e-3 (ten times the paper's, to fit a "
+        "lecture): most of the 25 modes within a few thousand steps.",
+        {**WGAN_GP_GAME, "dataset": "twenty_five_gaussians", "generator_lr": 1e-3, "critic_lr": 1e-3},
+    ),
+    "swiss_roll": Preset(
+        "WGAN-GP on the swiss roll",
+        "The WGAN-GP preset on a curve instead of blobs; coverage counts 24 anchors along the roll.",
+        {**WGAN_GP_GAME, "dataset": "swiss_roll"},
     ),
 }
 

@@ -71,9 +71,10 @@ def test_wgan_gp_preset_follows_gulrajani_et_al():
     assert config.gp_weight > 0 and config.generator_optimizer == config.critic_optimizer == "adam"
 
 
-def test_instance_noise_preset_adds_noise():
-    config = preset_config("instance_noise")
-    assert config.instance_noise > 0 and config.objective in {"minimax", "non_saturating"}
+def test_instance_noise_is_minimax_saturates_plus_noise_only():
+    saturating, noisy = asdict(preset_config("minimax_saturates")), asdict(preset_config("instance_noise"))
+    assert {name for name in saturating if saturating[name] != noisy[name]} == {"instance_noise", "noise_anneal_steps"}
+    assert saturating["objective"] == "minimax" and noisy["instance_noise"] > 0
 
 
 @pytest.mark.parametrize("preset_id", list(PRESETS))
@@ -122,6 +123,19 @@ def test_teaching_guarantee_over_five_seeds(preset_id):
     results = presets.check_guarantee_over_seeds(guarantee, range(guarantee.seeds), processes=2)
     passed = sum(holds for holds, _ in results)
     assert passed >= guarantee.seeds_needed, (guarantee.describe(), [checkpoints for _, checkpoints in results])
+
+
+@pytest.mark.slow
+def test_minimax_saturates_and_instance_noise_revives_it():
+    """Measured over seeds 0-9 at step 500: without noise D(G(z)) ≤ 5e-5 for 9 of 10 seeds (G's gradient
+    ≤ 1e-3); with σ = 0.3 it stayed ≥ 0.3 (gradient ≈ 1) for all 10. Asserted with margin on seeds 0-4."""
+    saturated, revived = 0, 0
+    for seed in range(5):
+        plain = Trainer(preset_config("minimax_saturates", seed=seed)).train(500)
+        noisy = Trainer(preset_config("instance_noise", seed=seed)).train(500)
+        saturated += plain["d_fake"] < 1e-3 and plain["generator_grad_norm"] < 1e-2
+        revived += noisy["d_fake"] > 0.2 and noisy["generator_grad_norm"] > 0.1
+    assert saturated >= 4 and revived == 5
 
 
 # --- second-order unrolling (Metz et al. 2016) against a hand-written reference -----------------------------------
