@@ -48,16 +48,25 @@ def test_hostile_url_shows_notices_not_a_traceback(app_url, page):
 
 
 @pytest.mark.browser
-def test_exploding_run_in_the_browser(app_url, page):
-    query = "&".join(f"{k}={v}" for k, v in EXPLODING.items())
-    page.goto(f"{app_url}/Mode_collapse?{query}")
-    wait_for_app(page)
-    page.wait_for_selector(".gp-live-cell .main-svg", timeout=60_000)
-    page.get_by_role("button", name="Play").click()
-    page.wait_for_selector("[data-testid='stAlertContentError']", timeout=30_000)
-    screenshot(page, "reliability_diverged")
-    assert "diverged" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
-    assert page.locator("[data-testid='stException']").count() == 0
+def test_exploding_run_in_the_browser(browser):
+    from conftest import free_port, start_streamlit, stop
+
+    port = free_port()
+    server = start_streamlit(port)  # a server of its own: after the long shared session this load once hung in CI
+    try:
+        page = new_context(browser, viewport={"width": 1600, "height": 1000}).new_page()
+        query = "&".join(f"{k}={v}" for k, v in EXPLODING.items())
+        page.goto(f"http://127.0.0.1:{port}/Mode_collapse?{query}")
+        wait_for_app(page)
+        page.wait_for_selector(".gp-live-cell .main-svg")
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_selector("[data-testid='stAlertContentError']", timeout=30_000)
+        screenshot(page, "reliability_diverged")
+        assert "diverged" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.context.close()
+    finally:
+        stop(server)
 
 
 @pytest.mark.browser
