@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from playground.training import (
     METRICS,
     History,
     TrainingConfig,
+    apply_live_settings,
     resolve_device,
     training_chunks,
 )
@@ -219,18 +219,7 @@ class Ensemble:
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place, like `Trainer.update_config`. Returns the restart-only
         fields that differ (not applied). Unrolled steps stay 0: the ensemble does not unroll."""
-        blocked = config.restart_changes(self.config)
-        live = {name: getattr(config, name) for name, spec in config.field_specs().items() if spec["live"]}
-        live["unrolled_steps"] = 0
-        old, self.config = self.config, replace(self.config, **live)
-        if (old.generator_optimizer, old.critic_optimizer, old.beta1, old.beta2) != (
-                self.config.generator_optimizer, self.config.critic_optimizer, self.config.beta1, self.config.beta2):
-            self._build_optimizers()
-        for optimizer, lr in ((self.generator_optimizer, self.config.generator_lr),
-                              (self.critic_optimizer, self.config.critic_lr)):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-        return blocked
+        return apply_live_settings(self, config, unrolled_steps=0)
 
     # --- shapes, data and networks ----------------------------------------------------------------------------
 

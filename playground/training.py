@@ -174,6 +174,23 @@ MAX_COVERAGE_ROWS = 600
 MAX_REPLAY_FRAMES = 160  # replay keeps at most this many frames (~10 KB each), thinning old ones by half when full
 
 
+def apply_live_settings(run, config: TrainingConfig, **forced: Any) -> list[str]:
+    """Copy the live fields of `config` (and `forced` overrides) into `run.config`; rebuild the optimisers when
+    their kind or betas changed, else set the new learning rates in place. `run` is a Trainer or an Ensemble.
+    Returns the restart-only fields that differ (not applied)."""
+    blocked = config.restart_changes(run.config)
+    live = {name: getattr(config, name) for name, spec in config.field_specs().items() if spec["live"]}
+    old, run.config = run.config, replace(run.config, **{**live, **forced})
+    if (old.generator_optimizer, old.critic_optimizer, old.beta1, old.beta2) != (
+            run.config.generator_optimizer, run.config.critic_optimizer, run.config.beta1, run.config.beta2):
+        run._build_optimizers()
+    for optimizer, lr in ((run.generator_optimizer, run.config.generator_lr),
+                          (run.critic_optimizer, run.config.critic_lr)):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    return blocked
+
+
 def training_chunks(step: int, steps: int, coverage_every: int) -> list[int]:
     """Chunk sizes for training `steps` steps from `step`: each at most CHECK_EVERY (finiteness is checked after
     every chunk) and ending exactly on the coverage checkpoints (multiples of `coverage_every`)."""
@@ -269,18 +286,7 @@ class Trainer:
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place. Returns the restart-only fields that differ (and were
         not applied): the caller decides whether to start a new trainer."""
-        blocked = config.restart_changes(self.config)
-        live = {name: getattr(config, name) for name, spec in config.field_specs().items() if spec["live"]}
-        old = self.config
-        self.config = replace(self.config, **live)
-        if (old.generator_optimizer, old.critic_optimizer, old.beta1, old.beta2) != (
-                self.config.generator_optimizer, self.config.critic_optimizer, self.config.beta1, self.config.beta2):
-            self._build_optimizers()
-        for optimizer, lr in ((self.generator_optimizer, self.config.generator_lr),
-                              (self.critic_optimizer, self.config.critic_lr)):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-        return blocked
+        return apply_live_settings(self, config)
 
     # --- data ------------------------------------------------------------------------------------------
 
