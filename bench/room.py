@@ -30,7 +30,7 @@ def start_replicas(replicas: int, port: int) -> subprocess.Popen:
     env = {**os.environ, "REPLICAS": str(replicas), "PORT": str(port), "BASE_PORT": str(base),
            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     process = subprocess.Popen(["bash", "deploy/serve.sh"], cwd=ROOT, env=env, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:

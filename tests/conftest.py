@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,11 +35,18 @@ def free_port() -> int:
 
 
 def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None = None) -> subprocess.Popen:
-    """`streamlit run` on 127.0.0.1:port from the repo root; returns once /_stcore/health answers."""
+    """`streamlit run` on 127.0.0.1:port from the repo root; returns once /_stcore/health answers.
+
+    The server's output goes to a log file, never to an unread pipe: once a pipe's 64 KiB buffer fills, the
+    server blocks in its next log write and stops answering page loads (a long shared test session did exactly
+    that in CI). `process.log_path` names the file; failures quote its tail.
+    """
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", *(extra or [])]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with tempfile.NamedTemporaryFile("wb", prefix=f"streamlit-{port}-", suffix=".log", delete=False) as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process.log_path = Path(log.name)  # the child keeps its own descriptor open
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -50,8 +58,15 @@ def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None =
         if process.poll() is not None:
             break
     process.kill()
-    output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-    raise RuntimeError(f"streamlit did not start:\n{output[-3000:]}")
+    raise RuntimeError(f"streamlit did not start:\n{server_log(process)}")
+
+
+def server_log(process: subprocess.Popen, chars: int = 3000) -> str:
+    """The last `chars` characters the server wrote."""
+    try:
+        return process.log_path.read_text(errors="replace")[-chars:]
+    except OSError as error:
+        return f"(no server log: {error})"
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -60,13 +75,20 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(10)
+    process.log_path.unlink(missing_ok=True)
+
+
+_SHARED_SERVER: list[subprocess.Popen] = []
 
 
 @pytest.fixture(scope="session")
 def app_url():
     port = free_port()
     process = start_streamlit(port)
+    _SHARED_SERVER.append(process)
     yield f"http://127.0.0.1:{port}"
+    _SHARED_SERVER.remove(process)
     stop(process)
 
 
@@ -103,8 +125,37 @@ def new_context(browser, **options):
 def page(browser):
     context = new_context(browser, viewport={"width": 1600, "height": 1000})
     tab = context.new_page()
+    tab.pending_requests = track_requests(tab)
     yield tab
     context.close()
+
+
+def track_requests(tab) -> dict:
+    """Requests the tab started and has not finished (url → seconds since start), for failure reports."""
+    pending: dict = {}
+    tab.on("request", lambda request: pending.__setitem__(request, time.monotonic()))
+    tab.on("requestfinished", lambda request: pending.pop(request, None))
+    tab.on("requestfailed", lambda request: pending.pop(request, None))
+    return pending
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, say what the browser was still waiting for and what the server logged."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    tab = item.funcargs.get("page")
+    if tab is not None and getattr(tab, "pending_requests", None) is not None:
+        now = time.monotonic()
+        lines = [f"{now - started:6.1f} s  {request.method} {request.url}"
+                 for request, started in list(tab.pending_requests.items())]
+        report.sections.append(("browser: unfinished requests", "\n".join(lines) or "(none)"))
+    if "app_url" in item.funcargs and _SHARED_SERVER:
+        server = _SHARED_SERVER[-1]
+        state = "running" if server.poll() is None else f"exited with {server.returncode}"
+        report.sections.append((f"shared server ({state}): last log lines", server_log(server)))
 
 
 def wait_for_app(tab, timeout: float = 60_000) -> None:
