@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import math
-import shutil
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -32,25 +32,17 @@ from playground.training import Trainer, TrainingConfig, parse_config
 torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
-STATIC_PLOTLY = ROOT / "static" / "plotly.min.js"
+STATIC_PLOTLY = ROOT / "static" / "plotly-gan.min.js"
 FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
 
 
 # --- offline plotly.js for the live component --------------------------------------------------------------
-
-def _ensure_static_plotly() -> None:
-    """Serve the plotly.js that the plotly package ships from ./static: no CDN, works in a hall without Wi-Fi."""
-    import plotly
-
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not STATIC_PLOTLY.exists() or STATIC_PLOTLY.stat().st_size != source.stat().st_size:
-        STATIC_PLOTLY.parent.mkdir(exist_ok=True)
-        shutil.copyfile(source, STATIC_PLOTLY)
-
-
-_ensure_static_plotly()
+# static/plotly-gan.min.js is plotly.js 4.1.1 cut down to the trace types below (1.6 MB instead of the full
+# bundle's 4.8 MB, so a fresh tab compiles it in about a third of the time); tools/plotly_bundle rebuilds it.
+# Served from ./static: no CDN, works in a hall without Wi-Fi.
+LIVE_TRACE_TYPES = frozenset({"scatter", "scattergl", "bar", "heatmap", "contour", "histogram"})
 
 _LIVE_JS = """
 function loadPlotly() {
@@ -58,7 +50,8 @@ function loadPlotly() {
   if (!window.__ganPlaygroundPlotly) {
     window.__ganPlaygroundPlotly = new Promise((resolve, reject) => {
       const script = document.createElement("script");
-      script.src = new URL("app/static/plotly.min.js", document.baseURI).href;
+      mark("gp-plotly-requested");
+      script.src = new URL("app/static/plotly-gan.min.js", document.baseURI).href;
       script.onload = () => resolve(window.Plotly);
       script.onerror = () => reject(new Error("plotly.js could not be loaded from app/static"));
       document.head.appendChild(script);
@@ -67,8 +60,13 @@ function loadPlotly() {
   return window.__ganPlaygroundPlotly;
 }
 
+function mark(name) {  // first occurrence only: bench/first_chart.py reads these from the performance timeline
+  if (!performance.getEntriesByName(name).length) performance.mark(name);
+}
+
 export default function (component) {
   const { data, parentElement } = component;
+  mark("gp-component-mounted");
   let root = parentElement.querySelector(".gp-live");
   if (!root) {
     root = document.createElement("div");
@@ -83,12 +81,16 @@ export default function (component) {
     cell.className = "gp-live-cell";
     root.appendChild(cell);
   }
+  if (!figures.length) { loadPlotly(); return; }  // the preload component at the top of each page
+  mark("gp-first-figures");
   loadPlotly().then((Plotly) => {
+    mark("gp-plotly-ready");
     figures.forEach((text, index) => {
       const cell = root.children[index];
       if (text === null) return;  // this frame leaves the secondary charts as they are
       const figure = JSON.parse(text);
       Plotly.react(cell, figure.data, figure.layout, {displaylogo: false, responsive: true});
+      if (index === 0) mark("gp-first-react-done");
       if (!cell.__gpHooked && cell.on) {
         cell.__gpHooked = true;
         cell.on("plotly_afterplot", () => {
@@ -164,7 +166,16 @@ def _encode(value: Any) -> Any:
 
 
 def figure_json(figure: Any) -> str:
-    """A plotly figure (dict spec or graph_objects.Figure) as the JSON string plotly.js reads."""
+    """A plotly figure (dict spec or graph_objects.Figure) as the JSON string plotly.js reads.
+
+    Raises ValueError for a trace type that the app's plotly.js bundle does not register (it would draw nothing)."""
+    if isinstance(figure, Mapping):
+        types = {trace.get("type", "scatter") for trace in figure.get("data", ())}
+    else:
+        types = {trace.type for trace in figure.data}
+    if missing := types - LIVE_TRACE_TYPES:
+        raise ValueError(f"trace type(s) {', '.join(sorted(missing))} are not in {STATIC_PLOTLY.name}: add them to "
+                         "tools/plotly_bundle/entry.js and LIVE_TRACE_TYPES, then rebuild the bundle")
     if isinstance(figure, Mapping):
         return json.dumps(figure, default=_encode, allow_nan=True).replace("NaN", "null")
     return figure.to_json()
@@ -493,8 +504,10 @@ def _live_frame(key: str, render: Callable[[dict[str, Any]], Sequence[Any]], col
 def share_link() -> None:
     """The URL of this exact view (page, preset and every changed setting), with a copy button."""
     base = st.context.url or ""
-    query = "&".join(f"{key}={st.query_params.get(key)}" for key in st.query_params)
-    st.code(f"{base}?{query}" if query else base, language=None)
+    query = urlencode({key: st.query_params.get(key) for key in st.query_params})
+    link = f"{base}?{query}" if query else base
+    # A plain link, not st.code: st.code pulls in a 1.5 MB syntax highlighter and delays the first chart.
+    st.markdown(f"[{link}]({link})" if link else "(no address: open the app in a browser)")
 
 
 def _load_config_upload(page: str, presets: Mapping[str, Any] | None = None) -> None:

@@ -53,3 +53,28 @@ def test_page_renders_in_chromium(script, app_url, page):
     if script != "app.py":
         assert page.locator(".js-plotly-plot").count() >= 1
     assert not errors, errors
+
+
+def test_live_figures_with_a_trace_type_the_bundle_lacks_are_refused():
+    """plotly.js would silently draw nothing for an unregistered trace type; figure_json says so instead."""
+    import plotly.graph_objects as go
+    from playground.ui import LIVE_TRACE_TYPES, figure_json
+
+    assert '"heatmap"' in figure_json({"data": [{"type": "heatmap", "z": [[0, 1]]}, {"x": [0], "y": [1]}]})
+    assert '"scattergl"' in figure_json(go.Figure(go.Scattergl(x=[0], y=[1])))
+    assert "scatter3d" not in LIVE_TRACE_TYPES
+    with pytest.raises(ValueError, match="scatter3d"):
+        figure_json({"data": [{"type": "scatter3d", "x": [0], "y": [0], "z": [0]}]})
+    with pytest.raises(ValueError, match="surface"):
+        figure_json(go.Figure(go.Surface(z=[[0, 1], [1, 0]])))
+
+
+@pytest.mark.browser
+def test_the_served_plotly_bundle_registers_exactly_the_live_trace_types(app_url, page):
+    """static/plotly-gan.min.js (tools/plotly_bundle) and ui.LIVE_TRACE_TYPES list the same trace types."""
+    from playground.ui import LIVE_TRACE_TYPES
+
+    page.goto(app_url + "/Mode_collapse")
+    page.wait_for_function("() => window.Plotly && window.Plotly.PlotSchema")
+    registered = page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces)")
+    assert set(registered) == LIVE_TRACE_TYPES
