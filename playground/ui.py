@@ -85,12 +85,11 @@ export default function (component) {
   mark("gp-first-figures");
   loadPlotly().then((Plotly) => {
     mark("gp-plotly-ready");
-    figures.forEach((text, index) => {
+    const draw = (text, index) => {
       const cell = root.children[index];
-      if (text === null) return;  // this frame leaves the secondary charts as they are
+      if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
       const figure = JSON.parse(text);
-      Plotly.react(cell, figure.data, figure.layout, {displaylogo: false, responsive: true});
-      if (index === 0) mark("gp-first-react-done");
+      const drawn = Plotly.react(cell, figure.data, figure.layout, {displaylogo: false, responsive: true});
       if (!cell.__gpHooked && cell.on) {
         cell.__gpHooked = true;
         cell.on("plotly_afterplot", () => {
@@ -98,6 +97,12 @@ export default function (component) {
           cell.dataset.frames = String(Number(cell.dataset.frames || 0) + 1);
         });
       }
+      return drawn;
+    };
+    // The main chart first; the secondary ones once it has been drawn, so it appears (and updates) sooner.
+    Promise.resolve(draw(figures[0], 0)).then(() => {
+      mark("gp-first-react-done");
+      requestAnimationFrame(() => figures.slice(1).forEach((text, index) => draw(text, index + 1)));
     });
   }).catch((error) => { root.textContent = String(error); });
 }
@@ -521,38 +526,52 @@ def _load_config_upload(page: str, presets: Mapping[str, Any] | None = None) -> 
 
 
 def run_tools(page: str, trainer: Trainer) -> None:
-    """Replay (scrub through recorded frames), export (CSV, JSON, GIF), load a config, share a link."""
-    replay, export_tab, share = st.tabs(["Replay", "Export and load", "Share"])
-    with replay:
-        frames = list(trainer.frames)
-        if len(frames) < 2:
-            st.caption("Frames are recorded at every coverage checkpoint: train a few hundred steps to replay.")
-        else:
-            index = st.slider("Frame", 0, len(frames) - 1, len(frames) - 1, key=f"{page}.replay",
-                              format=f"%d of {len(frames) - 1}",
-                              help="Scrub back and forth through training; the newest frame is on the right.")
-            frame = frames[index]
-            st.plotly_chart(training_figures.samples_and_critic(frame, title=f"Replay · step {frame['step']:,}"),
-                            width="stretch", key=f"{page}.replay_chart")
-    with export_tab:
-        left, middle, right = st.columns(3)
-        left.download_button("Metrics (CSV)", export.history_csv(trainer), file_name=f"{page}_metrics.csv",
-                             mime="text/csv", icon=":material/table_view:", key=f"{page}.csv")
-        middle.download_button("Settings (JSON)", export.config_json(trainer.config), file_name=f"{page}_config.json",
-                               mime="application/json", icon=":material/settings:", key=f"{page}.json")
-        if right.button("Make an animated GIF", icon=":material/movie:", key=f"{page}.make_gif",
-                        disabled=len(trainer.frames) < 2):
-            with st.spinner("Drawing frames…"):
-                st.session_state[f"{page}.gif"] = export.replay_gif(list(trainer.frames), trainer.dataset.modes,
-                                                                    title=trainer.objective.label)
-        if f"{page}.gif" in st.session_state:
-            right.download_button("Download GIF", st.session_state[f"{page}.gif"], file_name=f"{page}.gif",
-                                  mime="image/gif", key=f"{page}.gif_download")
-        st.file_uploader("Load settings (JSON exported here)", type=["json"], key=f"{page}.upload",
-                         on_change=_load_config_upload, args=(page,))
-    with share:
-        st.caption("This link reproduces the page, its preset and every setting you changed.")
-        share_link()
+    """Replay (scrub through recorded frames), export (CSV, JSON, GIF), load a config, share a link.
+
+    The tabs are lazy: only the open tab's content runs, so a first visit neither builds the export files nor
+    loads the download/upload widgets' code before the first chart appears."""
+    replay, export_tab, share = st.tabs(["Replay", "Export and load", "Share"], key=f"{page}.tools",
+                                        on_change="rerun")
+    for tab, draw in ((replay, _replay_tab), (export_tab, _export_tab), (share, _share_tab)):
+        if tab.open is not False:  # None: no tab state (never in the app); draw everything as plain tabs do
+            with tab:
+                draw(page, trainer)
+
+
+def _replay_tab(page: str, trainer: Trainer) -> None:
+    frames = list(trainer.frames)
+    if len(frames) < 2:
+        st.caption("Frames are recorded at every coverage checkpoint: train a few hundred steps to replay.")
+        return
+    index = st.slider("Frame", 0, len(frames) - 1, len(frames) - 1, key=f"{page}.replay",
+                      format=f"%d of {len(frames) - 1}",
+                      help="Scrub back and forth through training; the newest frame is on the right.")
+    frame = frames[index]
+    st.plotly_chart(training_figures.samples_and_critic(frame, title=f"Replay · step {frame['step']:,}"),
+                    width="stretch", key=f"{page}.replay_chart")
+
+
+def _export_tab(page: str, trainer: Trainer) -> None:
+    left, middle, right = st.columns(3)
+    left.download_button("Metrics (CSV)", export.history_csv(trainer), file_name=f"{page}_metrics.csv",
+                         mime="text/csv", icon=":material/table_view:", key=f"{page}.csv")
+    middle.download_button("Settings (JSON)", export.config_json(trainer.config), file_name=f"{page}_config.json",
+                           mime="application/json", icon=":material/settings:", key=f"{page}.json")
+    if right.button("Make an animated GIF", icon=":material/movie:", key=f"{page}.make_gif",
+                    disabled=len(trainer.frames) < 2):
+        with st.spinner("Drawing frames…"):
+            st.session_state[f"{page}.gif"] = export.replay_gif(list(trainer.frames), trainer.dataset.modes,
+                                                                title=trainer.objective.label)
+    if f"{page}.gif" in st.session_state:
+        right.download_button("Download GIF", st.session_state[f"{page}.gif"], file_name=f"{page}.gif",
+                              mime="image/gif", key=f"{page}.gif_download")
+    st.file_uploader("Load settings (JSON exported here)", type=["json"], key=f"{page}.upload",
+                     on_change=_load_config_upload, args=(page,))
+
+
+def _share_tab(page: str, trainer: Trainer) -> None:
+    st.caption("This link reproduces the page, its preset and every setting you changed.")
+    share_link()
 
 
 def live_training(page: str, config: TrainingConfig,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, new_context, screenshot, wait_for_app
@@ -110,3 +112,22 @@ def test_copy_link_copies_the_view_and_the_link_reproduces_it(browser, app_url):
     wait_for_app(shared)
     shared.get_by_text("WGAN-GP.").first.wait_for(timeout=30_000)  # the loss named under the formula
     context.close()
+
+
+@pytest.mark.browser
+def test_run_tools_tabs_build_their_content_when_opened(app_url, page):
+    """The Export and Share tabs are lazy (nothing built before the first chart) but work once opened."""
+    page.goto(app_url + "/Mode_collapse?objective=wgan_gp")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    assert page.get_by_text("Metrics (CSV)").count() == 0, "the export tab is not built before it is opened"
+    page.get_by_role("tab", name="Export and load").click()
+    page.get_by_role("button", name="Metrics (CSV)").wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Settings (JSON)").click()
+    saved = json.loads(Path(download.value.path()).read_text())
+    assert saved["objective"] == "wgan_gp"
+    page.get_by_role("tab", name="Share").click()
+    link = page.locator("[data-testid='stMarkdown'] a", has_text="objective=wgan_gp")
+    link.first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -58,6 +58,7 @@ def test_page_renders_in_chromium(script, app_url, page):
 def test_live_figures_with_a_trace_type_the_bundle_lacks_are_refused():
     """plotly.js would silently draw nothing for an unregistered trace type; figure_json says so instead."""
     import plotly.graph_objects as go
+
     from playground.ui import LIVE_TRACE_TYPES, figure_json
 
     assert '"heatmap"' in figure_json({"data": [{"type": "heatmap", "z": [[0, 1]]}, {"x": [0], "y": [1]}]})
