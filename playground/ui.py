@@ -369,9 +369,15 @@ def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -
         st.caption(presets[st.session_state[preset_key]].note)
         specs = TrainingConfig.field_specs()
         values = {}
-        for group, names in SIDEBAR_GROUPS.items():
+        for index, (group, names) in enumerate(SIDEBAR_GROUPS.items()):
             visible = [n for n in names if n not in hidden]
-            with st.expander(group, expanded=group == "The game"):
+            # Lazy groups: a closed group's widgets are not built (a first visit draws its chart sooner); its
+            # values are the seeded widget state, so presets and URLs still reach them.
+            section = st.expander(group, expanded=index == 0, key=f"{page}.group{index}", on_change="rerun")
+            if section.open is False:
+                values.update({name: st.session_state[f"{page}.{name}"] for name in visible})
+                continue
+            with section:
                 for name in visible:
                     values[name] = _widget(name, specs[name], f"{page}.{name}", st.session_state[f"{page}.{name}"])
         for name in hidden:

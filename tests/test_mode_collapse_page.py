@@ -55,6 +55,8 @@ def test_changing_a_restart_field_starts_a_new_run_and_says_so():
     test.button(key="mode_collapse.live.step").click().run()
     test.button(key="mode_collapse.live.step").click().run()
     assert step_count(test) == 2
+    test.session_state["mode_collapse.group2"] = True  # open "Data and networks (restart)": its widgets are lazy
+    test.run()
     test.number_input(key="mode_collapse.seed").set_value(7).run()
     assert step_count(test) == 0
     assert any("Seed" in t.value for t in test.toast)
@@ -74,6 +76,21 @@ def test_preset_changes_the_settings():
     config = test.session_state["mode_collapse.config"]
     assert config.objective == "wgan_gp"
     assert test.query_params["preset"] == "wgan_gp"
+
+
+def test_closed_sidebar_groups_are_not_built_but_presets_and_urls_reach_their_fields():
+    test = app(seed="5", batch_size="64")
+    with pytest.raises(KeyError):  # "Data and networks" and "Optimisation" start closed: no widgets built
+        test.number_input(key="mode_collapse.seed")
+    config = test.session_state["mode_collapse.config"]
+    assert (config.seed, config.batch_size) == (5, 64)
+    test.selectbox(key="mode_collapse.preset_choice").set_value("wgan").run()
+    config = test.session_state["mode_collapse.config"]
+    assert (config.critic_optimizer, config.critic_lr) == ("rmsprop", 5e-5)  # fields of the closed groups
+    test.session_state["mode_collapse.group1"] = True  # the lecturer opens "Optimisation"
+    test.run()
+    assert test.selectbox(key="mode_collapse.critic_optimizer").value == "rmsprop"
+    assert test.session_state["mode_collapse.config"] == config
 
 
 @pytest.mark.browser
