@@ -100,9 +100,13 @@ export default function (component) {
       return drawn;
     };
     // The main chart first; the secondary ones once it has been drawn, so it appears (and updates) sooner.
-    Promise.resolve(draw(figures[0], 0)).then(() => {
+    return Promise.resolve(draw(figures[0], 0)).then(() => {
       mark("gp-first-react-done");
-      requestAnimationFrame(() => figures.slice(1).forEach((text, index) => draw(text, index + 1)));
+      requestAnimationFrame(() => {
+        try {
+          figures.slice(1).forEach((text, index) => draw(text, index + 1));
+        } catch (error) { root.textContent = String(error); }
+      });
     });
   }).catch((error) => { root.textContent = String(error); });
 }

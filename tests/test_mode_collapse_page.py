@@ -98,6 +98,10 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
     page.goto(app_url + "/Mode_collapse?lecture=1")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    # the main chart is drawn first, the curves and the occupancy raster one animation frame later: all three
+    page.wait_for_function("() => { const cells = [...document.querySelectorAll('.gp-live-cell')];"
+                           " return cells.length === 3 && cells.every((c) => c.querySelector('.main-svg')); }",
+                           timeout=30_000)
     page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(2000)
     frames_before = int(page.locator(".gp-live-cell").first.get_attribute("data-frames") or 0)
