@@ -21,7 +21,7 @@ ui.page_header("Vanishing gradients",
 
 st.header("1 · Saturation, in one picture")
 st.latex(experiments.SATURATION_TEX)
-st.plotly_chart(figures.saturation(experiments.saturation_curves()), width="stretch", key="vg_saturation_chart")
+ui.chart(figures.saturation(experiments.saturation_curves()), key="vg_saturation_chart")
 st.caption("**Look for:** where the generator is poor, D(G(z)) → 0: the minimax slope (red) goes to 0, the "
            "non-saturating slope (green) to −1. Same fixed point, opposite strength where training starts.")
 
@@ -64,7 +64,7 @@ with right:
     thetas = np.linspace(-5, 5, 101)
     values = st.cache_data(od.value_curve, max_entries=64, show_spinner=False)(thetas, pair)
     value = od.value_at_optimum(pair)
-    st.plotly_chart(figures.value_curve(thetas, values, theta, value), width="stretch", key="vg_value_chart")
+    ui.chart(figures.value_curve(thetas, values, theta, value), key="vg_value_chart")
     metrics = st.columns(3)
     metrics[0].metric("V(G, D*)", f"{round(value, 4) + 0.0:.4f}")  # no "−0.0000"
     metrics[1].metric("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.4f}", help="≤ log 2 ≈ 0.6931")
@@ -108,10 +108,11 @@ else:
     if snapshot["diverged"]:
         st.warning(snapshot["diverged"])
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.frozen_generator(snapshot["records"], snapshot["critic_steps"]), width="stretch",
-                      key="vg_frozen_chart")
-    right.plotly_chart(samples_and_critic(snapshot, title=f"Frozen G over D(x) after {snapshot['step']:,} D steps"),
-                       width="stretch", key="vg_frozen_samples")
+    with left:
+        ui.chart(figures.frozen_generator(snapshot["records"], snapshot["critic_steps"]), key="vg_frozen_chart")
+    with right:
+        ui.chart(samples_and_critic(snapshot, title=f"Frozen G over D(x) after {snapshot['step']:,} D steps"),
+                 key="vg_frozen_samples")
 st.caption("**Look for:** D's accuracy reaches 1 within a few hundred steps; the red minimax norm then falls by "
            "orders of magnitude (the log axis), while the green non-saturating norm does not fall — it grows, as "
            "Arjovsky & Bottou (2017, Fig. 2) report. The premise is disjoint supports. In 2-D it can fail: on the "

@@ -41,10 +41,10 @@ values = divergences.parallel_lines(THETAS, noise_std)
 current = divergences.parallel_lines(theta, noise_std)
 real, fake = divergences.parallel_lines_samples(theta, noise_std, 300)
 left, right = st.columns([3, 2])
-left.plotly_chart(figures.divergence_curves(THETAS, values, theta, current, noise_std), width="stretch",
-                  key="div_curves_chart")
-right.plotly_chart(figures.parallel_lines_figure(real, fake, theta, noise_std), width="stretch",
-                   key="div_lines_chart")
+with left:
+    ui.chart(figures.divergence_curves(THETAS, values, theta, current, noise_std), key="div_curves_chart")
+with right:
+    ui.chart(figures.parallel_lines_figure(real, fake, theta, noise_std), key="div_lines_chart")
 labels = {"kl": "KL(π‖p_θ)", "reverse_kl": "KL(p_θ‖π)", "js": "JSD(π, p_θ)", "wasserstein": "W₁(π, p_θ)"}
 for column, (key, label) in zip(st.columns(4), labels.items(), strict=True):
     column.metric(f"{label} at θ = {theta:g}", figures.format_value(float(current[key])))
@@ -56,7 +56,7 @@ st.caption(
 
 st.subheader("Theorem 2: a sequence that converges in W₁ only")
 sequence = divergences.theorem2_sequence(steps=8, start=1.0, noise_std=noise_std)
-st.plotly_chart(figures.theorem2_figure(sequence), width="stretch", key="div_theorem2_chart")
+ui.chart(figures.theorem2_figure(sequence), key="div_theorem2_chart")
 st.caption("p_t = p_{θ_t} with θ_t = 1/t, and θ = 0 at the last step. W₁(π, p_t) → 0, so p_t → π; without noise "
            "KL stays ∞ and JSD stays ln 2 until the very last step: they do not see the convergence.")
 

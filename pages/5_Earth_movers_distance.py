@@ -23,8 +23,9 @@ def choose(label: str, registry: dict, default: int, key: str, help: str) -> str
 
 
 def show(container, figure, key: str) -> None:
-    """A static chart with the house fonts (theme=None keeps base_layout's projector-sized text)."""
-    container.plotly_chart(figure, width="stretch", theme=None, key=key)
+    """A static chart in `container`, drawn by the app's plotly.js with the house fonts."""
+    with container:
+        ui.chart(figure, key=key)
 
 
 def piles_of_dirt() -> None:
@@ -70,7 +71,7 @@ def point_clouds() -> None:
     real_points, fake_points = transport.sample_pair(2, real, fake, count, int(seed))
     distance = transport.wasserstein(real_points, fake_points)
     permutation = transport.optimal_matching(real_points, fake_points)
-    show(st, figures.matching_figure(real_points, fake_points, permutation, distance), "emd_matching_chart")
+    ui.chart(figures.matching_figure(real_points, fake_points, permutation, distance), key="emd_matching_chart")
     st.caption("W₁ = (1/n) Σᵢ ‖xᵢ − y_σ(i)‖ for the best permutation σ: the mean length of the grey segments. "
                "**Look for:** no two segments cross (crossing pairs could swap partners and save length).")
 
@@ -88,7 +89,7 @@ def point_clouds() -> None:
     left, right = st.columns(2)
     left.metric("∫ |F − G| dt", f"{area:.4f}")
     right.metric("W₁ by optimal transport (POT)", f"{transport.wasserstein(real_line, fake_line):.4f}")
-    show(st, figures.cdf_figure(*transport.empirical_cdfs(real_line, fake_line), area), "emd_cdf_chart")
+    ui.chart(figures.cdf_figure(*transport.empirical_cdfs(real_line, fake_line), area), key="emd_cdf_chart")
 
 
 def kantorovich_critic() -> None:

@@ -68,4 +68,4 @@ if st.button("Measure per-layer gradient norms", key="wg_profile_run", icon=":ma
         steps=20, hidden_units=256, dataset=dataset, seed=int(seed), progress=lambda f: bar.progress(f))
     bar.empty()
 if "wg_profile" in st.session_state:
-    st.plotly_chart(figures.layer_gradient_profile(st.session_state["wg_profile"]), width="stretch")
+    ui.chart(figures.layer_gradient_profile(st.session_state["wg_profile"]), key="wg_profile_chart")

@@ -62,19 +62,19 @@ for note in dirac.view_warnings(view, steps):
 st.caption(f"**Look for:** {spec.look_for} Press ▶ Play under the field to replay the iterates.")
 left, right = st.columns([6, 5])
 with left:
-    st.plotly_chart(figures.phase_portrait(
+    ui.chart(figures.phase_portrait(
         view.grid_theta, view.grid_psi, view.field_theta, view.field_psi, view.trajectory, extent=view.extent,
         flow=view.flow, clip_value=clip_value if game == "wgan" else None, title=f"{spec.label}: field and iterates"),
-        width="stretch", key="dirac_phase_chart")
+        key="dirac_phase_chart")
 with right:
-    st.plotly_chart(figures.distance_curves(
+    ui.chart(figures.distance_curves(
         view.distances, highlight=update, flow_iterations=view.flow_iterations,
-        flow_distances=dirac.distances_to_equilibrium(view.flow)), width="stretch", key="dirac_distance_chart")
+        flow_distances=dirac.distances_to_equilibrium(view.flow)), key="dirac_distance_chart")
     st.latex(spec.objective_tex)
     st.latex(spec.field_tex)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(figures.update_eigenvalues(view.update_eigenvalues), width="stretch", key="dirac_eigen_chart")
+    ui.chart(figures.update_eigenvalues(view.update_eigenvalues), key="dirac_eigen_chart")
 with right:
     st.markdown("**Jacobian of v at the equilibrium (0, 0)**")
     st.latex(spec.eigenvalue_tex)

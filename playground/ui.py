@@ -89,7 +89,8 @@ export default function (component) {
       const cell = root.children[index];
       if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
       const figure = JSON.parse(text);
-      const drawn = Plotly.react(cell, figure.data, figure.layout, {displaylogo: false, responsive: true});
+      const drawn = Plotly.react(cell, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
+                                        config: {displaylogo: false, responsive: true}});
       if (!cell.__gpHooked && cell.on) {
         cell.__gpHooked = true;
         cell.on("plotly_afterplot", () => {
@@ -195,6 +196,14 @@ def live_charts(figures: Sequence[Any], *, key: str, columns: int = 1) -> None:
     A `None` in `figures` leaves that chart as it was drawn last time."""
     _live_charts(data={"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns},
                  key=key)
+
+
+def chart(figure: Any, *, key: str) -> None:
+    """One static plotly figure (animation frames included), drawn by the live-chart component.
+
+    Used instead of st.plotly_chart, whose own 4.6 MiB plotly.js delays a page's first chart by about a second
+    (bench: Vanishing gradients 3.5 s → see README); reruns redraw it in place, keeping the user's zoom."""
+    live_charts([figure], key=key)
 
 
 # --- page furniture -----------------------------------------------------------------------------------------

@@ -190,6 +190,10 @@ def chart(app, key: str) -> dict:
     for element in app.get("plotly_chart"):
         if element.proto.id and key in element.proto.id:
             return json.loads(element.proto.spec)
+    for element in app.get("bidi_component"):  # ui.chart / ui.live_charts: the figures travel as JSON strings
+        if element.proto.id and key in element.proto.id and element.proto.json:
+            figures = json.loads(element.proto.json)["figures"]
+            return json.loads(figures[0])
     raise AssertionError(f"no chart with key {key}")
 
 

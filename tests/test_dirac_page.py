@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import chart, series
+from conftest import chart, series, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from playground import dirac
@@ -87,3 +87,19 @@ def test_diverging_settings_warn_instead_of_failing(app):
     assert not app.exception
     assert any("diverged" in warning.value for warning in app.warning)
     assert any("no Jacobian" in element.value for element in app.latex)
+
+
+@pytest.mark.browser
+def test_play_replays_the_iterates_in_chromium(app_url, page):
+    """The phase portrait carries plotly animation frames; ▶ Play under it steps through them."""
+    page.goto(app_url + "/Dirac_GAN")
+    wait_for_app(page)
+    page.wait_for_selector(".gp-live-cell .main-svg", timeout=60_000)
+    state = "() => { const gd = document.querySelector('.gp-live-cell');" \
+            " return [gd._transitionData._frames.length, gd.layout.sliders[0].active]; }"
+    frames, last = page.evaluate(state)
+    assert frames >= 20 and last == frames - 1, "the slider starts on the last iterate"
+    page.locator(".gp-live-cell .updatemenu-button").first.click()  # ▶ Play
+    page.wait_for_function("() => document.querySelector('.gp-live-cell').layout.sliders[0].active < "
+                           f"{frames - 1}", timeout=10_000)
+    assert page.locator("[data-testid='stException']").count() == 0
