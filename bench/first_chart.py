@@ -39,7 +39,8 @@ Object.defineProperty(window, "Plotly", {configurable: true,
 new MutationObserver(() => {
   const app = document.querySelector("[data-testid='stApp']");
   if (app && app.dataset.testConnectionState === "CONNECTED") mark("connected");
-  if (document.querySelector(".gp-live-cell .main-svg")) mark("chart");
+  // drawn, not just framed: data-drawn is set once Plotly.react has finished (its svg frame appears earlier)
+  if (document.querySelector(".gp-live-cell[data-drawn]")) mark("chart");
 }).observe(document, {subtree: true, childList: true, attributes: true});
 """
 
@@ -53,7 +54,7 @@ def one_round(browser, url: str, full: bool) -> dict[str, float]:
     context.add_init_script(MARKS)
     page = context.new_page()
     page.goto(url)
-    page.wait_for_selector(".gp-live-cell .main-svg", timeout=90_000)
+    page.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=90_000)
     marks = page.evaluate("() => window.__marks")
     context.close()
     return {name: marks.get(name, float("nan")) / 1000 for name in ("connected", "plotly", "chart")}
@@ -69,7 +70,7 @@ def in_app_round(browser, home: str, title: str) -> float:
     link = page.locator("[data-testid='stSidebar'] a", has_text=title).first
     started = page.evaluate("() => performance.now()")
     link.click()
-    page.wait_for_selector(".gp-live-cell .main-svg", timeout=90_000)
+    page.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=90_000)
     elapsed = (page.evaluate("() => performance.now()") - started) / 1000
     context.close()
     return elapsed

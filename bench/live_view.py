@@ -53,7 +53,7 @@ def one_round(browser, url: str, seconds: float) -> dict[str, float]:
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
     opened = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(".gp-live-cell .main-svg", timeout=60_000)
+    page.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=60_000)  # drawn
     first_chart = time.perf_counter() - opened
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
     page.get_by_role("button", name="Play").click()

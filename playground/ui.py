@@ -98,7 +98,7 @@ export default function (component) {
           cell.dataset.frames = String(Number(cell.dataset.frames || 0) + 1);
         });
       }
-      return drawn;
+      return Promise.resolve(drawn).then(() => { cell.dataset.drawn = "1"; });  // drawn, not just framed
     };
     // The main chart first; the secondary ones once it has been drawn, so it appears (and updates) sooner.
     return Promise.resolve(draw(figures[0], 0)).then(() => {
