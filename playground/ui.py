@@ -389,7 +389,10 @@ def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -
             # values are the seeded widget state, so presets and URLs still reach them.
             section = st.expander(group, expanded=index == 0, key=f"{page}.group{index}", on_change="rerun")
             if section.open is False:
-                values.update({name: st.session_state[f"{page}.{name}"] for name in visible})
+                for name in visible:
+                    # Re-assigning keeps the value while its widget is not built (Streamlit drops the state of
+                    # widgets a run does not draw, and a widget re-drawn later would fall back to its default).
+                    st.session_state[f"{page}.{name}"] = values[name] = st.session_state[f"{page}.{name}"]
                 continue
             with section:
                 for name in visible:

@@ -93,6 +93,22 @@ def test_closed_sidebar_groups_are_not_built_but_presets_and_urls_reach_their_fi
     assert test.session_state["mode_collapse.config"] == config
 
 
+def test_a_value_changed_in_a_group_survives_closing_and_reopening_it():
+    """Closed groups build no widgets; Streamlit drops an undrawn widget's state, so the value must be kept."""
+    test = app()
+    test.session_state["mode_collapse.group1"] = True  # open "Optimisation"
+    test.run()
+    test.select_slider(key="mode_collapse.generator_lr").set_value(0.002).run()
+    test.session_state["mode_collapse.group1"] = False
+    test.run()
+    assert test.session_state["mode_collapse.config"].generator_lr == 0.002
+    assert test.query_params["generator_lr"] == "0.002"
+    test.session_state["mode_collapse.group1"] = True
+    test.run()
+    assert test.select_slider(key="mode_collapse.generator_lr").value == 0.002
+    assert test.session_state["mode_collapse.config"].generator_lr == 0.002
+
+
 @pytest.mark.browser
 def test_playing_trains_and_redraws_in_chromium(app_url, page):
     page.goto(app_url + "/Mode_collapse?lecture=1")
@@ -152,3 +168,28 @@ def test_run_tools_tabs_build_their_content_when_opened(app_url, page):
     link = page.locator("[data-testid='stMarkdown'] a", has_text="objective=wgan_gp")
     link.first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.browser
+def test_a_setting_changed_in_a_lazy_group_survives_closing_it(app_url, page):
+    """Sidebar groups build their widgets only while open; a value changed there stays after the group closes."""
+    page.goto(app_url + "/Mode_collapse")
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_text("G learning rate").count() == 0, "the closed group's widgets are not built"
+    sidebar.get_by_text("Optimisation").click()
+    thumb = sidebar.get_by_role("slider", name="G learning rate")
+    thumb.wait_for(timeout=30_000)
+    thumb.focus()
+    thumb.press("ArrowRight")  # 0.001 → the next option up
+    page.wait_for_function("() => location.search.includes('generator_lr=')", timeout=30_000)
+    changed = page.url.split("generator_lr=")[1].split("&")[0]
+    wait_for_app(page)
+    sidebar.get_by_text("Optimisation").click()  # close the group again: its widgets go away
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSidebar']\").innerText"
+                           ".includes('G learning rate')", timeout=30_000)
+    wait_for_app(page)
+    assert f"generator_lr={changed}" in page.url, "the value is kept, and stays in the URL, with the group closed"
+    sidebar.get_by_text("Optimisation").click()
+    sidebar.get_by_role("slider", name="G learning rate").wait_for(timeout=30_000)
+    assert sidebar.get_by_role("slider", name="G learning rate").get_attribute("aria-valuetext") == changed
