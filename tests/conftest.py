@@ -38,8 +38,9 @@ def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None =
     """`streamlit run` on 127.0.0.1:port from the repo root; returns once /_stcore/health answers.
 
     The server's output goes to a log file, never to an unread pipe: once a pipe's 64 KiB buffer fills, the
-    server blocks in its next log write and stops answering page loads (a long shared test session did exactly
-    that in CI). `process.log_path` names the file; failures quote its tail.
+    server blocks in its next log write and stops answering page loads. (Page loads on the long-lived shared
+    server hung twice in CI while it wrote to such a pipe; that this was the cause is not proven.)
+    `process.log_path` names the file; failures quote its tail.
     """
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", *(extra or [])]
@@ -58,7 +59,10 @@ def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None =
         if process.poll() is not None:
             break
     process.kill()
-    raise RuntimeError(f"streamlit did not start:\n{server_log(process)}")
+    process.wait(10)
+    output = server_log(process)
+    process.log_path.unlink(missing_ok=True)
+    raise RuntimeError(f"streamlit did not start:\n{output}")
 
 
 def server_log(process: subprocess.Popen, chars: int = 3000) -> str:
