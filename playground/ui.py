@@ -570,8 +570,8 @@ def _replay_tab(page: str, trainer: Trainer) -> None:
                       format=f"%d of {len(frames) - 1}",
                       help="Scrub back and forth through training; the newest frame is on the right.")
     frame = frames[index]
-    st.plotly_chart(training_figures.samples_and_critic(frame, title=f"Replay · step {frame['step']:,}"),
-                    width="stretch", key=f"{page}.replay_chart")
+    chart(training_figures.samples_and_critic(frame, title=f"Replay · step {frame['step']:,}"),
+          key=f"{page}.replay_chart")
 
 
 def _export_tab(page: str, trainer: Trainer) -> None:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, new_context, screenshot, wait_for_app
+from conftest import ROOT, chart, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
@@ -107,6 +107,17 @@ def test_a_value_changed_in_a_group_survives_closing_and_reopening_it():
     test.run()
     assert test.select_slider(key="mode_collapse.generator_lr").value == 0.002
     assert test.session_state["mode_collapse.config"].generator_lr == 0.002
+
+
+def test_replay_draws_a_recorded_frame():
+    """Frames are recorded at coverage checkpoints; the Replay tab draws the chosen one (the newest by default)."""
+    test = app(coverage_every="10")
+    for _ in range(12):
+        test.button(key="mode_collapse.live.step").click().run()
+    assert test.slider(key="mode_collapse.replay").value == 1  # frames at steps 0 and 10
+    spec = chart(test, "mode_collapse.replay_chart")
+    assert spec["layout"]["title"]["text"] == "Replay · step 10"
+    assert [trace["type"] for trace in spec["data"]][:3] == ["heatmap", "scattergl", "scattergl"]
 
 
 @pytest.mark.browser
