@@ -96,6 +96,16 @@ def app_url():
     stop(process)
 
 
+@pytest.fixture
+def own_server():
+    """A Streamlit server for this test alone, as (base URL, process): for a test that measures the server's CPU
+    time, or that must not depend on what the long-lived shared server has served before."""
+    port = free_port()
+    process = start_streamlit(port)
+    yield f"http://127.0.0.1:{port}", process
+    stop(process)
+
+
 def _require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
@@ -156,10 +166,12 @@ def pytest_runtest_makereport(item, call):
         lines = [f"{now - started:6.1f} s  {request.method} {request.url}"
                  for request, started in list(tab.pending_requests.items())]
         report.sections.append(("browser: unfinished requests", "\n".join(lines) or "(none)"))
+    servers = [("own server", item.funcargs["own_server"][1])] if "own_server" in item.funcargs else []
     if "app_url" in item.funcargs and _SHARED_SERVER:
-        server = _SHARED_SERVER[-1]
+        servers.append(("shared server", _SHARED_SERVER[-1]))
+    for name, server in servers:
         state = "running" if server.poll() is None else f"exited with {server.returncode}"
-        report.sections.append((f"shared server ({state}): last log lines", server_log(server)))
+        report.sections.append((f"{name} ({state}): last log lines", server_log(server)))
 
 
 def wait_for_app(tab, timeout: float = 60_000) -> None:

@@ -48,38 +48,27 @@ def test_hostile_url_shows_notices_not_a_traceback(app_url, page):
 
 
 @pytest.mark.browser
-def test_exploding_run_in_the_browser(browser):
-    from conftest import free_port, start_streamlit, stop
-
-    port = free_port()
-    server = start_streamlit(port)  # a server of its own: after the long shared session this load once hung in CI
-    try:
-        page = new_context(browser, viewport={"width": 1600, "height": 1000}).new_page()
-        query = "&".join(f"{k}={v}" for k, v in EXPLODING.items())
-        page.goto(f"http://127.0.0.1:{port}/Mode_collapse?{query}")
-        wait_for_app(page)
-        page.wait_for_selector(".gp-live-cell .main-svg")
-        page.get_by_role("button", name="Play").click()
-        page.wait_for_selector("[data-testid='stAlertContentError']", timeout=30_000)
-        screenshot(page, "reliability_diverged")
-        assert "diverged" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
-        assert page.locator("[data-testid='stException']").count() == 0
-        page.context.close()
-    finally:
-        stop(server)
+def test_exploding_run_in_the_browser(own_server, page):
+    app_url, _ = own_server  # not the shared server: after its long session this load once hung in CI
+    query = "&".join(f"{k}={v}" for k, v in EXPLODING.items())
+    page.goto(f"{app_url}/Mode_collapse?{query}")
+    wait_for_app(page)
+    page.wait_for_selector(".gp-live-cell .main-svg")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_selector("[data-testid='stAlertContentError']", timeout=30_000)
+    screenshot(page, "reliability_diverged")
+    assert "diverged" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 @pytest.mark.browser
-def test_several_tabs_play_at_once_and_stop_when_closed(browser):
-    from conftest import free_port, start_streamlit, stop
-
-    port = free_port()
-    server = start_streamlit(port)  # a server of its own: its CPU time is measured below
+def test_several_tabs_play_at_once_and_stop_when_closed(browser, own_server):
+    app_url, server = own_server  # a server of its own: its CPU time is measured below
+    context = new_context(browser, viewport={"width": 1400, "height": 900})
     try:
-        context = new_context(browser, viewport={"width": 1400, "height": 900})
         tabs = [context.new_page() for _ in range(3)]
         for tab in tabs:
-            tab.goto(f"http://127.0.0.1:{port}/Mode_collapse")
+            tab.goto(f"{app_url}/Mode_collapse")
         for tab in tabs:
             wait_for_app(tab)
             tab.wait_for_selector(".gp-live-cell .main-svg", timeout=90_000)
@@ -96,11 +85,10 @@ def test_several_tabs_play_at_once_and_stop_when_closed(browser):
         for (steps0, frames0), (steps1, frames1) in zip(before, after, strict=True):
             assert steps1 > steps0 + 20, "every tab keeps training"
             assert frames1 > frames0, "every tab keeps redrawing"
-        context.close()  # the tabs close: their sessions end and their training threads stop
-        time.sleep(4)
-        cpu_before = _cpu_seconds(server.pid)
-        time.sleep(5)
-        idle_cpu = _cpu_seconds(server.pid) - cpu_before
-        assert idle_cpu < 1.0, f"closed tabs still train: {idle_cpu:.2f} CPU s in 5 s"
     finally:
-        stop(server)
+        context.close()  # the tabs close: their sessions end and their training threads stop
+    time.sleep(4)
+    cpu_before = _cpu_seconds(server.pid)
+    time.sleep(5)
+    idle_cpu = _cpu_seconds(server.pid) - cpu_before
+    assert idle_cpu < 1.0, f"closed tabs still train: {idle_cpu:.2f} CPU s in 5 s"
