@@ -83,6 +83,12 @@ export default function (component) {
       const cell = root.children[index];
       if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
       const figure = JSON.parse(text);
+      // A chart's first draw is SVG: WebGL's start-up (context, shaders; in software on many laptops) delayed
+      // a fresh tab's first chart by ~0.07 s (bench/first_chart.py). Later frames switch to WebGL, which redraws
+      // faster. Figures with animation frames keep their types (the frames name them).
+      if (!cell.dataset.drawn && !(figure.frames || []).length) {
+        figure.data.forEach((trace) => { if (trace.type === "scattergl") trace.type = "scatter"; });
+      }
       const drawn = Plotly.react(cell, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
                                         config: {displaylogo: false, responsive: true}});
       if (!cell.__gpHooked && cell.on) {
@@ -108,6 +114,7 @@ export default function (component) {
 
 _LIVE_CSS = """
 .gp-live { display: grid; gap: 12px; width: 100%; }
+.st-key-gp_preload_plotly { display: none; }  /* mounts all the same: only its plotly.js preload matters */
 .gp-live-cell { min-width: 0; }
 """
 
@@ -245,6 +252,10 @@ def sidebar_navigation() -> None:
     """The lecture's pages, with titles and icons, at the top of the sidebar (Streamlit's own list, which
     would name the home page after its file, is switched off in .streamlit/config.toml)."""
     with st.sidebar:
+        # An empty live-chart component, first on the page: the browser fetches the component's code before the
+        # widgets' and starts loading plotly.js while the rest of the page renders, so the first chart appears
+        # sooner (~0.1 s in a fresh tab, bench/first_chart.py). Sidebar before main: React renders it first.
+        _live_charts(data={"figures": [], "columns": 1}, key="gp_preload_plotly", height=1)
         try:
             st.page_link("app.py", label="Home", icon=":material/home:")
         except StreamlitPageNotFoundError:  # a page run as its own entry point (AppTest): no app to navigate
@@ -270,9 +281,6 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     sidebar_navigation()
     if lecture_mode():
         st.html("<style>html {font-size: 21px;}</style>")  # Streamlit sizes text in rem: everything grows
-    # An empty live-chart component at the top: the browser starts fetching and compiling plotly.js while the
-    # rest of the page script runs, so the first live chart appears sooner.
-    _live_charts(data={"figures": [], "columns": 1}, key="gp_preload_plotly", height=1)
     st.title(title)
     st.markdown(intro)
     if formula:

@@ -146,6 +146,36 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
 
 
 @pytest.mark.browser
+def test_the_main_chart_keeps_the_zoom_and_its_node_while_playing(app_url, page):
+    """Live frames redraw the same chart node (no remount, no flicker) and keep the user's zoom, including
+    the first frame after Play, which switches the points from the first draw's SVG to WebGL."""
+    page.goto(app_url + "/Mode_collapse")
+    wait_for_app(page)
+    page.wait_for_selector(".gp-live-cell[data-drawn] .main-svg", timeout=60_000)
+    assert page.evaluate("() => document.querySelector('.gp-live-cell')._fullData.map((t) => t.type)")[1:3] == \
+        ["scatter", "scatter"], "the first draw is SVG"
+    page.evaluate("() => { window.__gpCell = document.querySelector('.gp-live-cell'); }")
+    box = page.locator(".gp-live-cell").first.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)  # a zoom box, as a user drags
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.6, steps=8)
+    page.mouse.up()
+    zoom = page.evaluate("() => { const l = document.querySelector('.gp-live-cell').layout;"
+                         " return [l.xaxis.range, l.yaxis.range]; }")
+    assert zoom[0][1] - zoom[0][0] < 3, f"zoomed in: {zoom}"
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => Number(document.querySelector('.gp-live-cell').dataset.frames || 0) > 15",
+                           timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    state = page.evaluate("""() => { const cell = document.querySelector('.gp-live-cell');
+        return {same: cell === window.__gpCell, x: cell.layout.xaxis.range, y: cell.layout.yaxis.range,
+                types: cell._fullData.map((t) => t.type)}; }""")
+    assert state["same"], "the chart was redrawn in place, not remounted"
+    assert [state["x"], state["y"]] == zoom, "the zoom survives the live frames"
+    assert state["types"][1:3] == ["scattergl", "scattergl"], "frames while playing are WebGL"
+
+
+@pytest.mark.browser
 def test_copy_link_copies_the_view_and_the_link_reproduces_it(browser, app_url):
     context = new_context(browser, permissions=["clipboard-read", "clipboard-write"])
     tab = context.new_page()
