@@ -95,7 +95,8 @@ if run:
     for running in experiment.run(chunk_steps=max(100, critic_steps // 20)):
         bar.progress(running.progress, text=f"{running.phase.capitalize()} · D step {running.step:,} of "
                      f"{critic_steps:,}")
-        chart.plotly_chart(figures.frozen_generator(running.results(), critic_steps), width="stretch")
+        with chart:
+            ui.chart(figures.frozen_generator(running.results(), critic_steps), key=None)
     bar.empty()
     chart.empty()
     st.session_state.vg_frozen_result = (settings, experiment.snapshot())

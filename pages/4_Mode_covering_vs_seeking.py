@@ -1,7 +1,5 @@
 """Mode covering vs mode seeking: one Gaussian fitted to a two-Gaussian mixture by forward KL, reverse KL and JSD."""
 
-from functools import partial
-
 import numpy as np
 import streamlit as st
 
@@ -25,12 +23,10 @@ def apply_preset() -> None:
     st.session_state.update(dict(zip(MIXTURE_KEYS, values, strict=True)))
 
 
-def pick_start(chart_key: str) -> None:
-    """A click on a landscape (the invisible grid of points) moves the start there."""
-    points = st.session_state[chart_key].selection.points
-    if points:
-        st.session_state["cov_mu0"] = float(np.clip(round(points[0]["x"], 2), MUS[0], MUS[-1]))
-        st.session_state["cov_sigma0"] = float(np.clip(round(points[0]["y"], 2), 0.15, SIGMAS[-1]))
+def pick_start(mu: float, sigma: float) -> None:
+    """A click on a landscape moves the start there."""
+    st.session_state["cov_mu0"] = float(np.clip(round(mu, 2), MUS[0], MUS[-1]))
+    st.session_state["cov_sigma0"] = float(np.clip(round(sigma, 2), 0.15, SIGMAS[-1]))
 
 
 defaults = dict(zip(MIXTURE_KEYS, divergences.MIXTURE_PRESETS["lecture"][1:], strict=True))
@@ -57,11 +53,10 @@ study = st.cache_data(divergences.landscapes_and_minima, max_entries=16,
 fit_path = st.cache_data(divergences.fit_gaussian_path, max_entries=256, show_spinner="Descending…")
 paths = {d: fit_path(*mixture, d, (mu0, sigma0)) for d in divergences.DIVERGENCES}
 for column, divergence in zip(st.columns(3), divergences.DIVERGENCES, strict=True):
-    chart_key = f"cov_landscape_{divergence}"
-    column.plotly_chart(figures.landscape_figure(MUS, SIGMAS, study[divergence]["landscape"], divergence,
-                                                 minima=study[divergence]["minima"], path=paths[divergence]),
-                        width="stretch", key=chart_key, on_select=partial(pick_start, chart_key),
-                        selection_mode="points")
+    with column:
+        ui.chart(figures.landscape_figure(MUS, SIGMAS, study[divergence]["landscape"], divergence,
+                                          minima=study[divergence]["minima"], path=paths[divergence]),
+                 key=f"cov_landscape_{divergence}", on_click=pick_start)
 st.caption("**Look for:** ★ global and ☆ local minima; the path runs from ○ (your start) to ✕. Forward KL has one "
            "minimum, moment matching, whatever the start. Reverse KL has one minimum per mode — start near a mode "
            "and it locks on — plus, for the lecture's mixture, a poor covering one that broad starts fall into. "
@@ -70,8 +65,8 @@ st.caption("**Look for:** ★ global and ☆ local minima; the path runs from �
 fits = {d: (float(paths[d]["mu"][-1]), float(paths[d]["sigma"][-1])) for d in divergences.DIVERGENCES}
 x = np.linspace(-7.0, 7.0, 561)
 left, right = st.columns(2)
-left.plotly_chart(figures.fitted_densities(x, divergences.Mixture(*mixture).density(x), fits), width="stretch",
-                  key="cov_densities_chart")
+with left:
+    ui.chart(figures.fitted_densities(x, divergences.Mixture(*mixture).density(x), fits), key="cov_densities_chart")
 right.dataframe([{"divergence": divergences.DIVERGENCES[d], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
                   "value": float(paths[d]["loss"][-1]), "steps": len(paths[d]["mu"]) - 1,
                   "reached": divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"])}

@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -60,7 +61,7 @@ function loadPlotly() {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   // when the first live chart component mounted (bench/first_chart.py reads it from the performance timeline)
   if (!performance.getEntriesByName("gp-component-mounted").length) performance.mark("gp-component-mounted");
   let root = parentElement.querySelector(".gp-live");
@@ -70,7 +71,9 @@ export default function (component) {
     parentElement.appendChild(root);
   }
   const figures = (data && data.figures) || [];
+  root.__gpSetTrigger = setTriggerValue;  // the latest render's, for the click handlers hooked once below
   root.style.gridTemplateColumns = `repeat(${(data && data.columns) || 1}, minmax(0, 1fr))`;
+  root.dataset.clicks = data && data.clicks ? "1" : "0";
   while (root.children.length > figures.length) root.removeChild(root.lastChild);
   while (root.children.length < figures.length) {
     const cell = document.createElement("div");
@@ -96,6 +99,12 @@ export default function (component) {
         cell.on("plotly_afterplot", () => {
           window.__ganPlaygroundAfterplot = (window.__ganPlaygroundAfterplot || 0) + 1;
           cell.dataset.frames = String(Number(cell.dataset.frames || 0) + 1);
+        });
+        cell.on("plotly_click", (event) => {  // reported to Python only where chart(..., on_click=...) asks
+          const point = event && event.points && event.points[0];
+          if (point && root.dataset.clicks === "1") {
+            root.__gpSetTrigger("click", {x: point.x, y: point.y, chart: index});
+          }
         });
       }
       return Promise.resolve(drawn).then(() => { cell.dataset.drawn = "1"; });  // drawn, not just framed
@@ -191,20 +200,37 @@ def figure_json(figure: Any) -> str:
     return figure.to_json()
 
 
-def live_charts(figures: Sequence[Any], *, key: str, columns: int = 1) -> None:
+def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1) -> None:
     """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
     A `None` in `figures` leaves that chart as it was drawn last time."""
     _live_charts(data={"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns},
                  key=key)
 
 
-def chart(figure: Any, *, key: str) -> None:
+def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None) -> None:
     """One static plotly figure (animation frames included), drawn by the live-chart component.
 
     Used instead of st.plotly_chart, whose own 4.6 MiB plotly.js delays a page's first chart by about a second
     (bench/pages_first_chart.py: Vanishing gradients 3.38 → 2.39 s in a fresh tab); reruns redraw it in place,
-    keeping the user's zoom."""
-    live_charts([figure], key=key)
+    keeping the user's zoom. `on_click(x, y)` runs, before the next script run, when a point is clicked
+    (a heat map cell counts as a point). `key=None` draws a new chart each call: a progress chart redrawn
+    several times within one script run (one key may be used once per run)."""
+    if on_click is None:
+        live_charts([figure], key=key)
+        return
+    if key is None:
+        raise ValueError("a chart that reports clicks needs a key")
+    _live_charts(data={"figures": [figure_json(figure)], "columns": 1, "clicks": True}, key=key,
+                 on_click_change=partial(_chart_clicked, key, on_click))
+
+
+def _chart_clicked(key: str, on_click: Callable[[float, float], None]) -> None:
+    point = st.session_state[key].get("click") or {}
+    try:
+        x, y = float(point["x"]), float(point["y"])
+    except (KeyError, TypeError, ValueError):  # a category axis or a malformed event: nothing to pick
+        return
+    on_click(x, y)
 
 
 # --- page furniture -----------------------------------------------------------------------------------------

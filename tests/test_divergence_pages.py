@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import chart, series
+from conftest import chart, series, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 PAGES = Path(__file__).parents[1] / "pages"
@@ -164,3 +164,24 @@ def test_covering_page_flat_start_warns(covering_app):
     rows = results(covering_app)
     assert rows["JSD(π"]["steps"] == 0 and rows["JSD(π"]["reached"] == "stationary, not a minimum"
     assert rows["KL(π‖p)"]["reached"] == "minimum outside the map"      # σ = √(16 + 0.01) > 4
+
+
+@pytest.mark.browser
+def test_clicking_a_landscape_moves_the_start_in_chromium(app_url, page):
+    """A click on a landscape's cell at (μ, σ) = (2, 0.5) moves the descent's start there (sliders and URL)."""
+    page.goto(app_url + "/Mode_covering_vs_seeking")
+    wait_for_app(page)
+    page.wait_for_function("() => document.querySelectorAll('.gp-live-cell[data-drawn]').length >= 4",
+                           timeout=60_000)
+    x, y = page.evaluate("""() => {
+        const gd = document.querySelector('.gp-live-cell');
+        const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+        return [box.left + gd._fullLayout.xaxis.l2p(2.0), box.top + gd._fullLayout.yaxis.l2p(0.5)]; }""")
+    page.mouse.click(x, y)
+    page.wait_for_function("() => location.search.includes('cov_mu0=2') && location.search.includes('cov_sigma0=0.5')",
+                           timeout=30_000)
+    wait_for_app(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_role("slider", name="μ₀").get_attribute("aria-valuetext") == "2.00"
+    assert sidebar.get_by_role("slider", name="σ₀").get_attribute("aria-valuetext") == "0.50"
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -287,12 +287,10 @@ LANDSCAPE_FLOOR = 1e-3        # colour is log10(D + floor): minima stay visible 
 
 
 def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, minima: list[dict[str, float]],
-                     path: dict[str, np.ndarray] | None = None, pick_points: bool = True,
-                     height: int = 460) -> go.Figure:
+                     path: dict[str, np.ndarray] | None = None, height: int = 460) -> go.Figure:
     """D(π, N(μ, σ²)) over (μ, σ) as a heat map (log colour scale, true value on hover), its local minima
-    (★ global, ☆ local), and the descent path from the chosen start (○ start, ✕ end).
-
-    With `pick_points`, an invisible grid of points lets a click choose the start (plotly selects points only).
+    (★ global, ☆ local), and the descent path from the chosen start (○ start, ✕ end). A click on a cell is a
+    plotly_click event at that (μ, σ): the page moves the start there (`ui.chart(..., on_click=...)`).
     """
     mus, sigmas = _f32(mus), _f32(sigmas)
     values = np.asarray(landscape, dtype=np.float64)
@@ -307,10 +305,6 @@ def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, min
                        colorbar={"thickness": 12,
                                  "tickvals": [math.log10(v + LANDSCAPE_FLOOR) for v in ticks],
                                  "ticktext": [f"{v:g}" for v in ticks]})
-    if pick_points:
-        grid_mu, grid_sigma = np.meshgrid(mus[::2], sigmas[::2])
-        figure.add_scatter(x=grid_mu.ravel(), y=grid_sigma.ravel(), mode="markers", name="pick a start",
-                           showlegend=False, hoverinfo="skip", marker={"size": 14, "opacity": 0.0})
     for minimum in minima:
         figure.add_scatter(
             x=[minimum["mu"]], y=[minimum["sigma"]], mode="markers", showlegend=False, hoverinfo="text",
@@ -336,7 +330,7 @@ def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, min
     figure.update_xaxes(title="μ", range=[float(mus[0]), float(mus[-1])])
     figure.update_yaxes(title="σ", range=[float(sigmas[0]), float(sigmas[-1])])
     base_layout(figure, title=DIVERGENCE_SHORT[divergence], height=height)
-    figure.update_layout(clickmode="event+select", dragmode=False, margin={"l": 60, "r": 10, "t": 60, "b": 50})
+    figure.update_layout(clickmode="event", dragmode=False, margin={"l": 60, "r": 10, "t": 60, "b": 50})
     return figure
 
 
