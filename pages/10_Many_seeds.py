@@ -22,8 +22,8 @@ with st.sidebar:
     dataset = st.selectbox("Dataset ↻", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="seeds_dataset",
                            bind="query-params", help="The real distribution π; its modes are what is counted.")
     members = st.select_slider("Seeds K ↻", [4, 8, 16, 32], value=16, key="seeds_members", bind="query-params",
-                               help="How many runs train together. 16 batched runs cost about what 4–6 single "
-                                    "runs cost on one CPU thread.")
+                               help="How many runs train together. 16 batched runs of the mode-collapse preset cost "
+                                    "about what 7 single runs cost on one CPU thread (bench/ensemble.py).")
     first_seed = int(st.number_input("First seed ↻", 0, 2**31 - 64, 0, key="seeds_first", bind="query-params",
                                      help="Seeds first_seed, first_seed + 1, … are trained."))
 config = presets.PRESETS[preset_id].config(dataset=dataset)
