@@ -397,7 +397,7 @@ class Trainer:
         parameters = list(self.generator.parameters())
         self.generator_optimizer.zero_grad(set_to_none=True)
         for parameter, gradient in zip(parameters, torch.autograd.grad(loss, parameters), strict=True):
-            parameter.grad = gradient
+            parameter.grad = gradient.contiguous()  # the fused Adam kernel misreads a strided gradient (torch 2.13)
         self.generator_optimizer.step()
         return loss.detach()
 
