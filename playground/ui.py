@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STATIC_PLOTLY = ROOT / "static" / "plotly-gan.min.js"
 FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
+LECTURE_FONT_SCALE = 1.3       # ?lecture=1: chart text grows with the page's (21 px instead of 16 px)
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
 
 
@@ -58,6 +59,14 @@ function loadPlotly() {
     });
   }
   return window.__ganPlaygroundPlotly;
+}
+
+function scaleFonts(node, factor) {  // lecture mode: every font size in a layout, explicit ones included
+  if (!node || typeof node !== "object") return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "font" && value && typeof value.size === "number") value.size *= factor;
+    else scaleFonts(value, factor);
+  }
 }
 
 export default function (component) {
@@ -86,6 +95,12 @@ export default function (component) {
       const cell = root.children[index];
       if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
       const figure = JSON.parse(text);
+      const scale = (data && data.font_scale) || 1;
+      if (scale !== 1) {
+        figure.layout = figure.layout || {};
+        figure.layout.font = figure.layout.font || {size: 12};
+        scaleFonts(figure.layout, scale);
+      }
       // A chart's first draw is SVG: WebGL's start-up (context, shaders; in software on many laptops) delayed
       // a fresh tab's first chart by ~0.07 s (bench/first_chart.py). Later frames switch to WebGL, which redraws
       // faster. Figures with animation frames keep their types (the frames name them).
@@ -203,8 +218,8 @@ def figure_json(figure: Any) -> str:
 def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1) -> None:
     """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
     A `None` in `figures` leaves that chart as it was drawn last time."""
-    _live_charts(data={"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns},
-                 key=key)
+    _live_charts(data={"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns,
+                       "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}, key=key)
 
 
 def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None) -> None:
@@ -220,7 +235,8 @@ def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], No
         return
     if key is None:
         raise ValueError("a chart that reports clicks needs a key")
-    _live_charts(data={"figures": [figure_json(figure)], "columns": 1, "clicks": True}, key=key,
+    _live_charts(data={"figures": [figure_json(figure)], "columns": 1, "clicks": True,
+                       "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}, key=key,
                  on_click_change=partial(_chart_clicked, key, on_click))
 
 

@@ -129,6 +129,8 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
     page.wait_for_function("() => { const cells = [...document.querySelectorAll('.gp-live-cell')];"
                            " return cells.length === 3 && cells.every((c) => c.querySelector('.main-svg')); }",
                            timeout=30_000)
+    font = page.evaluate("() => document.querySelector('.gp-live-cell')._fullLayout.font.size")
+    assert font == pytest.approx(16 * 1.3), "lecture mode enlarges the charts' text with the page's"
     page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(2000)
     frames_before = int(page.locator(".gp-live-cell").first.get_attribute("data-frames") or 0)
@@ -154,6 +156,7 @@ def test_the_main_chart_keeps_the_zoom_and_its_node_while_playing(app_url, page)
     page.wait_for_selector(".gp-live-cell[data-drawn] .main-svg", timeout=60_000)
     assert page.evaluate("() => document.querySelector('.gp-live-cell')._fullData.map((t) => t.type)")[1:3] == \
         ["scatter", "scatter"], "the first draw is SVG"
+    assert page.evaluate("() => document.querySelector('.gp-live-cell')._fullLayout.font.size") == 16
     page.evaluate("() => { window.__gpCell = document.querySelector('.gp-live-cell'); }")
     box = page.locator(".gp-live-cell").first.locator(".nsewdrag").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)  # a zoom box, as a user drags

@@ -117,7 +117,8 @@ def log_ratio_heatmap(axis, values, trusted, *, limit: float, title: str) -> go.
     drawn = np.clip(np.asarray(values, dtype=np.float64), -limit, limit).reshape(size, size)
     figure = go.Figure()
     figure.add_trace(go.Heatmap(x=axis, y=axis, z=_float32(drawn), zmin=-limit, zmax=limit,
-                                colorscale=CRITIC_COLORSCALE, colorbar={"title": {"text": "log q₁/q₂"}}))
+                                colorscale=CRITIC_COLORSCALE,
+                                colorbar={"title": {"text": "log q₁/q₂", "side": "right"}}))
     figure.add_trace(go.Contour(x=axis, y=axis, z=_float32(np.asarray(trusted).reshape(size, size)),
                                 contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
                                 line={"color": "black", "width": 2, "dash": "dot"}, showscale=False,

@@ -77,7 +77,7 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
     axis = snapshot["grid_axis"]
     traces = [
         {"type": "heatmap", "x": axis, "y": axis, "z": surface, "colorscale": CRITIC_COLORSCALE,
-         "colorbar": {"title": {"text": colorbar_title}, "thickness": 14}, "hoverinfo": "skip",
+         "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14}, "hoverinfo": "skip",
          "name": colorbar_title, "showscale": True, **zrange},
         {"type": "scattergl", "mode": "markers", "name": "real x ~ π", "x": snapshot["real"][:, 0],
          "y": snapshot["real"][:, 1], "marker": {"color": REAL_COLOR, "size": 5, "opacity": 0.7},
@@ -145,7 +145,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         axes[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{index + 1}"}
         annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
-                            "font": {"size": FONT_SIZE - 2}})
+                            "yshift": 10, "font": {"size": FONT_SIZE - 2}})
     axes["yaxis3"]["type"] = "log"
     axes["yaxis4"]["rangemode"] = "tozero"
     return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True,
@@ -164,7 +164,7 @@ def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
     modes = np.arange(occupancy.shape[1], dtype=np.float32) + 1
     trace = {"type": "heatmap", "x": steps, "y": modes, "z": np.ascontiguousarray(occupancy.T),
              "colorscale": "Viridis", "zmin": 0.0, "zmax": float(max(occupancy.max(initial=0.0), 1e-6)),
-             "colorbar": {"title": {"text": "share"}, "thickness": 14},
+             "colorbar": {"title": {"text": "share", "side": "right"}, "thickness": 14},
              "hovertemplate": "step %{x}<br>mode %{y}<br>share %{z:.2f}<extra></extra>"}
     return {"data": [trace], "layout": layout(
         "Mode occupancy over time", height,

@@ -50,7 +50,7 @@ def plan_heatmap(plan: np.ndarray, total_cost: float) -> go.Figure:
             texttemplate="%{text}",
             textfont={"size": 18},
             hovertemplate="from P pile %{y} to Q pile %{x}: %{z:.4g}<extra></extra>",
-            colorbar={"title": {"text": "γᵢⱼ"}},
+            colorbar={"title": {"text": "γᵢⱼ", "side": "right"}},
         )
     )
     figure.update_xaxes(title="to Q pile j", type="category")
@@ -156,7 +156,7 @@ def critic_heatmap(grid_x, grid_y, critic_on_grid, real_points, fake_points) -> 
     spread = max(float(np.abs(values - centre).max()), 1e-12)
     figure = go.Figure(
         go.Heatmap(x=_float32(grid_x), y=_float32(grid_y), z=values, colorscale=CRITIC_COLORSCALE,
-                   zmin=centre - spread, zmax=centre + spread, colorbar={"title": {"text": "f(x)"}},
+                   zmin=centre - spread, zmax=centre + spread, colorbar={"title": {"text": "f(x)", "side": "right"}},
                    hovertemplate="f(%{x:.2f}, %{y:.2f}) = %{z:.4g}<extra></extra>")
     )
     real_points, fake_points = _float32(real_points), _float32(fake_points)
