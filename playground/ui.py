@@ -124,13 +124,14 @@ export default function (component) {
       }
       return Promise.resolve(drawn).then(() => { cell.dataset.drawn = "1"; });  // drawn, not just framed
     };
-    // The main chart first; the secondary ones once it has been drawn, so it appears (and updates) sooner.
+    // The main chart first; the secondary ones once it has been drawn *and painted*, so it appears (and updates)
+    // sooner: animation-frame callbacks run before that frame's paint, so the task after it draws the others.
     return Promise.resolve(draw(figures[0], 0)).then(() => {
-      requestAnimationFrame(() => {
+      requestAnimationFrame(() => setTimeout(() => {
         try {
           figures.slice(1).forEach((text, index) => draw(text, index + 1));
         } catch (error) { root.textContent = String(error); }
-      });
+      }, 0));
     });
   }).catch((error) => { root.textContent = String(error); });
 }

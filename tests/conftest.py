@@ -34,8 +34,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None = None) -> subprocess.Popen:
-    """`streamlit run` on 127.0.0.1:port from the repo root; returns once /_stcore/health answers.
+def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None = None, *,
+                    root: Path = ROOT) -> subprocess.Popen:
+    """`streamlit run` on 127.0.0.1:port from the repo root (or another checkout's `root`); returns once
+    /_stcore/health answers.
 
     The server's output goes to a log file, never to an unread pipe: once a pipe's 64 KiB buffer fills, the
     server blocks in its next log write and stops answering page loads. (Page loads on the long-lived shared
@@ -45,7 +47,7 @@ def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None =
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", *(extra or [])]
     with tempfile.NamedTemporaryFile("wb", prefix=f"streamlit-{port}-", suffix=".log", delete=False) as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
     process.log_path = Path(log.name)  # the child keeps its own descriptor open
     deadline = time.monotonic() + 60
