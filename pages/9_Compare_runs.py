@@ -26,18 +26,22 @@ columns = st.columns(2)
 configs = {}
 for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", columns[1], "wgan_gp")):
     with column.expander(f"Run {side}", expanded=True):
-        preset_id = st.selectbox("Preset ↻", list(presets.PRESETS), index=list(presets.PRESETS).index(default_preset),
-                                 format_func=lambda k: presets.PRESETS[k].label, key=f"cmp_{side}_preset",
-                                 bind="query-params")
+        # two rows, not five: the charts below stay in view on a projector
+        choice, knobs = st.columns(2), st.columns(3)
+        preset_id = choice[0].selectbox("Preset ↻", list(presets.PRESETS),
+                                        index=list(presets.PRESETS).index(default_preset),
+                                        format_func=lambda k: presets.PRESETS[k].label, key=f"cmp_{side}_preset",
+                                        bind="query-params")
         preset = presets.PRESETS[preset_id].config()
-        objective = st.selectbox("Loss", list(OBJECTIVES), index=list(OBJECTIVES).index(preset.objective),
-                                 format_func=lambda k: OBJECTIVES[k].label, key=f"cmp_{side}_loss", bind="query-params")
-        clip_value = st.select_slider("Clipping constant c", CLIP_OPTIONS, value=min(
+        objective = choice[1].selectbox("Loss", list(OBJECTIVES), index=list(OBJECTIVES).index(preset.objective),
+                                        format_func=lambda k: OBJECTIVES[k].label, key=f"cmp_{side}_loss",
+                                        bind="query-params")
+        clip_value = knobs[0].select_slider("Clipping c", CLIP_OPTIONS, value=min(
             CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params")
-        noise = st.slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01, key=f"cmp_{side}_noise",
-                          bind="query-params")
-        unrolled = st.slider("Unrolled critic steps", 0, 10, preset.unrolled_steps, key=f"cmp_{side}_unrolled",
-                             bind="query-params")
+        noise = knobs[1].slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01,
+                                key=f"cmp_{side}_noise", bind="query-params")
+        unrolled = knobs[2].slider("Unrolled steps", 0, 10, preset.unrolled_steps, key=f"cmp_{side}_unrolled",
+                                   bind="query-params")
         label = f"{side}: {OBJECTIVES[objective].label}"
         configs[label] = replace(preset, dataset=dataset, seed=seed, objective=objective, clip_value=clip_value,
                                  instance_noise=noise, unrolled_steps=unrolled)
