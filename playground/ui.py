@@ -322,10 +322,15 @@ def hidden_controls() -> set[str]:
 def page_header(title: str, intro: str, formula: str | None = None) -> None:
     """The sidebar navigation, then the title, a one- or two-sentence intro and the slide's formula."""
     sidebar_navigation()
-    if lecture_mode():
+    lecture = lecture_mode()
+    if lecture:
         st.html("<style>html {font-size: 21px;}</style>")  # Streamlit sizes text in rem: everything grows
     st.title(title)
-    st.markdown(intro)
+    if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
+        with st.expander("What this page shows"):
+            st.markdown(intro)
+    else:
+        st.markdown(intro)
     if formula:
         st.latex(formula)
     _copy_link(key="gp_copy_link")

@@ -11,6 +11,8 @@ import pytest
 from conftest import ROOT, chart, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
+from playground.presets import PRESETS
+
 PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
 
 
@@ -237,3 +239,18 @@ def test_a_setting_changed_in_a_lazy_group_survives_closing_it(app_url, page):
     sidebar.get_by_text("Optimisation").click()
     sidebar.get_by_role("slider", name="G learning rate").wait_for(timeout=30_000)
     assert sidebar.get_by_role("slider", name="G learning rate").get_attribute("aria-valuetext") == changed
+
+
+def test_lecture_mode_hides_the_chosen_controls_and_folds_the_intro():
+    """`?lecture=1&hide=…`: the hidden controls are not drawn but keep the preset's values (and the URL's, for a
+    changed field); the intro folds into an expander; nothing else changes."""
+    test = app(lecture="1", hide="clip_value,critic_steps", clip_value="0.05")
+    assert not test.exception
+    keys = {widget.key for widget in test.select_slider} | {widget.key for widget in test.slider}
+    assert "mode_collapse.clip_value" not in keys and "mode_collapse.critic_steps" not in keys
+    assert "mode_collapse.instance_noise" in keys                        # the others stay
+    config = test.session_state["mode_collapse.config"]
+    assert config.clip_value == 0.05 and config.critic_steps == PRESETS["mode_collapse"].config().critic_steps
+    assert [e.label for e in test.expander][0] == "What this page shows"
+    plain = app()
+    assert "What this page shows" not in [e.label for e in plain.expander]
