@@ -4,8 +4,9 @@ Each round opens the page in a new browser context (a student's first visit: emp
 records, in the page's own clock (ms since navigation start), when the app connected, when the live-chart component
 mounted, when plotly.js became available, and when the first live chart was drawn. Rounds alternate between the
 app's cut-down bundle (static/plotly-gan.min.js) and the full plotly.js that the plotly package ships (served in its
-place by request interception), so both meet the same machine load; medians and the ratio are printed. A last set
-of rounds opens the page from the home page's sidebar instead, as a student clicking through the lecture does.
+place by request interception), so both meet the same machine load; medians and the ratio are printed. Two last sets
+of rounds open the page from the home page's sidebar instead, as a student clicking through the lecture does, and in
+a new tab of a browser that has opened the app before (its cache holds Streamlit's and plotly's code).
 
 Usage: python bench/first_chart.py [--rounds 6] [--page Mode_collapse]
 """
@@ -62,6 +63,23 @@ def one_round(browser, url: str, full: bool) -> dict[str, float]:
     return {name: (marks.get(name) or float("nan")) / 1000 for name in ("connected", "mounted", "plotly", "chart")}
 
 
+def cached_round(browser, url: str) -> float:
+    """A new tab in a browser that has opened the app before (its HTTP cache holds the app's code): seconds from
+    navigation start to the first chart drawn."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context.add_init_script(MARKS)
+    first = context.new_page()
+    first.goto(url)
+    first.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=90_000)
+    first.close()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=90_000)
+    seconds = page.evaluate("() => window.__marks.chart") / 1000
+    context.close()
+    return seconds
+
+
 def in_app_round(browser, home: str, title: str) -> float:
     """Seconds from clicking the page's sidebar link on the home page (a fresh context) to its first live chart."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
@@ -96,6 +114,7 @@ def main() -> None:
                     results[name].append(one_round(browser, url, full=name == "full plotly.js"))
             title = next(title for file, (title, *_rest) in PAGES.items() if Path(file).stem.endswith(args.page))
             in_app = [in_app_round(browser, url.rsplit("/", 1)[0] + "/", title) for _ in range(args.rounds)]
+            cached = [cached_round(browser, url) for _ in range(args.rounds)]
             browser.close()
     finally:
         stop(server)
@@ -113,6 +132,8 @@ def main() -> None:
     print(f"first chart, app bundle / full plotly.js = {ratio:.2f}")
     print(f"opened from the home page's sidebar (plotly.js already loaded there): first chart "
           f"{statistics.median(in_app):.2f} s (median; rounds {', '.join(f'{value:.2f}' for value in in_app)})")
+    print(f"a new tab in a browser that opened the app before (HTTP cache warm): first chart "
+          f"{statistics.median(cached):.2f} s (median; rounds {', '.join(f'{value:.2f}' for value in cached)})")
 
 
 if __name__ == "__main__":
