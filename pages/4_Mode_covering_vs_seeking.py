@@ -67,10 +67,10 @@ x = np.linspace(-7.0, 7.0, 561)
 left, right = st.columns(2)
 with left:
     ui.chart(figures.fitted_densities(x, divergences.Mixture(*mixture).density(x), fits), key="cov_densities_chart")
-right.dataframe([{"divergence": divergences.DIVERGENCES[d], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
-                  "value": float(paths[d]["loss"][-1]), "steps": len(paths[d]["mu"]) - 1,
-                  "reached": divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"])}
-                 for d, (mu, sigma) in fits.items()], hide_index=True, key="cov_results")
+right.table([{"divergence": divergences.DIVERGENCES[d], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
+              "value": float(paths[d]["loss"][-1]), "steps": len(paths[d]["mu"]) - 1,
+              "reached": divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"])}
+             for d, (mu, sigma) in fits.items()], hide_index=True)  # a plain table: no data-grid code to load
 mean, std = divergences.moment_matching(*mixture)
 right.markdown(f"Moment matching (forward KL's exact optimum): μ = {mean:.4f}, σ = {std:.4f}.")
 for d, (mu, sigma) in fits.items():

@@ -114,7 +114,7 @@ def covering_app() -> AppTest:
 
 
 def results(app: AppTest) -> dict[str, dict]:
-    frame = app.dataframe[0].value
+    frame = app.table[0].value
     return {row["divergence"].split(",")[0].split(" ")[0]: row for row in frame.to_dict("records")}
 
 
