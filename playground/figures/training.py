@@ -132,7 +132,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         line(steps, np.maximum(critic_grad, 1e-12), "‖∇D‖", REAL_COLOR, 3, "dash"),
         line(steps, np.maximum(generator_grad, 1e-12), "‖∇G‖", FAKE_COLOR, 3, "dash"),
         line(coverage_steps, captured, "modes captured", ACCENT_COLOR, 4),
-        line(coverage_steps, 100 * quality, "% high quality", MUTED_COLOR, 4, "dot"),
+        {**line(coverage_steps, 100 * quality, "% high quality (right axis)", MUTED_COLOR, 4, "dot"), "yaxis": "y5"},
     ]
     titles = ["losses", real_name.replace("mean ", "") + " and " + fake_name.replace("mean ", ""),
               "‖∇‖ (log)", f"modes (of {len(snapshot['modes'])})"]
@@ -147,10 +147,16 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
                             "yshift": 10, "font": {"size": FONT_SIZE - 2}})
     axes["yaxis3"]["type"] = "log"
-    axes["yaxis4"]["rangemode"] = "tozero"
+    # modes on the left from 0 to M, so a collapse reads as a low line; the share of high-quality samples (0-100 %)
+    # on its own right-hand axis, so it no longer squeezes the modes line to the bottom when it is high
+    modes = len(snapshot["modes"])
+    axes["yaxis4"].update(range=[0, modes + 0.3], dtick=1 if modes <= 10 else 5)
+    axes["yaxis5"] = {"overlaying": "y4", "side": "right", "anchor": "x4", "range": [0, 100], "showgrid": False,
+                      "tickmode": "linear", "tick0": 0, "dtick": 50, "ticksuffix": "%",
+                      "tickfont": {"color": MUTED_COLOR}}
     return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True,
                                              legend={"orientation": "h", "y": -0.1, "x": 0.0}, **axes,
-                                             margin={"l": 60, "r": 20, "t": 30, "b": 90})}
+                                             margin={"l": 60, "r": 50, "t": 30, "b": 90})}
 
 
 def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
