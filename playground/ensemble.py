@@ -32,6 +32,7 @@ from playground.training import (
     History,
     TrainingConfig,
     apply_live_settings,
+    build_optimizer,
     resolve_device,
     training_chunks,
 )
@@ -92,24 +93,6 @@ def member_norms(tensors: Sequence[Tensor]) -> Tensor:
 def members_finite(tensors: Sequence[Tensor]) -> Tensor:
     """True for each member whose slices of all tensors are finite: shape [K]."""
     return torch.stack([torch.isfinite(tensor).flatten(1).all(1) for tensor in tensors]).all(0)
-
-
-def build_optimizer(kind: str, parameters: Sequence[Tensor], lr: float, beta1: float, beta2: float,
-                    device: torch.device | None = None) -> torch.optim.Optimizer:
-    """One optimiser over the stacked parameters, built as `Trainer` builds its own.
-
-    Adam, RMSprop and SGD with momentum keep elementwise state (moments, running averages, momentum) and
-    update each element from its own gradient only; the step counter is shared, and every member steps
-    together. So one optimiser over [K, …] tensors is mathematically K separate optimisers, one per member
-    (tests/test_ensemble.py checks it against K `Trainer` updates).
-    """
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(parameters, lr=lr, foreach=True)
-    if kind == "sgd":
-        return torch.optim.SGD(parameters, lr=lr, momentum=beta1, foreach=True)
-    # Fused, as in Trainer: Adam's whole update in one op instead of ~8 foreach ops over [K, …] tensors.
-    fused = device is not None and device.type in {"cpu", "cuda"}
-    return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2), fused=fused, foreach=None if fused else True)
 
 
 # --- coverage of every member at once --------------------------------------------------------------------------
@@ -212,6 +195,10 @@ class Ensemble:
         return latent, self.dataset.sample(1000, rng)
 
     def _build_optimizers(self) -> None:
+        """One optimiser over each network's stacked [K, …] parameters, built as `Trainer` builds its own. Adam,
+        RMSprop and SGD with momentum keep elementwise state and update each element from its own gradient only;
+        the step counter is shared and every member steps together. So one optimiser over [K, …] tensors is
+        mathematically K separate optimisers (tests/test_ensemble.py checks it against K `Trainer` updates)."""
         config = self.config
         self.generator_optimizer = build_optimizer(config.generator_optimizer, list(self.generator_parameters.values()),
                                                    config.generator_lr, config.beta1, config.beta2, self.device)
