@@ -90,12 +90,12 @@ export default function (component) {
     root.appendChild(cell);
   }
   if (!figures.length) { loadPlotly(); return; }  // the preload component at the top of each page
+  const scale = (data && data.font_scale) || 1;
   loadPlotly().then((Plotly) => {
     const draw = (text, index) => {
       const cell = root.children[index];
       if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
       const figure = JSON.parse(text);
-      const scale = (data && data.font_scale) || 1;
       if (scale !== 1) {
         figure.layout = figure.layout || {};
         figure.layout.font = figure.layout.font || {size: 12};
@@ -216,11 +216,19 @@ def figure_json(figure: Any) -> str:
     return figure.to_json()
 
 
-def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1) -> None:
+def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
+                on_click: Callable[[float, float], None] | None = None) -> None:
     """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
-    A `None` in `figures` leaves that chart as it was drawn last time."""
-    _live_charts(data={"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns,
-                       "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}, key=key)
+    A `None` in `figures` leaves that chart as it was drawn last time. `on_click(x, y)` runs, before the next
+    script run, when a point is clicked (a heat map cell counts as a point); it needs a key."""
+    data = {"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns,
+            "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}
+    if on_click is None:
+        _live_charts(data=data, key=key)
+        return
+    if key is None:
+        raise ValueError("a chart that reports clicks needs a key")
+    _live_charts(data={**data, "clicks": True}, key=key, on_click_change=partial(_chart_clicked, key, on_click))
 
 
 def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None) -> None:
@@ -228,17 +236,9 @@ def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], No
 
     Used instead of st.plotly_chart, whose own 4.6 MiB plotly.js delays a page's first chart by about a second
     (bench/pages_first_chart.py: Vanishing gradients 3.38 → 2.39 s in a fresh tab); reruns redraw it in place,
-    keeping the user's zoom. `on_click(x, y)` runs, before the next script run, when a point is clicked
-    (a heat map cell counts as a point). `key=None` draws a new chart each call: a progress chart redrawn
-    several times within one script run (one key may be used once per run)."""
-    if on_click is None:
-        live_charts([figure], key=key)
-        return
-    if key is None:
-        raise ValueError("a chart that reports clicks needs a key")
-    _live_charts(data={"figures": [figure_json(figure)], "columns": 1, "clicks": True,
-                       "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}, key=key,
-                 on_click_change=partial(_chart_clicked, key, on_click))
+    keeping the user's zoom; `on_click` as in `live_charts`. `key=None` draws a new chart each call: a progress
+    chart redrawn several times within one script run (one key may be used once per run)."""
+    live_charts([figure], key=key, on_click=on_click)
 
 
 def _chart_clicked(key: str, on_click: Callable[[float, float], None]) -> None:
