@@ -22,12 +22,6 @@ def choose(label: str, registry: dict, default: int, key: str, help: str) -> str
                         bind="query-params", help=help)
 
 
-def show(container, figure, key: str) -> None:
-    """A static chart in `container`, drawn by the app's plotly.js with the house fonts."""
-    with container:
-        ui.chart(figure, key=key)
-
-
 def piles_of_dirt() -> None:
     piles = st.number_input("Number of piles", 1, 10, len(transport.LECTURE_P), key="emd_piles",
                             bind="query-params", help="Positions 1, 2, …; one unit from i to j costs |i − j|.")
@@ -50,8 +44,10 @@ def piles_of_dirt() -> None:
     moves = transport.plan_moves(plan)
     st.markdown(figures.cost_breakdown(moves))
     left, right = st.columns(2)
-    show(left, figures.dirt_moves_figure(histograms["P"], histograms["Q"], moves, distance), "emd_moves_chart")
-    show(right, figures.plan_heatmap(plan, distance), "emd_plan_chart")
+    with left:
+        ui.chart(figures.dirt_moves_figure(histograms["P"], histograms["Q"], moves, distance), key="emd_moves_chart")
+    with right:
+        ui.chart(figures.plan_heatmap(plan, distance), key="emd_plan_chart")
     st.caption("**Look for:** the plan's rows add up to P and its columns to Q; only dirt off the diagonal travels, "
                "and each unit pays its distance. The lecture's piles give W = 5. W is not normalised: double every "
                "pile and W doubles.")
