@@ -17,34 +17,18 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
-from first_chart import MARKS  # noqa: E402
+from first_chart import one_round  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 KEYS = ("connected", "mounted", "plotly", "chart", "observed")
 NAMES = {"connected": "connected", "mounted": "component mounted", "plotly": "plotly.js ready",
          "chart": "first chart", "observed": "seen by the script"}
-
-
-def visit(browser, url: str) -> dict[str, float]:
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    context.add_init_script(MARKS)
-    page = context.new_page()
-    started = time.perf_counter()
-    page.goto(url)
-    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=90_000)
-    observed = time.perf_counter() - started  # as a test script sees it: goto, then a generic plotly selector
-    page.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=90_000)
-    marks = page.evaluate("() => window.__marks")
-    marks["mounted"] = page.evaluate("() => (performance.getEntriesByName('gp-component-mounted')[0] || {}).startTime")
-    context.close()
-    return {**{key: (marks.get(key) or float("nan")) / 1000 for key in KEYS[:-1]}, "observed": observed}
 
 
 def main() -> None:
@@ -63,12 +47,12 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for _, url in servers:
-                visit(browser, url)  # warm each server: imports, the page's first run
+                one_round(browser, url, full=False)  # warm each server: imports, the page's first run
             for index in range(args.rounds):
                 order = list(range(len(roots)))
                 order = order[index % len(order):] + order[:index % len(order)]
                 for which in order:
-                    results[which].append(visit(browser, servers[which][1]))
+                    results[which].append(one_round(browser, servers[which][1], full=False))
             browser.close()
     finally:
         for process, _ in servers:
