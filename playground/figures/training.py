@@ -101,12 +101,14 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
     )}
 
 
-def _panel(index: int, columns: int = 2, rows: int = 2, gap: float = 0.16) -> tuple[list[float], list[float]]:
-    """x and y domains of panel `index` (row-major, top-left first) in a rows × columns grid."""
+def _panel(index: int, columns: int = 2, rows: int = 2, gap: float = 0.16, row_gap: float = 0.24
+           ) -> tuple[list[float], list[float]]:
+    """x and y domains of panel `index` (row-major, top-left first) in a rows × columns grid. Rows are further
+    apart than columns: a row's step labels and the next row's titles sit between them."""
     row, column = divmod(index, columns)
-    width, height = (1 - gap * (columns - 1)) / columns, (1 - gap * (rows - 1)) / rows
+    width, height = (1 - gap * (columns - 1)) / columns, (1 - row_gap * (rows - 1)) / rows
     x0 = column * (width + gap)
-    y1 = 1 - row * (height + gap)
+    y1 = 1 - row * (height + row_gap)
     return [x0, x0 + width], [y1 - height, y1]
 
 
@@ -132,7 +134,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         line(steps, np.maximum(critic_grad, 1e-12), "‖∇D‖", REAL_COLOR, 3, "dash"),
         line(steps, np.maximum(generator_grad, 1e-12), "‖∇G‖", FAKE_COLOR, 3, "dash"),
         line(coverage_steps, captured, "modes captured", ACCENT_COLOR, 4),
-        {**line(coverage_steps, 100 * quality, "% high quality (right axis)", MUTED_COLOR, 4, "dot"), "yaxis": "y5"},
+        {**line(coverage_steps, 100 * quality, "% high quality", MUTED_COLOR, 4, "dot"), "yaxis": "y5"},
     ]
     titles = ["losses", real_name.replace("mean ", "") + " and " + fake_name.replace("mean ", ""),
               "‖∇‖ (log)", f"modes (of {len(snapshot['modes'])})"]
@@ -141,7 +143,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
     for index in range(4):
         x_domain, y_domain = _panel(index)
         suffix = "" if index == 0 else str(index + 1)
-        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{index + 1}"}
+        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{index + 1}", "nticks": 4}  # legible when enlarged
         axes[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{index + 1}"}
         annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
@@ -150,13 +152,14 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
     # modes on the left from 0 to M, so a collapse reads as a low line; the share of high-quality samples (0-100 %)
     # on its own right-hand axis, so it no longer squeezes the modes line to the bottom when it is high
     modes = len(snapshot["modes"])
-    axes["yaxis4"].update(range=[0, modes + 0.3], dtick=1 if modes <= 10 else 5)
+    axes["yaxis4"].update(range=[0, modes + 0.3], nticks=5)
     axes["yaxis5"] = {"overlaying": "y4", "side": "right", "anchor": "x4", "range": [0, 100], "showgrid": False,
                       "tickmode": "linear", "tick0": 0, "dtick": 50, "ticksuffix": "%",
                       "tickfont": {"color": MUTED_COLOR}}
-    return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True,
-                                             legend={"orientation": "h", "y": -0.1, "x": 0.0}, **axes,
-                                             margin={"l": 60, "r": 50, "t": 30, "b": 90})}
+    legend = {"orientation": "h", "y": -0.1, "x": 0.0,  # two entries a row, also when lecture mode enlarges them
+              "entrywidth": 0.5, "entrywidthmode": "fraction"}
+    return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True, legend=legend,
+                                             **axes, margin={"l": 60, "r": 64, "t": 30, "b": 90})}
 
 
 def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
