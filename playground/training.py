@@ -340,9 +340,14 @@ class Trainer:
 
     def _generator_update(self) -> Tensor:
         fake = self._noisy(self.generator(self.latent_batch()))
-        loss = self.objective.generator_loss(self.critic(fake))
-        self.generator_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        return self._descend_generator(self.objective.generator_loss(self.critic(fake)))
+
+    def _descend_generator(self, loss: Tensor) -> Tensor:
+        """One optimiser step of G on `loss`. Gradients are taken for G's weights only: the critic's weight
+        gradients would only be thrown away before its next update (fewer products, same G step)."""
+        parameters = list(self.generator.parameters())
+        for parameter, gradient in zip(parameters, torch.autograd.grad(loss, parameters), strict=True):
+            parameter.grad = gradient.contiguous()  # the fused Adam kernel misreads a strided gradient (torch 2.13)
         self.generator_optimizer.step()
         return loss.detach()
 
@@ -399,13 +404,8 @@ class Trainer:
             if objective.lipschitz == "clip":
                 weights = {name: weight.clamp(-config.clip_value, config.clip_value)
                            for name, weight in weights.items()}
-        loss = objective.generator_loss(score(self._noisy(self.generator(self.latent_batch())), weights))
-        parameters = list(self.generator.parameters())
-        self.generator_optimizer.zero_grad(set_to_none=True)
-        for parameter, gradient in zip(parameters, torch.autograd.grad(loss, parameters), strict=True):
-            parameter.grad = gradient.contiguous()  # the fused Adam kernel misreads a strided gradient (torch 2.13)
-        self.generator_optimizer.step()
-        return loss.detach()
+        return self._descend_generator(
+            objective.generator_loss(score(self._noisy(self.generator(self.latent_batch())), weights)))
 
     def train_step(self) -> Tensor:
         """`critic_steps` critic updates, then one generator update; returns the step's raw metrics (one tensor,
