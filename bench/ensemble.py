@@ -5,6 +5,11 @@ row, a finiteness check every 25 steps and a 2,500-sample coverage measurement e
 run alternately in one process (the order flips every round), so that a noisy, shared machine slows both alike;
 the medians and the spread over rounds are printed, with the speed-up as time(sequential) / time(ensemble).
 
+It also prints the ceiling that arithmetic sets: both sides compute the same matrix products (counted with torch's
+FlopCounterMode on a round of the ensemble), and no batching makes a product cheaper than the rate this machine
+reaches on the networks' widest product, [K, batch, width] × [K, width, width]. So time(sequential) divided by
+the products' time at that rate bounds the speed-up any batched step could show here, whatever its overheads.
+
 Usage: python bench/ensemble.py [--members 16] [--steps 50] [--rounds 5] [--threads 1,2]
                                 [--configs default,small,mode_collapse] [--device cpu|cuda] [--forward bmm|vmap]
 (a config is `default`, `small` or any id of playground.presets.PRESETS without unrolling)
@@ -21,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playground.ensemble import Ensemble  # noqa: E402
@@ -75,6 +81,29 @@ def compare(config: TrainingConfig, members: int, steps: int, rounds: int, forwa
     return times
 
 
+def product_flops(config: TrainingConfig, members: int, steps: int, forward: str) -> int:
+    """Floating-point operations of the matrix products in one round of Ensemble.train (forward and backward)."""
+    ensemble = Ensemble(config, range(members), forward=forward)
+    with FlopCounterMode(display=False) as counter:
+        ensemble.train(steps)
+    return counter.get_total_flops()
+
+
+def product_rate(config: TrainingConfig, members: int, device: torch.device, repeats: int = 50) -> float:
+    """The best FLOP/s of the step's widest batched products, [K, rows, width] × [K, width, width] with rows =
+    batch (a generator's batch) or 2·batch (the critic scores real and fake points together), on `device`. The
+    step's other products are thinner and run slower on this CPU."""
+    width = max(config.generator_hidden_units, config.critic_hidden_units)
+    right = torch.randn(members, width, width, device=device)
+    rates = []
+    for rows in (config.batch_size, 2 * config.batch_size):
+        left = torch.randn(members, rows, width, device=device)
+        seconds = statistics.median(timed(lambda left=left: [torch.bmm(left, right) for _ in range(repeats)],
+                                          device) / repeats for _ in range(5))
+        rates.append(2 * members * rows * width * width / seconds)
+    return max(rates)
+
+
 def report(label: str, times: dict[str, list[float]], members: int, steps: int) -> float:
     work = members * steps  # member-steps per round, the same on both sides
     rates = {name: [work / seconds for seconds in values] for name, values in times.items()}
@@ -112,10 +141,19 @@ def main() -> None:
                      f"D {config.critic_depth}×{config.critic_hidden_units}, batch {config.batch_size}, "
                      f"{config.critic_steps} critic step(s); {threads} thread{'s' if threads > 1 else ''}]")
             times = compare(config, args.members, args.steps, args.rounds, args.forward)
-            summary.append((label, report(label, times, args.members, args.steps)))
-    print("summary (median speed-up of Ensemble.train over sequential Trainer.train):")
-    for label, ratio in summary:
-        print(f"  {ratio:5.2f}×  {label}")
+            speed_up = report(label, times, args.members, args.steps)
+            flops = product_flops(config, args.members, args.steps, args.forward)
+            rate = product_rate(config, args.members, torch.device(args.device))
+            floor = flops / rate / args.steps
+            ceiling = statistics.median(times["sequential"]) / args.steps / floor
+            print(f"  ceiling            : {flops / args.steps / 1e9:.2f} GFLOP of matrix products per step of all "
+                  f"{args.members}; at {rate / 1e9:.0f} GFLOP/s (the best rate of the step's widest products here) "
+                  f"they take {floor * 1e3:.1f} ms, so no batched step can be more than {ceiling:.2f}× faster")
+            summary.append((label, speed_up, ceiling))
+    print("summary (median speed-up of Ensemble.train over sequential Trainer.train; the ceiling set by the matrix "
+          "products):")
+    for label, ratio, ceiling in summary:
+        print(f"  {ratio:5.2f}× of at most {ceiling:5.2f}×  {label}")
 
 
 if __name__ == "__main__":
