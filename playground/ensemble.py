@@ -468,9 +468,10 @@ class Ensemble:
 def describe(snapshot: dict[str, Any]) -> str:
     """One line for the lecture: 'Out of 16 seeds, Minimax (saturating) keeps 2.1 ± 0.9 of 8 modes (step 2,000).'"""
     alive = np.asarray(snapshot["alive"])
+    checkpoint = int(np.asarray(snapshot["coverage_step"])[-1])  # the latest coverage count, not the current step
     text = (f"Out of {int(alive.sum())} seeds, **{snapshot['objective_label']}** keeps "
             f"**{snapshot['modes_captured_mean']:.1f} ± {snapshot['modes_captured_std']:.1f}** of "
-            f"{snapshot['mode_count']} modes (mean ± std over seeds, step {snapshot['step']:,}).")
+            f"{snapshot['mode_count']} modes (mean ± std over seeds, counted at step {checkpoint:,}).")
     if not alive.all():
         text += f" {int((~alive).sum())} seed(s) diverged and were frozen."
     return text

@@ -266,6 +266,13 @@ def test_figures_draw_every_seed_the_mean_band_and_a_panel_per_member():
     assert over_time["layout"]["yaxis"]["range"][1] == pytest.approx(8.5)
     histogram = figures.modes_histogram(snapshot)
     assert histogram["data"][0]["y"].sum() == 4 and histogram["data"][1]["y"].sum() == 1
+    # Between checkpoints, the histogram and the summary line name the step the modes were counted at (75), not
+    # the current one (80).
+    ensemble.train(5)
+    later = ensemble.snapshot()
+    assert later["step"] == 80 and later["coverage_step"][-1] == 75
+    assert figures.modes_histogram(later)["layout"]["title"]["text"].startswith("Step 75:")
+    assert "counted at step 75)" in ensemble_module.describe(later)
     panels = figures.member_samples(snapshot, columns=3)
     assert len(panels["data"]) == 2 * 5 and "yaxis5" in panels["layout"]
     assert "diverged" in panels["layout"]["annotations"][4]["text"]

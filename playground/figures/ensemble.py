@@ -76,7 +76,8 @@ def modes_histogram(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     if frozen.any():
         traces.append({"type": "bar", "x": values, "y": frozen, "name": "diverged (frozen)",
                        "marker": {"color": DIVERGED_COLOR}})
-    title = (f"Step {snapshot['step']:,}: {snapshot['modes_captured_mean']:.1f} ± "
+    checkpoint = int(np.asarray(snapshot["coverage_step"])[-1])  # counted there, not at the current step
+    title = (f"Step {checkpoint:,}: {snapshot['modes_captured_mean']:.1f} ± "
              f"{snapshot['modes_captured_std']:.1f} modes")
     return {"data": traces, "layout": layout(
         title, height, barmode="stack", bargap=0.15,
