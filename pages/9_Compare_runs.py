@@ -37,11 +37,13 @@ for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", c
                                         format_func=lambda k: OBJECTIVES[k].label, key=f"cmp_{side}_loss",
                                         bind="query-params")
         clip_value = knobs[0].select_slider("Clipping c", CLIP_OPTIONS, value=min(
-            CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params")
+            CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params",
+            help="WGAN's box [−c, c] for every critic weight: used by the WGAN (weight clipping) loss only.")
         noise = knobs[1].slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01,
-                                key=f"cmp_{side}_noise", bind="query-params")
+                                key=f"cmp_{side}_noise", bind="query-params",
+                                help="Gaussian noise added to real and fake points before the critic.")
         unrolled = knobs[2].slider("Unrolled steps", 0, 10, preset.unrolled_steps, key=f"cmp_{side}_unrolled",
-                                   bind="query-params")
+                                   bind="query-params", help="G looks this many critic updates ahead (Metz et al.).")
         label = f"{side}: {OBJECTIVES[objective].label}"
         configs[label] = replace(preset, dataset=dataset, seed=seed, objective=objective, clip_value=clip_value,
                                  instance_noise=noise, unrolled_steps=unrolled)
