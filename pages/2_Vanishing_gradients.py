@@ -68,7 +68,8 @@ with right:
     metrics = st.columns(3)
     metrics[0].metric("V(G, D*)", f"{round(value, 4) + 0.0:.4f}")  # no "−0.0000"
     metrics[1].metric("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.4f}", help="≤ log 2 ≈ 0.6931")
-    metrics[2].metric("E_p |∂D*/∂x|", f"{od.mean_slope_at_fakes(pair):.2e}",
+    slope = od.mean_slope_at_fakes(pair)  # short enough for a third of the column: "0.199", "3e-09"
+    metrics[2].metric("E_p |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",
                       help="How steep D* is where the fakes are: the only signal G gets through D*.")
 st.caption("**Look for:** with the *separated* preset D* is 1 on π and 0 on p_θ, flat where the fakes are "
            "(E_p |∂D*/∂x| ≈ 0), and V sits at its ceiling 0 for every θ beyond the overlap: moving θ changes nothing. "
