@@ -34,6 +34,7 @@ torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_PLOTLY = ROOT / "static" / "plotly-gan.min.js"
+BUTTON_WIDTH = 140             # px, Play/Pause, Step, Reset: fixed, so the row does not shift when Play turns Pause
 FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
 LECTURE_FONT_SCALE = 1.3       # ?lecture=1: chart text grows with the page's (21 px instead of 16 px)
@@ -61,6 +62,8 @@ function loadPlotly() {
   return window.__ganPlaygroundPlotly;
 }
 
+const MIN_COLUMN = 360;  // px: narrower than this, a two-column chart grid becomes one column
+
 function scaleFonts(node, factor) {  // lecture mode: every font size in a layout, explicit ones included
   if (!node || typeof node !== "object") return;
   for (const [key, value] of Object.entries(node)) {
@@ -81,7 +84,11 @@ export default function (component) {
   }
   const figures = (data && data.figures) || [];
   root.__gpSetTrigger = setTriggerValue;  // the latest render's, for the click handlers hooked once below
-  root.style.gridTemplateColumns = `repeat(${(data && data.columns) || 1}, minmax(0, 1fr))`;
+  // At most `columns` columns, each at least MIN_COLUMN px (× the lecture font scale): on a narrow screen, or a
+  // 1280-px projector in lecture mode, the charts stack instead of squeezing their text into each other.
+  const columns = (data && data.columns) || 1, minimum = MIN_COLUMN * ((data && data.font_scale) || 1);
+  root.style.gridTemplateColumns = columns === 1 ? "minmax(0, 1fr)"
+    : `repeat(auto-fill, minmax(max(${minimum}px, calc((100% - ${(columns - 1) * 12}px) / ${columns})), 1fr))`;
   root.dataset.clicks = data && data.clicks ? "1" : "0";
   while (root.children.length > figures.length) root.removeChild(root.lastChild);
   while (root.children.length < figures.length) {
@@ -96,10 +103,15 @@ export default function (component) {
       const cell = root.children[index];
       if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
       const figure = JSON.parse(text);
+      // a figure may ask for a whole row of the grid (layout.meta.full_row), e.g. a last chart left alone in it
+      cell.style.gridColumn = figure.layout && figure.layout.meta && figure.layout.meta.full_row ? "1 / -1" : "";
       if (scale !== 1) {
         figure.layout = figure.layout || {};
         figure.layout.font = figure.layout.font || {size: 12};
         scaleFonts(figure.layout, scale);
+        // and the margins, which hold the tick labels and axis titles that just grew
+        const margin = figure.layout.margin || {};
+        for (const side of ["l", "r", "t", "b"]) if (typeof margin[side] === "number") margin[side] *= scale;
       }
       // A chart's first draw is SVG: WebGL's start-up (context, shaders; in software on many laptops) delayed
       // a fresh tab's first chart by ~0.07 s (bench/first_chart.py). Later frames switch to WebGL, which redraws
@@ -518,20 +530,22 @@ def live_view(key: str, make_run: Callable[[], Steppable],
     if update is not None:
         live.apply(update)
 
-    buttons = st.columns([1, 1] + [1] * len(single_steps or {}) + [1, 3])
+    # a row that wraps, each button as wide as its label: none is cut to "P…" on a narrow or enlarged page
+    row = st.container(horizontal=True, gap="small")
+    buttons = [row] * (3 + len(single_steps or {}))
     if buttons[0].button("Pause" if live.playing else "Play", key=f"{key}.play", type="primary",
                          icon=":material/pause:" if live.playing else ":material/play_arrow:",
-                         width="stretch", disabled=bool(live.diverged or live.error)):
+                         width=BUTTON_WIDTH, disabled=bool(live.diverged or live.error)):
         live.pause() if live.playing else live.play()
         st.rerun()
-    if buttons[1].button("Step", key=f"{key}.step", icon=":material/skip_next:", width="stretch",
+    if buttons[1].button("Step", key=f"{key}.step", icon=":material/skip_next:", width=BUTTON_WIDTH,
                          help="One training step: the critic steps, then one generator step."):
         live.advance(1)
     for index, (label, action) in enumerate((single_steps or {}).items()):
-        if buttons[2 + index].button(label, key=f"{key}.single.{index}", width="stretch"):
+        if buttons[2 + index].button(label, key=f"{key}.single.{index}", width=BUTTON_WIDTH):
             live.apply(action)
     if buttons[2 + len(single_steps or {})].button("Reset", key=f"{key}.reset", icon=":material/restart_alt:",
-                                                   width="stretch",
+                                                   width=BUTTON_WIDTH,
                                                    help="A fresh run with the same settings."):
         live.close(timeout=0.5)
         runs[key] = _start(key, make_run)

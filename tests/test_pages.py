@@ -79,3 +79,22 @@ def test_the_served_plotly_bundle_registers_exactly_the_live_trace_types(app_url
     page.wait_for_function("() => window.Plotly && window.Plotly.PlotSchema")
     registered = page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces)")
     assert set(registered) == LIVE_TRACE_TYPES
+
+
+@pytest.mark.browser
+def test_a_chart_can_take_a_whole_row_of_the_live_grid(app_url, page):
+    """The WGAN page's fifth live chart (the estimates, seven legend entries) asks for a whole row of the two-column
+    grid (layout.meta.full_row): it is as wide as the grid, the four before it half as wide. Its JSD axis has ticks
+    of its own (0.2, 0.4, …), not plotly.js's default for an overlaying axis, ticks synced to the W₁ axis."""
+    page.goto(app_url + "/WGAN_and_clipping")
+    page.wait_for_function("() => [...document.querySelectorAll('.gp-live')].some("
+                           "g => g.children.length === 5 && g.querySelectorAll('.main-svg').length >= 5)",
+                           timeout=60_000)
+    grid, *cells = page.evaluate(
+        "() => { const g = [...document.querySelectorAll('.gp-live')].find(g => g.children.length === 5);"
+        " return [g, ...g.children].map(e => e.getBoundingClientRect().width); }")
+    assert cells[4] == pytest.approx(grid, abs=2)
+    assert all(width < 0.55 * grid for width in cells[:4]), (grid, cells)
+    ticks = page.locator(".gp-live-cell").nth(4).locator(".y2tick text").evaluate_all(
+        "texts => texts.map(t => t.textContent)")
+    assert {"0.2", "0.4", "0.6"} <= set(ticks), ticks

@@ -256,7 +256,8 @@ def critic_slices(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         "D and f across the lines (y = ½)", height, shapes=shapes,
         xaxis={"range": [float(x[0]), float(x[-1])]},
         yaxis={"title": {"text": "D(x)"}, "range": [-0.02, 1.02]},
-        yaxis2={"title": {"text": "f(x)"}, "overlaying": "y", "side": "right", "range": [-bound, bound]},
+        yaxis2={"title": {"text": "f(x)"}, "overlaying": "y", "side": "right", "range": [-bound, bound],
+                "tickmode": "auto", "showgrid": False},  # not plotly.js's default 'sync' ticks (0.0572, 0.0343, …)
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
         margin={"l": 60, "r": 60, "t": 50, "b": 150})}
 

@@ -58,7 +58,9 @@ def modes_over_time(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         xaxis={"title": {"text": "step"}, "rangemode": "tozero"},
         yaxis={"title": {"text": f"modes captured (of {modes})"}, "range": [-0.3, modes + 0.5],
                "dtick": 1 if modes <= 12 else 5},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.24, "xanchor": "left", "x": 0.0},
+        # at the figure's bottom edge, below the axis title (a share of the plot's height below the axis ran into
+        # that title at 1280 px)
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0},
         margin={"l": 60, "r": 20, "t": 60, "b": 110},
     )}
 
@@ -83,7 +85,9 @@ def modes_histogram(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         title, height, barmode="stack", bargap=0.15,
         xaxis={"title": {"text": "modes captured"}, "range": [-0.6, modes + 0.6], "dtick": 1 if modes <= 12 else 5},
         yaxis={"title": {"text": "seeds"}, "range": [0, len(captured) + 0.5], "dtick": 2 if len(captured) > 8 else 1},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.24, "xanchor": "left", "x": 0.0},
+        # at the figure's bottom edge, below the axis title (a share of the plot's height below the axis ran into
+        # that title at 1280 px)
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0},
         margin={"l": 60, "r": 20, "t": 60, "b": 110},
     )}
 
@@ -106,10 +110,13 @@ def member_samples(snapshot: dict[str, Any], *, columns: int = 4, panel_height: 
         row, column = divmod(member, columns)
         suffix = "" if member == 0 else str(member + 1)
         x0, y1 = column * (width + gap_x), 1 - row * (height + gap_y)
+        # square panels (the ring of modes stays a ring however wide the grid cell is)
         axes[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "range": window, "anchor": f"y{member + 1}",
-                                  "showticklabels": False, "zeroline": False, "showgrid": False}
+                                  "showticklabels": False, "zeroline": False, "showgrid": False,
+                                  "constrain": "domain"}
         axes[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "range": window, "anchor": f"x{member + 1}",
-                                  "showticklabels": False, "zeroline": False, "showgrid": False}
+                                  "showticklabels": False, "zeroline": False, "showgrid": False,
+                                  "scaleanchor": f"x{member + 1}", "constrain": "domain"}
         traces.append({"type": "scatter", "mode": "markers", "x": modes[:, 0], "y": modes[:, 1],
                        "xaxis": f"x{member + 1}", "yaxis": f"y{member + 1}", "name": "modes of π",
                        "legendgroup": "modes", "showlegend": member == 0, "hoverinfo": "skip",
@@ -126,4 +133,5 @@ def member_samples(snapshot: dict[str, Any], *, columns: int = 4, panel_height: 
         "", rows * panel_height + 80, annotations=annotations, **axes,
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0.0},
         margin={"l": 10, "r": 10, "t": 30, "b": 50},
+        meta={"full_row": True},  # the live grid's whole row: the panels are not squeezed into half of it
     )}

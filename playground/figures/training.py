@@ -94,10 +94,14 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
         title = f"Samples over {kind} · step {snapshot['step']:,}"
     return {"data": traces, "layout": layout(
         title, height,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0.0},
-        margin={"l": 50, "r": 10, "t": 50, "b": 80},
+        # pinned to the figure's bottom edge, so it never covers the x tick labels (it did at 440 px and in lecture
+        # mode, where it sat a fixed share of the plot's height below the axis)
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0},
+        margin={"l": 50, "r": 10, "t": 50, "b": 100},  # tick labels, then up to three legend rows
+        # a square window: whichever axis has room to spare gives it up (with x alone constrained, a plot taller
+        # than wide stretched the y range past the data window)
         xaxis={"range": window, "zeroline": False, "constrain": "domain"},
-        yaxis={"range": window, "zeroline": False, "scaleanchor": "x", "scaleratio": 1},
+        yaxis={"range": window, "zeroline": False, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
     )}
 
 
@@ -148,7 +152,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
                             "yshift": 10, "font": {"size": FONT_SIZE - 2}})
-    axes["yaxis3"]["type"] = "log"
+    axes["yaxis3"].update(type="log", dtick=1)  # a label a decade: "2" and "5" between them collided
     # modes on the left from 0 to M, so a collapse reads as a low line; the share of high-quality samples (0-100 %)
     # on its own right-hand axis, so it no longer squeezes the modes line to the bottom when it is high
     modes = len(snapshot["modes"])
@@ -201,5 +205,9 @@ def coverage_comparison(runs: dict[str, dict[str, Any]], *, height: int = 420) -
         yaxis={"title": {"text": f"modes captured (of {modes})"}, "range": [0, modes + 0.5]},
         xaxis2={"domain": [0.56, 1], "title": {"text": "step"}, "anchor": "y2"},
         yaxis2={"title": {"text": "W₁(real, fake)"}, "anchor": "x2", "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"l": 60, "r": 20, "t": 20, "b": 110},
+        # two entries a row at the figure's bottom edge, below the axis titles; the whole row of the live grid,
+        # so the two panels' axis titles have room (at half width the right one ran into the left panel)
+        legend={"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom",
+                "entrywidth": 0.5, "entrywidthmode": "fraction"},
+        margin={"l": 60, "r": 20, "t": 20, "b": 130}, meta={"full_row": True},
     )}
