@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, screenshot, wait_for_app
+from conftest import ROOT, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -98,3 +98,24 @@ def test_a_chart_can_take_a_whole_row_of_the_live_grid(app_url, page):
     ticks = page.locator(".gp-live-cell").nth(4).locator(".y2tick text").evaluate_all(
         "texts => texts.map(t => t.textContent)")
     assert {"0.2", "0.4", "0.6"} <= set(ticks), ticks
+
+
+@pytest.mark.browser
+def test_the_chart_grid_stacks_on_a_projector_in_lecture_mode(browser, app_url):
+    """A 1280-px projector in lecture mode (1.3× text): the mode-collapse page's two chart columns would be
+    ~390 px, too narrow for enlarged text, so the grid stacks them; the same page at 1600 px keeps two columns."""
+    widths = {}
+    for width, query in ((1280, "?lecture=1"), (1600, "")):
+        context = new_context(browser, viewport={"width": width, "height": 900})
+        tab = context.new_page()
+        tab.goto(app_url + "/Mode_collapse" + query)
+        tab.wait_for_function("() => [...document.querySelectorAll('.gp-live')].some("
+                              "g => g.children.length === 3 && g.querySelectorAll('.main-svg').length >= 3)")
+        widths[width] = tab.evaluate(
+            "() => { const g = [...document.querySelectorAll('.gp-live')].find(g => g.children.length === 3);"
+            " return [g, ...g.children].map(e => e.getBoundingClientRect().width); }")
+        context.close()
+    grid, main, curves, _ = widths[1280]
+    assert main == pytest.approx(grid, abs=2) and curves == pytest.approx(grid, abs=2), widths
+    grid, main, curves, _ = widths[1600]
+    assert main < 0.55 * grid and curves < 0.55 * grid, widths
