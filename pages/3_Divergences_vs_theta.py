@@ -11,8 +11,10 @@ ui.page_header(
     "Divergences against θ",
     "π puts its mass on the segment x = 0, p_θ on the same segment moved to x = θ (Arjovsky et al. 2017, "
     "Example 1). Drag θ: KL and JSD cannot tell a near miss from a far one; W₁ can. Add instance noise to blur both.",
-    r"\pi = (0, U[0,1]),\; p_\theta = (\theta, U[0,1]):\quad \mathrm{KL}(\pi\|p_\theta) = \mathrm{KL}(p_\theta\|\pi)"
-    r" = \infty,\quad \mathrm{JSD} = \ln 2,\quad W_1 = |\theta| \qquad (\theta \neq 0)",
+    # two lines: on one, a 1280-px projector in lecture mode cut it off after "JS"
+    r"\begin{gathered}\pi = (0, U[0,1]),\quad p_\theta = (\theta, U[0,1]),\quad \theta \neq 0: \\"
+    r"\mathrm{KL}(\pi\|p_\theta) = \mathrm{KL}(p_\theta\|\pi) = \infty,\quad \mathrm{JSD} = \ln 2,\quad "
+    r"W_1 = |\theta|\end{gathered}",
 )
 THETAS = np.linspace(-2.0, 2.0, 401)  # includes θ = 0 exactly, where the curves jump
 with st.sidebar:
@@ -61,9 +63,10 @@ st.caption("p_t = p_{θ_t} with θ_t = 1/t, and θ = 0 at the last step. W₁(π
            "KL stays ∞ and JSD stays ln 2 until the very last step: they do not see the convergence.")
 
 st.subheader("The same divergences estimated from samples, trained live")
-st.latex(r"\widehat{\mathrm{JSD}} = \tfrac12\big(\log 4 - L_D\big),\; L_D = -\mathbb{E}_\pi \log D - "
-         r"\mathbb{E}_{p_\theta}\log(1 - D) \qquad \widehat{W}_1 = \mathbb{E}_\pi f - \mathbb{E}_{p_\theta} f,\; "
-         r"f \text{ (roughly) 1-Lipschitz}")
+st.latex(r"\begin{gathered}\widehat{\mathrm{JSD}} = \tfrac12\big(\log 4 - L_D\big),\quad "
+         r"L_D = -\mathbb{E}_\pi \log D - \mathbb{E}_{p_\theta}\log(1 - D) \\ "
+         r"\widehat{W}_1 = \mathbb{E}_\pi f - \mathbb{E}_{p_\theta} f,\quad "
+         r"f \text{ (roughly) 1-Lipschitz}\end{gathered}")
 st.caption("A discriminator and a critic train on fresh samples of π and p_θ (θ and σ apply live). **Look for:** "
            "the JSD estimate climbs to ln 2 and its derivative in θ dies out — the discriminator saturates and "
            "gives p_θ nothing to follow — while the critic's estimate tracks |θ| with slope ≈ ±1. Add noise and "

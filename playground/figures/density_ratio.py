@@ -26,8 +26,8 @@ LATENT_EXTENT = 3.5              # the AVB paper's window: the prior's mass lies
 def _layout(figure: go.Figure, *, title: str, height: int = 460) -> go.Figure:
     """The house look, with the legend under the plot: these charts share half a page and carry 3–5 entries."""
     base_layout(figure, title=title, height=height)
-    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
-                         margin={"b": 110})
+    figure.update_layout(legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0,
+                                 "xanchor": "left", "x": 0.0}, margin={"b": 110})
     return figure
 
 

@@ -23,6 +23,11 @@ DIVERGENCE_COLORS = {"forward_kl": SERIES_COLORS[3], "reverse_kl": SERIES_COLORS
 DIVERGENCE_SHORT = {"forward_kl": "KL(π‖p)", "reverse_kl": "KL(p‖π)", "js": "JSD"}
 
 
+# a horizontal legend pinned to the figure's bottom edge: it stays below the axis title however tall the plot is or
+# however large lecture mode makes the text (a share of the plot's height below the axis ran into that title)
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "center", "x": 0.5}
+
+
 def _f32(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
@@ -128,7 +133,7 @@ def divergence_curves(thetas, values: dict[str, np.ndarray], theta: float, curre
                                    "symbol": "triangle-up" if exact > top and not math.isinf(exact) else "diamond",
                                    "line": {"color": "black", "width": 1}})
     if jump:
-        notes.append("KL(π‖p_θ) = KL(p_θ‖π) = ∞ for every θ ≠ 0 (no overlap); JSD = ln 2")
+        notes.append("KL(π‖p_θ) = KL(p_θ‖π) = ∞<br>for every θ ≠ 0 (no overlap);<br>JSD = ln 2")
     for index, note in enumerate(notes):
         figure.add_annotation(text=note, xref="paper", yref="y", x=0.5, y=top * (0.99 - 0.08 * index),
                               showarrow=False, xanchor="center", yanchor="top", font={"size": 13},
@@ -137,8 +142,7 @@ def divergence_curves(thetas, values: dict[str, np.ndarray], theta: float, curre
     figure.update_xaxes(title="θ", range=[float(thetas.min()), float(thetas.max())], zeroline=True)
     figure.update_yaxes(title="divergence (nats)")
     base_layout(figure, title=f"Divergences against θ{noise}", height=height)
-    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5},
-                         margin={"b": 110})
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})
     return figure
 
 
@@ -160,8 +164,7 @@ def parallel_lines_figure(real: np.ndarray, fake: np.ndarray, theta: float, nois
     figure.update_yaxes(title="y", range=[-0.6, 1.6], zeroline=False)
     base_layout(figure, title="π and p_θ" + (f", each blurred by N(0, {noise_std:g}²I)" if noise_std else ""),
                 height=height)
-    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5},
-                         margin={"b": 110})
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})
     return figure
 
 
@@ -215,7 +218,7 @@ def estimate_history(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     return {"data": traces, "layout": layout(
         "Estimates from samples", height, xaxis={"title": {"text": "training step"}},
         yaxis={"title": {"text": "nats / distance"}, "rangemode": "tozero"},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         margin={"l": 60, "r": 20, "t": 50, "b": 150})}
 
 
@@ -234,7 +237,7 @@ def estimate_gradients(snapshot: dict[str, Any], *, height: int = 440) -> Figure
     return {"data": traces, "layout": layout(
         "Gradient with respect to θ", height, barmode="group", yaxis={"range": [-bound, bound],
                                                                       "title": {"text": "d/dθ"}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         margin={"l": 60, "r": 20, "t": 50, "b": 150})}
 
 
@@ -258,7 +261,7 @@ def critic_slices(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         yaxis={"title": {"text": "D(x)"}, "range": [-0.02, 1.02]},
         yaxis2={"title": {"text": "f(x)"}, "overlaying": "y", "side": "right", "range": [-bound, bound],
                 "tickmode": "auto", "showgrid": False},  # not plotly.js's default 'sync' ticks (0.0572, 0.0343, …)
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         margin={"l": 60, "r": 60, "t": 50, "b": 150})}
 
 
@@ -353,6 +356,5 @@ def fitted_densities(x, mixture_density, fits: dict[str, tuple[float, float]], *
     figure.update_xaxes(title="x", range=[float(x[0]), float(x[-1])])
     figure.update_yaxes(title="density", range=[0, peak * 1.08])
     base_layout(figure, title="Fitted Gaussians over π", height=height)
-    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "center", "x": 0.5},
-                         margin={"b": 110})
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})
     return figure
