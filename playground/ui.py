@@ -153,6 +153,10 @@ _LIVE_CSS = """
 .gp-live { display: grid; gap: 12px; width: 100%; }
 .st-key-gp_preload_plotly { display: none; }  /* mounts all the same: only its plotly.js preload matters */
 .gp-live-cell { min-width: 0; }
+/* A slide's formula wider than the page wraps after a relation or operator (KaTeX splits the top level there)
+   instead of being cut off: a 1280-px projector in lecture mode cut several. */
+.katex-display > .katex { white-space: normal; }
+.katex-display .base { margin: 0.2em 0; }
 """
 
 _live_charts = st.components.v2.component("gan_playground_live_charts", js=_LIVE_JS, css=_LIVE_CSS,
