@@ -22,6 +22,12 @@ FONT_SIZE = 16                # readable from the back of a lecture hall
 FIGURE_HEIGHT = 420
 
 
+# a horizontal legend pinned to the figure's bottom edge: it stays below the axis title however tall the plot is or
+# however large lecture mode makes the text (a share of the plot's height below the axis ran into that title, and a
+# legend above a narrow plot wrapped into its title)
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "center", "x": 0.5}
+
+
 def base_layout(figure: go.Figure, *, title: str = "", height: int = FIGURE_HEIGHT, **layout) -> go.Figure:
     """Apply the shared look: large fonts, white background, a legend that does not cover the data."""
     figure.update_layout(

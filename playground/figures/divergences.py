@@ -11,7 +11,15 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS, base_layout
+from playground.figures import (
+    ACCENT_COLOR,
+    BOTTOM_LEGEND,
+    FAKE_COLOR,
+    MUTED_COLOR,
+    REAL_COLOR,
+    SERIES_COLORS,
+    base_layout,
+)
 from playground.figures.training import Figure, decimate, layout
 
 LN2 = math.log(2.0)
@@ -21,11 +29,6 @@ W_COLOR = ACCENT_COLOR        # W₁: green, the curve that behaves
 INFINITY_BAND = (1.06, 1.22)  # the ∞ band, as multiples of the finite axis' top
 DIVERGENCE_COLORS = {"forward_kl": SERIES_COLORS[3], "reverse_kl": SERIES_COLORS[4], "js": SERIES_COLORS[2]}
 DIVERGENCE_SHORT = {"forward_kl": "KL(π‖p)", "reverse_kl": "KL(p‖π)", "js": "JSD"}
-
-
-# a horizontal legend pinned to the figure's bottom edge: it stays below the axis title however tall the plot is or
-# however large lecture mode makes the text (a share of the plot's height below the axis ran into that title)
-BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "center", "x": 0.5}
 
 
 def _f32(values) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, base_layout
+from playground.figures import ACCENT_COLOR, BOTTOM_LEGEND, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, base_layout
 
 MINIMAX_COLOR = "#d62728"       # the saturating loss: red on every figure of the page
 NON_SATURATING_COLOR = ACCENT_COLOR
@@ -74,7 +74,7 @@ def discriminator(snapshot: dict[str, Any], *, limit: float = 7.0, height: int =
                                     marker={"color": color, "size": 6, "symbol": "line-ns-open"},
                                     showlegend=False, hoverinfo="skip"))
     base_layout(figure, title="The discriminator and the optimal one", height=height)
-    figure.update_layout(margin={"t": 110})
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"t": 60, "b": 130})  # four entries: below, not in the title
     figure.update_xaxes(title_text="x", range=[-limit, limit])
     figure.update_yaxes(range=[-0.15, 1.08], tickvals=[0, 0.5, 1])
     return figure
@@ -91,6 +91,7 @@ def value_curve(thetas, values, theta: float, value: float, *, height: int = 440
     figure.add_trace(go.Scatter(x=_f32([theta]), y=_f32([value]), mode="markers", name="current θ",
                                 marker={"color": FAKE_COLOR, "size": 14, "line": {"color": "#222222", "width": 1}}))
     base_layout(figure, title="V(G, D*) = 2·JSD(π‖p_θ) − log 4", height=height)
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # above the plot it ran into the title
     figure.update_xaxes(title_text="θ (mean of p_θ)", range=[float(np.min(thetas)), float(np.max(thetas))])
     figure.update_yaxes(title_text="V(G, D*)", range=[-1.5, 0.12])
     return figure
