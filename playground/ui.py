@@ -110,8 +110,18 @@ export default function (component) {
         figure.layout.font = figure.layout.font || {size: 12};
         scaleFonts(figure.layout, scale);
         // and the margins, which hold the tick labels and axis titles that just grew
-        const margin = figure.layout.margin || {};
+        const margin = figure.layout.margin || {}, height = figure.layout.height;
+        const plotBefore = height - margin.t - margin.b;
         for (const side of ["l", "r", "t", "b"]) if (typeof margin[side] === "number") margin[side] *= scale;
+        // what sits below the plot at a share of its height (replay buttons and slider, some legends) keeps
+        // `scale` times its distance in pixels, clear of the enlarged tick labels and axis title
+        const stretch = scale * plotBefore / (height - margin.t - margin.b);
+        if (stretch > 0 && Number.isFinite(stretch)) {
+          const layout = figure.layout;
+          [layout.legend, ...(layout.updatemenus || []), ...(layout.sliders || [])].forEach((item) => {
+            if (item && item.yref !== "container" && typeof item.y === "number" && item.y < 0) item.y *= stretch;
+          });
+        }
       }
       // A chart's first draw is SVG: WebGL's start-up (context, shaders; in software on many laptops) delayed
       // a fresh tab's first chart by ~0.07 s (bench/first_chart.py). Later frames switch to WebGL, which redraws

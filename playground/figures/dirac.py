@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS, base_layout
+from playground.figures import (
+    ACCENT_COLOR,
+    BOTTOM_LEGEND,
+    FAKE_COLOR,
+    MUTED_COLOR,
+    REAL_COLOR,
+    SERIES_COLORS,
+    base_layout,
+)
 
 END_COLOR = SERIES_COLORS[3]
 ANIMATION_FRAMES = 80          # frames of the replay; each frame moves the point and its short tail
@@ -141,6 +149,7 @@ def distance_curves(distances: dict[str, np.ndarray], *, highlight: str | None =
                                     mode="lines", name="continuous time",
                                     line={"color": REAL_COLOR, "dash": "dash", "width": 2}))
     base_layout(figure, title=title, height=height)
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # three entries above the plot ran into the title
     figure.update_xaxes(title_text="iteration k")
     figure.update_yaxes(title_text="‖(θₖ, ψₖ)‖", type="log", exponentformat="power")
     return figure
