@@ -55,7 +55,7 @@ def plan_heatmap(plan: np.ndarray, total_cost: float) -> go.Figure:
     )
     figure.update_xaxes(title="to Q pile j", type="category")
     figure.update_yaxes(title="from P pile i", type="category", autorange="reversed")
-    return base_layout(figure, title=f"Optimal plan γ · total cost W = {total_cost:.4g}")
+    return base_layout(figure, title=f"Optimal plan γ · W = {total_cost:.4g}")
 
 
 def dirt_moves_figure(a, b, moves: list[tuple[int, int, float, float]], total_cost: float) -> go.Figure:
@@ -93,7 +93,7 @@ def dirt_moves_figure(a, b, moves: list[tuple[int, int, float, float]], total_co
     figure.update_yaxes(
         tickvals=[tallest_b / 2, top_base + tallest / 2], ticktext=["Q", "P"], range=[0, top_base + tallest * 1.05]
     )
-    return base_layout(figure, title=f"Moving P's dirt onto Q · total work W = {total_cost:.4g}", barmode="overlay")
+    return base_layout(figure, title=f"P's dirt onto Q · W = {total_cost:.4g}", barmode="overlay")
 
 
 # ----------------------------------------------------------------------------------------------------
