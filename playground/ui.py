@@ -544,23 +544,22 @@ def live_view(key: str, make_run: Callable[[], Steppable],
     if update is not None:
         live.apply(update)
 
-    # a row that wraps, each button as wide as its label: none is cut to "P…" on a narrow or enlarged page
+    # one row of fixed-width buttons that wraps when the page is narrow: in equal columns they were cut to "P…"
+    # at 1280 px in lecture mode
     row = st.container(horizontal=True, gap="small")
-    buttons = [row] * (3 + len(single_steps or {}))
-    if buttons[0].button("Pause" if live.playing else "Play", key=f"{key}.play", type="primary",
-                         icon=":material/pause:" if live.playing else ":material/play_arrow:",
-                         width=BUTTON_WIDTH, disabled=bool(live.diverged or live.error)):
+    if row.button("Pause" if live.playing else "Play", key=f"{key}.play", type="primary",
+                  icon=":material/pause:" if live.playing else ":material/play_arrow:",
+                  width=BUTTON_WIDTH, disabled=bool(live.diverged or live.error)):
         live.pause() if live.playing else live.play()
         st.rerun()
-    if buttons[1].button("Step", key=f"{key}.step", icon=":material/skip_next:", width=BUTTON_WIDTH,
-                         help="One training step: the critic steps, then one generator step."):
+    if row.button("Step", key=f"{key}.step", icon=":material/skip_next:", width=BUTTON_WIDTH,
+                  help="One training step: the critic steps, then one generator step."):
         live.advance(1)
     for index, (label, action) in enumerate((single_steps or {}).items()):
-        if buttons[2 + index].button(label, key=f"{key}.single.{index}", width=BUTTON_WIDTH):
+        if row.button(label, key=f"{key}.single.{index}", width=BUTTON_WIDTH):
             live.apply(action)
-    if buttons[2 + len(single_steps or {})].button("Reset", key=f"{key}.reset", icon=":material/restart_alt:",
-                                                   width=BUTTON_WIDTH,
-                                                   help="A fresh run with the same settings."):
+    if row.button("Reset", key=f"{key}.reset", icon=":material/restart_alt:", width=BUTTON_WIDTH,
+                  help="A fresh run with the same settings."):
         live.close(timeout=0.5)
         runs[key] = _start(key, make_run)
         st.rerun()
