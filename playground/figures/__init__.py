@@ -6,6 +6,8 @@ the curves keep one colour each across pages and stay readable on a projector.
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 
 # One colour per role, on every page. Chosen to stay distinct for red-green colour-blind viewers.
@@ -22,10 +24,15 @@ FONT_SIZE = 16                # readable from the back of a lecture hall
 FIGURE_HEIGHT = 420
 
 
-# a horizontal legend pinned to the figure's bottom edge: it stays below the axis title however tall the plot is or
-# however large lecture mode makes the text (a share of the plot's height below the axis ran into that title, and a
-# legend above a narrow plot wrapped into its title)
-BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "center", "x": 0.5}
+def bottom_legend(**changes: Any) -> dict[str, Any]:
+    """A horizontal legend pinned to the figure's bottom edge, left-aligned unless `changes` say otherwise: it stays
+    below the axis title however tall the plot is or however large lecture mode makes the text (a share of the
+    plot's height below the axis ran into that title, and a legend above a narrow plot wrapped into its title)."""
+    return {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0,
+            **changes}
+
+
+BOTTOM_LEGEND = bottom_legend(xanchor="center", x=0.5)
 
 
 def base_layout(figure: go.Figure, *, title: str = "", height: int = FIGURE_HEIGHT, **layout) -> go.Figure:

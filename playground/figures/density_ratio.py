@@ -15,6 +15,7 @@ from playground.figures import (
     REAL_COLOR,
     SERIES_COLORS,
     base_layout,
+    bottom_legend,
 )
 
 LOG_RATIO_LIMIT = 8.0            # |log-ratio| beyond this is drawn at the edge: ratios of e⁸ ≈ 3,000 and more
@@ -26,8 +27,7 @@ LATENT_EXTENT = 3.5              # the AVB paper's window: the prior's mass lies
 def _layout(figure: go.Figure, *, title: str, height: int = 460) -> go.Figure:
     """The house look, with the legend under the plot: these charts share half a page and carry 3–5 entries."""
     base_layout(figure, title=title, height=height)
-    figure.update_layout(legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0,
-                                 "xanchor": "left", "x": 0.0}, margin={"b": 110})
+    figure.update_layout(legend=bottom_legend(), margin={"b": 110})
     return figure
 
 

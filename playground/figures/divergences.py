@@ -19,6 +19,7 @@ from playground.figures import (
     REAL_COLOR,
     SERIES_COLORS,
     base_layout,
+    bottom_legend,
 )
 from playground.figures.training import Figure, decimate, layout
 
@@ -221,7 +222,7 @@ def estimate_history(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     return {"data": traces, "layout": layout(
         "Estimates from samples", height, xaxis={"title": {"text": "training step"}},
         yaxis={"title": {"text": "nats / distance"}, "rangemode": "tozero"},
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        legend=bottom_legend(),
         margin={"l": 60, "r": 20, "t": 50, "b": 150})}
 
 
@@ -240,7 +241,7 @@ def estimate_gradients(snapshot: dict[str, Any], *, height: int = 440) -> Figure
     return {"data": traces, "layout": layout(
         "Gradient with respect to θ", height, barmode="group", yaxis={"range": [-bound, bound],
                                                                       "title": {"text": "d/dθ"}},
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        legend=bottom_legend(),
         margin={"l": 60, "r": 20, "t": 50, "b": 150})}
 
 
@@ -264,7 +265,7 @@ def critic_slices(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         yaxis={"title": {"text": "D(x)"}, "range": [-0.02, 1.02]},
         yaxis2={"title": {"text": "f(x)"}, "overlaying": "y", "side": "right", "range": [-bound, bound],
                 "tickmode": "auto", "showgrid": False},  # not plotly.js's default 'sync' ticks (0.0572, 0.0343, …)
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        legend=bottom_legend(),
         margin={"l": 60, "r": 60, "t": 50, "b": 150})}
 
 

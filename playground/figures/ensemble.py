@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from playground.figures import FAKE_COLOR, FONT_SIZE, MUTED_COLOR, REAL_COLOR
+from playground.figures import FAKE_COLOR, FONT_SIZE, MUTED_COLOR, REAL_COLOR, bottom_legend
 from playground.figures.training import decimate, layout
 
 Figure = dict[str, Any]
@@ -60,7 +60,7 @@ def modes_over_time(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
                "dtick": 1 if modes <= 12 else 5},
         # at the figure's bottom edge, below the axis title (a share of the plot's height below the axis ran into
         # that title at 1280 px)
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0},
+        legend=bottom_legend(),
         margin={"l": 60, "r": 20, "t": 60, "b": 110},
     )}
 
@@ -87,7 +87,7 @@ def modes_histogram(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         yaxis={"title": {"text": "seeds"}, "range": [0, len(captured) + 0.5], "dtick": 2 if len(captured) > 8 else 1},
         # at the figure's bottom edge, below the axis title (a share of the plot's height below the axis ran into
         # that title at 1280 px)
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0},
+        legend=bottom_legend(),
         margin={"l": 60, "r": 20, "t": 60, "b": 110},
     )}
 

@@ -19,6 +19,7 @@ from playground.figures import (
     FONT_SIZE,
     MUTED_COLOR,
     REAL_COLOR,
+    bottom_legend,
 )
 
 Figure = dict[str, Any]
@@ -96,7 +97,7 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
         title, height,
         # pinned to the figure's bottom edge, so it never covers the x tick labels (it did at 440 px and in lecture
         # mode, where it sat a fixed share of the plot's height below the axis)
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0.0},
+        legend=bottom_legend(),
         margin={"l": 50, "r": 10, "t": 50, "b": 100},  # tick labels, then up to three legend rows
         # a square window: whichever axis has room to spare gives it up (with x alone constrained, a plot taller
         # than wide stretched the y range past the data window)
@@ -207,7 +208,6 @@ def coverage_comparison(runs: dict[str, dict[str, Any]], *, height: int = 420) -
         yaxis2={"title": {"text": "W₁(real, fake)"}, "anchor": "x2", "rangemode": "tozero"},
         # two entries a row at the figure's bottom edge, below the axis titles; the whole row of the live grid,
         # so the two panels' axis titles have room (at half width the right one ran into the left panel)
-        legend={"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom",
-                "entrywidth": 0.5, "entrywidthmode": "fraction"},
+        legend=bottom_legend(entrywidth=0.5, entrywidthmode="fraction"),
         margin={"l": 60, "r": 20, "t": 20, "b": 130}, meta={"full_row": True},
     )}

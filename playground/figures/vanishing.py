@@ -46,7 +46,7 @@ def saturation(curves: dict[str, np.ndarray], *, height: int = 460) -> go.Figure
     figure.update_yaxes(title_text="∂ℓ/∂s", range=[-1.1, 1.1], row=1, col=2)
     base_layout(figure, height=height)
     figure.update_layout(margin={"t": 50, "b": 110},
-                         legend={"yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "center", "x": 0.5})
+                         legend=BOTTOM_LEGEND)
     return figure
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS
+from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS, bottom_legend
 from playground.figures.training import Figure, decimate, layout
 
 RUN_COLORS = {"WGAN (clip c)": FAKE_COLOR, "WGAN-GP": REAL_COLOR, "Classic GAN": ACCENT_COLOR}
@@ -63,8 +63,7 @@ def estimates_against_truth(runs: dict[str, dict[str, Any]], *, height: int = 48
                 "tickmode": "auto", "showgrid": False},
         # two entries a row (also at 1.3× in lecture mode), pinned to the figure's bottom edge: below the axis
         # title however tall the plot is
-        legend={"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom",
-                "entrywidth": 0.5, "entrywidthmode": "fraction"},
+        legend=bottom_legend(entrywidth=0.5, entrywidthmode="fraction"),
         margin={"l": 60, "r": 60, "t": 50, "b": 150},
         meta={"full_row": True},  # the live grid gives it the whole row: seven legend entries need the width
     )}
