@@ -9,7 +9,7 @@ from playground.compare import Lockstep
 from playground.datasets import DATASETS
 from playground.figures import training as figures
 from playground.objectives import OBJECTIVES
-from playground.training import Trainer
+from playground.training import Trainer, TrainingConfig
 
 st.set_page_config(page_title="Compare runs · GAN Playground", page_icon="⚖️", layout="wide")
 ui.page_header(
@@ -18,6 +18,7 @@ ui.page_header(
     "Play button: minimax against WGAN-GP, c = 0.01 against c = 0.5, with and without unrolling.",
 )
 CLIP_OPTIONS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+HELP = {name: spec["help"] for name, spec in TrainingConfig.field_specs().items()}  # the sidebar's own help texts
 with st.sidebar:
     dataset = st.selectbox("Dataset ↻", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="cmp_dataset",
                            bind="query-params")
@@ -38,12 +39,12 @@ for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", c
                                         bind="query-params")
         clip_value = knobs[0].select_slider("Clipping c", CLIP_OPTIONS, value=min(
             CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params",
-            help="WGAN's box [−c, c] for every critic weight: used by the WGAN (weight clipping) loss only.")
+            help=HELP["clip_value"])
         noise = knobs[1].slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01,
                                 key=f"cmp_{side}_noise", bind="query-params",
-                                help="Gaussian noise added to real and fake points before the critic.")
+                                help=HELP["instance_noise"])
         unrolled = knobs[2].slider("Unrolled steps", 0, 10, preset.unrolled_steps, key=f"cmp_{side}_unrolled",
-                                   bind="query-params", help="G looks this many critic updates ahead (Metz et al.).")
+                                   bind="query-params", help=HELP["unrolled_steps"])
         label = f"{side}: {OBJECTIVES[objective].label}"
         configs[label] = replace(preset, dataset=dataset, seed=seed, objective=objective, clip_value=clip_value,
                                  instance_noise=noise, unrolled_steps=unrolled)
