@@ -2,7 +2,8 @@
 
 Every loss is written to be *minimised*: the critic minimises `critic_loss(s_real, s_fake)`, the generator
 minimises `generator_loss(s_fake)`. The stable identities −log D = softplus(−s) and −log(1 − D) = softplus(s)
-keep the classic losses finite for any logit.
+keep the classic losses finite for any logit. Each expectation is a mean over all scores, or over `dim` when given:
+the ensemble passes [K, n] scores with dim=-1 and gets one loss per member.
 """
 
 from __future__ import annotations
@@ -14,44 +15,44 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def minimax_critic_loss(scores_real: Tensor, scores_fake: Tensor) -> Tensor:
+def minimax_critic_loss(scores_real: Tensor, scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """−V(D, G) = −E_x log D(x) − E_z log(1 − D(G(z))) (Goodfellow et al., 2014). Equals log 4 at D = ½."""
-    return F.softplus(-scores_real).mean() + F.softplus(scores_fake).mean()
+    return F.softplus(-scores_real).mean(dim) + F.softplus(scores_fake).mean(dim)
 
 
-def minimax_generator_loss(scores_fake: Tensor) -> Tensor:
+def minimax_generator_loss(scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """Minimise E_z log(1 − D(G(z))). Saturates once D rejects fakes confidently: the gradient vanishes."""
-    return -F.softplus(scores_fake).mean()
+    return -F.softplus(scores_fake).mean(dim)
 
 
-def non_saturating_generator_loss(scores_fake: Tensor) -> Tensor:
+def non_saturating_generator_loss(scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """Minimise −E_z log D(G(z)): the same fixed point, strong gradients exactly where minimax saturates."""
-    return F.softplus(-scores_fake).mean()
+    return F.softplus(-scores_fake).mean(dim)
 
 
-def wasserstein_critic_loss(scores_real: Tensor, scores_fake: Tensor) -> Tensor:
+def wasserstein_critic_loss(scores_real: Tensor, scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """−(E_x f(x) − E_z f(G(z))): the critic maximises the Kantorovich–Rubinstein dual over (roughly) 1-Lipschitz f."""
-    return scores_fake.mean() - scores_real.mean()
+    return scores_fake.mean(dim) - scores_real.mean(dim)
 
 
-def wasserstein_generator_loss(scores_fake: Tensor) -> Tensor:
+def wasserstein_generator_loss(scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """Minimise −E_z f(G(z)): move the fakes up the critic's slope."""
-    return -scores_fake.mean()
+    return -scores_fake.mean(dim)
 
 
-def least_squares_critic_loss(scores_real: Tensor, scores_fake: Tensor) -> Tensor:
+def least_squares_critic_loss(scores_real: Tensor, scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """½ E_x (D(x) − 1)² + ½ E_z D(G(z))² with a = 0, b = 1 (Mao et al., 2017); D is the raw score."""
-    return 0.5 * ((scores_real - 1.0) ** 2).mean() + 0.5 * (scores_fake**2).mean()
+    return 0.5 * ((scores_real - 1.0) ** 2).mean(dim) + 0.5 * (scores_fake**2).mean(dim)
 
 
-def least_squares_generator_loss(scores_fake: Tensor) -> Tensor:
+def least_squares_generator_loss(scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """½ E_z (D(G(z)) − 1)² with c = 1: pull the fakes' scores to the real label."""
-    return 0.5 * ((scores_fake - 1.0) ** 2).mean()
+    return 0.5 * ((scores_fake - 1.0) ** 2).mean(dim)
 
 
-def hinge_critic_loss(scores_real: Tensor, scores_fake: Tensor) -> Tensor:
+def hinge_critic_loss(scores_real: Tensor, scores_fake: Tensor, dim: int | None = None) -> Tensor:
     """E_x max(0, 1 − s(x)) + E_z max(0, 1 + s(G(z))) (Lim & Ye 2017; Miyato et al. 2018)."""
-    return F.relu(1.0 - scores_real).mean() + F.relu(1.0 + scores_fake).mean()
+    return F.relu(1.0 - scores_real).mean(dim) + F.relu(1.0 + scores_fake).mean(dim)
 
 
 MINIMAX_TEX = (r"\min_G \max_D\; \mathbb{E}_{x\sim\pi}[\log D(x)] + \mathbb{E}_{z}[\log(1 - D(G(z)))]")
@@ -72,8 +73,8 @@ class Objective:
 
     label: str
     tex: str
-    critic_loss: Callable[[Tensor, Tensor], Tensor]
-    generator_loss: Callable[[Tensor], Tensor]
+    critic_loss: Callable[..., Tensor]      # (scores_real, scores_fake, dim=None)
+    generator_loss: Callable[..., Tensor]   # (scores_fake, dim=None)
     lipschitz: str | None = None     # None, "clip" (weight clipping) or "gradient_penalty"
     probabilistic: bool = False      # True when D(x) = sigmoid(s(x)) is a probability (classic GANs)
 

@@ -61,6 +61,20 @@ def test_classic_losses_stay_finite_for_huge_logits():
         assert torch.isfinite(objective.generator_loss(scores))
 
 
+@pytest.mark.parametrize("name", sorted(objectives.OBJECTIVES))
+def test_losses_with_dim_give_each_rows_own_loss(name):
+    """The ensemble's [K, n] scores with dim=-1: one loss per member, each the loss of that member's scores."""
+    objective = objectives.OBJECTIVES[name]
+    generator = torch.Generator().manual_seed(3)
+    real, fake = torch.randn(4, 50, generator=generator) * 3, torch.randn(4, 50, generator=generator) * 3
+    critic = objective.critic_loss(real, fake, dim=-1)
+    generator_loss = objective.generator_loss(fake, dim=-1)
+    assert critic.shape == generator_loss.shape == (4,)
+    for row in range(4):
+        assert critic[row].item() == pytest.approx(objective.critic_loss(real[row], fake[row]).item(), rel=1e-6)
+        assert generator_loss[row].item() == pytest.approx(objective.generator_loss(fake[row]).item(), rel=1e-6)
+
+
 def test_wasserstein_losses_are_the_dual_objective():
     real, fake = torch.randn(100) + 2, torch.randn(100)
     assert objectives.wasserstein_critic_loss(real, fake).item() == pytest.approx((fake.mean() - real.mean()).item())
