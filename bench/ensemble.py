@@ -10,9 +10,15 @@ FlopCounterMode on a round of the ensemble), and no batching makes a product che
 reaches on the networks' widest product, [K, batch, width] × [K, width, width]. So time(sequential) divided by
 the products' time at that rate bounds the speed-up any batched step could show here, whatever its overheads.
 
+With --thin it first times, side by side, the backward of each layer that `Ensemble` runs as a thin layer (1 or 2
+outputs, or 2 inputs whose gradient is wanted) as autograd lays it out for a plain baddbmm and as
+`ensemble.ThinBatchedLinear` lays it out.
+
 Usage: python bench/ensemble.py [--members 16] [--steps 50] [--rounds 5] [--threads 1,2]
                                 [--configs default,small,mode_collapse] [--device cpu|cuda] [--forward bmm|vmap]
-(a config is `default`, `small` or any id of playground.presets.PRESETS without unrolling)
+                                [--thin]
+(a config is `default`, `small` or any id of playground.presets.PRESETS without unrolling; mode_collapse is
+the Many-seeds page's default)
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from playground.ensemble import Ensemble  # noqa: E402
+from playground.ensemble import Ensemble, ThinBatchedLinear  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
 from playground.training import Trainer, TrainingConfig  # noqa: E402
 
@@ -104,6 +110,47 @@ def product_rate(config: TrainingConfig, members: int, device: torch.device, rep
     return max(rates)
 
 
+def thin_layer_times(members: int, rows: int, inputs: int, outputs: int, input_grad: bool, device: torch.device,
+                     repeats: int = 100) -> tuple[float, float]:
+    """µs per forward + backward of one layer, autograd's plain baddbmm and ThinBatchedLinear, alternating,
+    median of 7 rounds each."""
+    points = torch.randn(members, rows, inputs, device=device, requires_grad=input_grad)
+    weight = torch.randn(members, outputs, inputs, device=device, requires_grad=True)
+    bias = torch.randn(members, outputs, device=device, requires_grad=True)
+    upstream = torch.randn(members, rows, outputs, device=device)
+    wanted = [tensor for tensor in (points, weight, bias) if tensor.requires_grad]
+
+    def plain() -> None:
+        output = torch.baddbmm(bias.unsqueeze(1), points, weight.transpose(1, 2))
+        torch.autograd.grad(output, wanted, upstream)
+
+    def thin() -> None:
+        torch.autograd.grad(ThinBatchedLinear.apply(points, weight, bias), wanted, upstream)
+
+    times: dict[str, list[float]] = {"plain": [], "thin": []}
+    for round_index in range(7):
+        for name, action in ((("plain", plain), ("thin", thin)) if round_index % 2 == 0
+                             else (("thin", thin), ("plain", plain))):
+            times[name].append(timed(lambda action=action: [action() for _ in range(repeats)], device)
+                               / repeats * 1e6)
+    return statistics.median(times["plain"]), statistics.median(times["thin"])
+
+
+def thin_layers(config: TrainingConfig, members: int, device: torch.device) -> None:
+    """Print `thin_layer_times` for each layer of `config`'s networks that Ensemble runs as a thin layer."""
+    width = config.critic_hidden_units
+    layers = (  # (what, rows, inputs, outputs, whether the layer's input needs a gradient)
+        ("critic's first layer, generator step", config.batch_size, 2, width, True),
+        ("critic's score layer, critic step", 2 * config.batch_size, width, 1, True),
+        ("generator's output layer", config.batch_size, config.generator_hidden_units, 2, True),
+    )
+    print(f"thin layers (K = {members}; forward + backward, µs per call, median of 7):")
+    for what, rows, inputs, outputs, input_grad in layers:
+        autograd_us, thin_us = thin_layer_times(members, rows, inputs, outputs, input_grad, device)
+        print(f"  {what:<38} [{members}, {rows}, {inputs}] → {outputs}: autograd {autograd_us:7.1f}  "
+              f"ThinBatchedLinear {thin_us:7.1f}  ({autograd_us / thin_us:.2f}×)")
+
+
 def report(label: str, times: dict[str, list[float]], members: int, steps: int) -> float:
     work = members * steps  # member-steps per round, the same on both sides
     rates = {name: [work / seconds for seconds in values] for name, values in times.items()}
@@ -125,14 +172,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50, help="steps per member per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", default="1,2", help="comma-separated torch thread counts to measure")
-    parser.add_argument("--configs", default="default,small", help=f"comma-separated, from {', '.join(CONFIGS)}")
+    parser.add_argument("--configs", default="default,small,mode_collapse",
+                        help=f"comma-separated, from {', '.join(CONFIGS)} or a preset id")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--forward", default="bmm", choices=("bmm", "vmap"))
+    parser.add_argument("--thin", action="store_true", help="time the thin layers' backward first")
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"torch {torch.__version__}, device {args.device}, {os.cpu_count()} CPUs, load average {load:.1f}; "
           f"K = {args.members}, {args.rounds} rounds × {args.steps} steps, forward {args.forward}")
     summary = []
+    if args.thin:
+        for threads in (int(value) for value in args.threads.split(",")):
+            torch.set_num_threads(threads)
+            print(f"{threads} thread{'s' if threads > 1 else ''}: ", end="")
+            thin_layers(PRESETS["mode_collapse"].config(), args.members, torch.device(args.device))
     for threads in (int(value) for value in args.threads.split(",")):
         torch.set_num_threads(threads)
         for name in args.configs.split(","):

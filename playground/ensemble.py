@@ -64,13 +64,72 @@ class BatchedMLP:
         hidden = inputs
         for layer in self.layers:
             if isinstance(layer, tuple):
-                weight, bias = layer
-                hidden = torch.baddbmm(bias.unsqueeze(1), hidden, weight.transpose(1, 2))
+                hidden = batched_linear(hidden, *layer)
             elif isinstance(layer, nn.ReLU):
                 hidden = hidden.relu_()  # in place: baddbmm's backward does not need its output; one less copy
             else:
                 hidden = layer(hidden)
         return hidden
+
+
+THIN = 2  # a layer with this many inputs or outputs or fewer (the 2-D points, the critic's score) is "thin"
+
+
+def batched_linear(inputs: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    """inputs [K, n, in] · weight [K, out, in]ᵀ + bias [K, out] → [K, n, out]: one `baddbmm` over the members.
+
+    A layer with at most `THIN` outputs (a generator's last layer, a critic's score), or with at most `THIN` inputs
+    whose gradient is wanted (a critic's first layer in the generator step or the gradient penalty), runs through
+    `ThinBatchedLinear`, whose backward lays out its products for the CPU's batched GEMM."""
+    thin_output = weight.shape[1] <= THIN
+    thin_input = weight.shape[2] <= THIN and inputs.requires_grad
+    if (thin_output or thin_input) and torch.is_grad_enabled():
+        return ThinBatchedLinear.apply(inputs, weight, bias)
+    return torch.baddbmm(bias.unsqueeze(1), inputs, weight.transpose(1, 2))
+
+
+class ThinBatchedLinear(torch.autograd.Function):
+    """`baddbmm(bias, inputs, weightᵀ)` with a backward that computes the same gradients as autograd's, but each
+    product in the orientation that MKL's batched GEMM runs fast.
+
+    For a thin layer autograd's own backward asks for products with one or two result columns and a right-hand
+    operand stored row by row, which MKL runs 2–10× slower than the same products laid out the other way: the
+    input gradient g · W of a 2-input layer, the weight gradient hᵀ · g of a 1- or 2-output layer, and for a
+    1-output layer an input gradient g · W over a single term. Here the weight gradient is gᵀ · h, or (hᵀ · g)ᵀ
+    for a thin input; the input gradient multiplies by a column-major copy of W (a few thousand numbers), or is a
+    broadcast multiply for a single output. Every gradient comes back contiguous, so the layers below get the
+    layout they expect. `python bench/ensemble.py --thin` times each thin layer both ways. The backward is
+    written in differentiable ops: WGAN-GP's penalty differentiates through it (create_graph)."""
+
+    @staticmethod
+    def forward(inputs: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        return torch.baddbmm(bias.unsqueeze(1), inputs, weight.transpose(1, 2))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        points, weight, _ = inputs
+        ctx.save_for_backward(points, weight)
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor):
+        points, weight = ctx.saved_tensors
+        grad_output = grad_output.contiguous()
+        grad_inputs = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            if weight.shape[1] == 1:    # a product over one term is an outer product: a broadcast multiply
+                grad_inputs = grad_output * weight
+            elif weight.shape[2] <= THIN:
+                grad_inputs = torch.bmm(grad_output, weight.transpose(1, 2).contiguous().transpose(1, 2))
+            else:
+                grad_inputs = torch.bmm(grad_output, weight)
+        if ctx.needs_input_grad[1]:
+            if weight.shape[2] <= THIN:
+                grad_weight = torch.bmm(points.transpose(1, 2), grad_output).transpose(1, 2).contiguous()
+            else:
+                grad_weight = torch.bmm(grad_output.transpose(1, 2), points)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_output.sum(1)
+        return grad_inputs, grad_weight, grad_bias
 
 
 def vmap_forward(template: nn.Module, parameters: dict[str, Tensor], inputs: Tensor) -> Tensor:
@@ -79,9 +138,20 @@ def vmap_forward(template: nn.Module, parameters: dict[str, Tensor], inputs: Ten
 
 
 def stacked_parameters(modules: Sequence[nn.Module], device: torch.device) -> dict[str, Tensor]:
-    """`stack_module_state` as leaf tensors on `device`: name -> [K, *shape], ready for one optimiser."""
+    """`stack_module_state` as leaf tensors on `device`: name -> [K, *shape], ready for one optimiser.
+
+    A weight [K, out, in] of a layer that `batched_linear` runs as a plain `baddbmm` is stored column by column
+    (its transpose is contiguous): that is the layout of the weight gradient autograd computes for it, xᵀ · g, so
+    the gradient is kept as computed instead of copied into the weight's layout on every step. Thin layers'
+    weights, whose gradient `ThinBatchedLinear` returns contiguous, stay row by row."""
     parameters, _ = stack_module_state(list(modules))
-    return {name: value.detach().to(device).requires_grad_(True) for name, value in parameters.items()}
+    stacked = {}
+    for name, value in parameters.items():
+        value = value.detach().to(device)
+        if value.dim() == 3 and min(value.shape[1:]) > THIN:
+            value = value.transpose(1, 2).contiguous().transpose(1, 2)
+        stacked[name] = value.requires_grad_(True)
+    return stacked
 
 
 def member_norms(tensors: Sequence[Tensor]) -> Tensor:
@@ -260,7 +330,7 @@ class Ensemble:
             fake = self.generate(latent)
         real, fake = self._noisy(real, sigma), self._noisy(fake, sigma)
         scores_real, scores_fake = self.critic(torch.cat([real, fake], dim=1)).split(real.shape[1], dim=1)
-        losses = vmap(objective.critic_loss)(scores_real, scores_fake)
+        losses = objective.critic_loss(scores_real, scores_fake, dim=-1)
         if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
             losses = losses + config.gp_weight * self._gradient_penalty(real, fake)
         self.critic_optimizer.zero_grad(set_to_none=True)
@@ -288,13 +358,12 @@ class Ensemble:
         """One generator update of every member through its current critic. Returns the per-member losses [K]."""
         latent = self.latent_batch() if latent is None else latent
         fake = self._noisy(self.generate(latent), self.noise_sigma)
-        losses = vmap(self.objective.generator_loss)(self.critic(fake))
-        weights = list(self.generator_parameters.values())
-        gradients = torch.autograd.grad(losses.sum(), weights)  # the critics' weights need no gradient here
-        for weight, gradient in zip(weights, gradients, strict=True):
-            # contiguous: baddbmm's weight gradient is a transposed view, and the fused Adam kernel reads a
-            # gradient in its parameter's memory order (tests/test_ensemble.py caught 4e-3 errors without it)
-            weight.grad = gradient.contiguous()
+        losses = self.objective.generator_loss(self.critic(fake), dim=-1)
+        self.generator_optimizer.zero_grad(set_to_none=True)
+        # inputs=: the critics' weights need no gradient here. backward() hands each gradient over in its weight's
+        # memory order (copying it if need be), which the fused Adam kernel relies on (tests/test_ensemble.py
+        # caught 4e-3 errors with a strided gradient).
+        losses.sum().backward(inputs=list(self.generator_parameters.values()))
         self.generator_optimizer.step()
         self._hold_frozen("generator")
         return losses.detach()
