@@ -138,20 +138,9 @@ def vmap_forward(template: nn.Module, parameters: dict[str, Tensor], inputs: Ten
 
 
 def stacked_parameters(modules: Sequence[nn.Module], device: torch.device) -> dict[str, Tensor]:
-    """`stack_module_state` as leaf tensors on `device`: name -> [K, *shape], ready for one optimiser.
-
-    A weight [K, out, in] of a layer that `batched_linear` runs as a plain `baddbmm` is stored column by column
-    (its transpose is contiguous): that is the layout of the weight gradient autograd computes for it, xᵀ · g, so
-    the gradient is kept as computed instead of copied into the weight's layout on every step. Thin layers'
-    weights, whose gradient `ThinBatchedLinear` returns contiguous, stay row by row."""
+    """`stack_module_state` as leaf tensors on `device`: name -> [K, *shape], ready for one optimiser."""
     parameters, _ = stack_module_state(list(modules))
-    stacked = {}
-    for name, value in parameters.items():
-        value = value.detach().to(device)
-        if value.dim() == 3 and min(value.shape[1:]) > THIN:
-            value = value.transpose(1, 2).contiguous().transpose(1, 2)
-        stacked[name] = value.requires_grad_(True)
-    return stacked
+    return {name: value.detach().to(device).requires_grad_(True) for name, value in parameters.items()}
 
 
 def member_norms(tensors: Sequence[Tensor]) -> Tensor:
@@ -361,15 +350,17 @@ class Ensemble:
         losses = self.objective.generator_loss(self.critic(fake), dim=-1)
         self.generator_optimizer.zero_grad(set_to_none=True)
         # inputs=: the critics' weights need no gradient here. backward() hands each gradient over in its weight's
-        # memory order (copying it if need be), which the fused Adam kernel relies on (tests/test_ensemble.py
-        # caught 4e-3 errors with a strided gradient).
+        # memory order (a plain layer's comes transposed and is copied), which the fused Adam kernel relies on
+        # (tests/test_ensemble.py caught 4e-3 errors with a strided gradient).
         losses.sum().backward(inputs=list(self.generator_parameters.values()))
         self.generator_optimizer.step()
         self._hold_frozen("generator")
         return losses.detach()
 
     def train_step(self) -> Tensor:
-        """`critic_steps` critic updates, then one generator update, for every member; returns [K, metrics]."""
+        """`critic_steps` critic updates, then one generator update, for every member. Returns the step's raw
+        metrics [K, 4 + 2·batch] (losses, gradient norms, the last critic update's scores), turned into `METRICS`
+        rows by `_metric_rows` once per chunk: a step adds one concatenation, not a dozen small ops."""
         # (1) Critics, on fresh batches.
         for _ in range(self.config.critic_steps):
             critic_loss = self.critic_step()
@@ -378,23 +369,28 @@ class Ensemble:
         generator_loss = self.generator_step()
         generator_grad_norm = member_norms([weight.grad for weight in self.generator_parameters.values()])
         self.step += 1
-        return self._metric_rows(critic_loss, generator_loss, critic_grad_norm, generator_grad_norm)
-
-    def _metric_rows(self, critic_loss, generator_loss, critic_grad_norm, generator_grad_norm) -> Tensor:
-        """`Trainer`'s metric row for every member: [K, len(METRICS)]."""
         scores_real, scores_fake = self._last_scores
+        return torch.cat([torch.stack([critic_loss, generator_loss, critic_grad_norm, generator_grad_norm], dim=1),
+                          scores_real, scores_fake], dim=1)
+
+    def _metric_rows(self, raw: Tensor, steps: np.ndarray) -> np.ndarray:
+        """Raw metrics of consecutive steps [steps, K, 4 + 2·batch] → `Trainer`'s metric rows for every member,
+        [steps, K, len(METRICS)]; σ is the noise level each step trained with, as `Trainer` records it."""
+        critic_loss, generator_loss, critic_grad_norm, generator_grad_norm = raw[..., :4].unbind(-1)
+        scores_real, scores_fake = raw[..., 4:].chunk(2, dim=-1)
         if self.objective.probabilistic:
-            d_real, d_fake = torch.sigmoid(scores_real).mean(1), torch.sigmoid(scores_fake).mean(1)
+            d_real, d_fake = torch.sigmoid(scores_real).mean(-1), torch.sigmoid(scores_fake).mean(-1)
             threshold = torch.zeros_like(d_real)
         else:
-            d_real, d_fake = scores_real.mean(1), scores_fake.mean(1)
+            d_real, d_fake = scores_real.mean(-1), scores_fake.mean(-1)
             threshold = (d_real + d_fake) / 2
-        correct = ((scores_real > threshold[:, None]).sum(1) + (scores_fake < threshold[:, None]).sum(1))
-        accuracy = correct / (scores_real.shape[1] + scores_fake.shape[1])
-        gap = scores_real.mean(1) - scores_fake.mean(1)
-        sigma = torch.full_like(gap, self.noise_sigma)
+        correct = (scores_real > threshold[..., None]).sum(-1) + (scores_fake < threshold[..., None]).sum(-1)
+        accuracy = correct / (scores_real.shape[-1] + scores_fake.shape[-1])
+        gap = scores_real.mean(-1) - scores_fake.mean(-1)
+        sigma = torch.tensor([noise_level(self.config.instance_noise, int(step) - 1, self.config.noise_anneal_steps)
+                              for step in steps], dtype=raw.dtype, device=raw.device)
         return torch.stack([critic_loss, generator_loss, d_real, d_fake, gap, critic_grad_norm, generator_grad_norm,
-                            accuracy, sigma], dim=1)
+                            accuracy, sigma[:, None].expand_as(gap)], dim=-1).cpu().numpy()
 
     # --- freezing diverged members ------------------------------------------------------------------------------
 
@@ -446,7 +442,8 @@ class Ensemble:
     def _train_chunk(self, steps: int) -> None:
         restore_point = [weight.detach().clone() for weight in self._weights()]
         first_step = self.step + 1
-        rows = torch.stack([self.train_step() for _ in range(steps)]).cpu().numpy()  # [steps, K, metrics]
+        step_numbers = np.arange(first_step, first_step + steps)
+        rows = self._metric_rows(torch.stack([self.train_step() for _ in range(steps)]), step_numbers)  # [steps, K, ·]
         finite_weights = members_finite(self._weights()).cpu().numpy()
         bad_rows = ~np.isfinite(rows).all(axis=2) | (np.abs(rows[:, :, :2]) > EXPLODED).any(axis=2)  # [steps, K]
         newly_bad = np.flatnonzero((bad_rows.any(axis=0) | ~finite_weights) & self.alive)
@@ -458,7 +455,7 @@ class Ensemble:
             self._freeze(newly_bad, restore_point, first_step + int(first_bad.max()), full_rows)
         live = self.alive
         if live.any():
-            self.history.extend(np.arange(first_step, first_step + steps), rows[:, live].mean(axis=1))
+            self.history.extend(step_numbers, rows[:, live].mean(axis=1))
             self.latest_member_metrics = np.where(live[:, None], rows[-1], self.latest_member_metrics)
         if self.step % self.config.coverage_every == 0:
             self._record_coverage()

@@ -157,6 +157,31 @@ def test_one_batched_update_equals_k_separate_trainer_updates(objective, optimiz
         assert all(v.abs().max() <= 0.05 + 1e-7 for v in ensemble.critic_parameters.values())
 
 
+@pytest.mark.parametrize("objective", ["non_saturating", "wgan"])
+def test_metric_rows_equal_each_trainers_rows_on_the_same_batches(objective):
+    """A step's per-member metrics (losses, D(x), D(G(z)), gap, gradient norms, accuracy, σ) are the metrics
+    member k's own Trainer records for the same step on the same batches."""
+    config = replace(SMALL, objective=objective, instance_noise=0.3, noise_anneal_steps=4)
+    seeds = (0, 1, 2)
+    ensemble = Ensemble(config, seeds)
+    trainers = [Trainer(replace(config, seed=seed)) for seed in seeds]
+    rng = torch.Generator().manual_seed(7)
+    shape = (len(seeds), config.batch_size)
+    real = DATASETS[config.dataset].sample(len(seeds) * config.batch_size, rng).view(*shape, 2)
+    latents = [torch.randn(*shape, config.latent_size, generator=rng) for _ in range(2)]
+    ensemble.real_batch = lambda: real
+    ensemble.latent_batch = iter(latents).__next__
+    ensemble._noisy = lambda points, sigma: points  # noise draws differ between the two; σ's record must not
+    rows = ensemble._metric_rows(torch.stack([ensemble.train_step()]), np.array([1]))[0]
+    for member, trainer in enumerate(trainers):
+        trainer.real_batch = lambda member=member: real[member]
+        trainer.latent_batch = iter([latent[member] for latent in latents]).__next__
+        trainer._noisy = lambda points: points
+        expected = trainer._metric_rows(trainer.train_step()[None].double().numpy(), np.array([1]))[0]
+        np.testing.assert_allclose(rows[member], expected, rtol=2e-4, atol=1e-6)
+    assert rows[0, ensemble_module.METRICS.index("noise_sigma")] == pytest.approx(0.3)  # step 1 trained at σ(0)
+
+
 def test_batched_gradient_penalty_equals_each_members_penalty():
     """The input gradient of Σ_k Σ_i f_k(x̂_ki) is each member's own ∇f_k: one call gives all K penalties."""
     seeds = (0, 1, 2, 3)
