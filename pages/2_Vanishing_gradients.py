@@ -38,6 +38,13 @@ def apply_preset() -> None:
 
 
 LECTURE = ui.lecture_mode()  # enlarged text: the narrow side-by-side columns below stack instead
+
+
+def chart_and_notes():
+    """A chart column and a narrower notes column side by side; stacked in lecture mode."""
+    return st.columns([3, 2]) if not LECTURE else (st.container(), st.container())
+
+
 top = st.columns([2, 1, 3] if not LECTURE else [3, 2, 1])
 top[0].segmented_control("Preset", list(od.PRESETS), key="vg_preset", on_change=apply_preset,
                          help=" ".join(f"**{k}**: {v}" for k, v in od.PRESET_NOTES.items()))
@@ -54,7 +61,7 @@ fake_width = controls[2].slider("Width of p_θ", 0.05, 2.0, step=0.05, key="vg_f
 noise = controls[3].slider("Instance noise σ", 0.0, 2.0, step=0.05, key="vg_noise", bind="query-params",
                            help="Both π and p_θ are blurred by N(0, σ²) before D sees them.")
 pair = od.Pair(theta, real_width, fake_width, noise, family)
-left, right = st.columns([3, 2]) if not LECTURE else (st.container(), st.container())
+left, right = chart_and_notes()
 with left:
     ui.live_view("vg_discriminator", lambda: od.LiveDiscriminator(pair, seed=0),
                  lambda snapshot: [figures.discriminator(snapshot),
@@ -110,7 +117,7 @@ else:
         st.info("The settings changed since this run: press **Run** to redo it.")
     if snapshot["diverged"]:
         st.warning(snapshot["diverged"])
-    left, right = st.columns([3, 2]) if not LECTURE else (st.container(), st.container())
+    left, right = chart_and_notes()
     with left:
         ui.chart(figures.frozen_generator(snapshot["records"], snapshot["critic_steps"]), key="vg_frozen_chart")
     with right:
