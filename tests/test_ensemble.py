@@ -298,6 +298,8 @@ def test_a_nan_in_one_member_does_not_reach_the_others_and_all_diverged_stops_th
 
 def test_figures_draw_every_seed_the_mean_band_and_a_panel_per_member():
     ensemble = Ensemble(SMALL, (0, 1, 2, 3, 4))
+    before_play = figures.modes_over_time(ensemble.snapshot())["data"][-1]  # one checkpoint: a dot, not a line
+    assert before_play["mode"] == "markers" and len(before_play["y"]) == 1
     ensemble.train(50)
     with torch.no_grad():
         ensemble.generator_parameters["net.0.weight"][4] = float("nan")
@@ -307,6 +309,7 @@ def test_figures_draw_every_seed_the_mean_band_and_a_panel_per_member():
     seed_lines = [t for t in over_time["data"] if t.get("legendgroup") == "seeds"]
     assert len(seed_lines) == 5
     mean_line = over_time["data"][-1]
+    assert mean_line["mode"] == "lines"
     np.testing.assert_allclose(mean_line["y"], snapshot["modes_captured"][:4].mean(axis=0), rtol=1e-6)
     assert over_time["layout"]["yaxis"]["range"][1] == pytest.approx(8.5)
     histogram = figures.modes_histogram(snapshot)

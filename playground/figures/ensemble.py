@@ -49,8 +49,10 @@ def modes_over_time(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
          "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "x": x, "y": low, "line": {"width": 0}, "fill": "tonexty",
          "fillcolor": "rgba(255, 127, 14, 0.22)", "name": "mean ± 1 std", "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "x": x, "y": middle, "name": f"mean of {int(alive.sum())} seeds",
-         "line": {"color": FAKE_COLOR, "width": 4},
+        # a lone checkpoint (step 0, before Play) is a dot: a line through one point draws nothing
+        {"type": "scatter", "mode": "lines" if len(steps) > 1 else "markers", "x": x, "y": middle,
+         "name": f"mean of {int(alive.sum())} seeds", "line": {"color": FAKE_COLOR, "width": 4},
+         "marker": {"color": FAKE_COLOR, "size": 12},
          "hovertemplate": "step %{x}<br>mean %{y:.2f} modes<extra></extra>"},
     ]
     return {"data": traces, "layout": layout(
