@@ -23,12 +23,14 @@ with st.sidebar:
                            bind="query-params", help="The real distribution π; its modes are what is counted.")
     members = st.select_slider("Seeds K ↻", [4, 8, 16, 32], value=16, key="seeds_members", bind="query-params",
                                help="How many runs train together. 16 batched runs of the mode-collapse preset cost "
-                                    "about what 7 single runs cost on one CPU thread (bench/ensemble.py).")
+                                    "about what 6–7 single runs cost on one CPU thread, 4–5 on two "
+                                    "(bench/ensemble.py).")
     first_seed = int(st.number_input("First seed ↻", 0, 2**31 - 64, 0, key="seeds_first", bind="query-params",
                                      help="Seeds first_seed, first_seed + 1, … are trained."))
 config = presets.PRESETS[preset_id].config(dataset=dataset)
 st.caption("Look for: the thick mean line and its band (the spread over seeds), seeds that stall on a few modes "
-           "while others cover all of them, and how the histogram shifts when you switch the preset to WGAN-GP.")
+           "while others cover all of them, how the histogram shifts when you switch the preset to WGAN-GP, and, "
+           "past some 5,000 steps, mode-collapse seeds escaping one by one: the collapse is a phase of the game.")
 
 
 def render(snapshot):
