@@ -52,7 +52,7 @@ def modes_over_time(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         # a lone checkpoint (step 0, before Play) is a dot: a line through one point draws nothing
         {"type": "scatter", "mode": "lines" if len(steps) > 1 else "markers", "x": x, "y": middle,
          "name": f"mean of {int(alive.sum())} seeds", "line": {"color": FAKE_COLOR, "width": 4},
-         "marker": {"color": FAKE_COLOR, "size": 12},
+         "marker": {"color": FAKE_COLOR, "size": 12}, "cliponaxis": False,  # the dot sits on the y axis
          "hovertemplate": "step %{x}<br>mean %{y:.2f} modes<extra></extra>"},
     ]
     return {"data": traces, "layout": layout(
