@@ -84,6 +84,8 @@ class LiveRun:
         self.idle_timeout = idle_timeout
         self.on_error = on_error
         self.steps_per_second = 0.0
+        self.max_rate: float | None = None  # steps per second at most (slow motion for a lecture); None: all it can
+        self._pace_mark: tuple[float, int] | None = None  # (time, step) the speed limit counts from
         self.error: str | None = None       # an unexpected exception in the worker, as a message
         self.stopped_idle = False           # paused itself because nobody was watching
         self._playing = threading.Event()
@@ -105,6 +107,7 @@ class LiveRun:
             return
         self.stopped_idle = False
         self._last_read = time.monotonic()
+        self._pace_mark = None
         self._playing.set()
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._loop, name="gan-playground-live", daemon=True)
@@ -112,6 +115,12 @@ class LiveRun:
 
     def pause(self) -> None:
         self._playing.clear()
+
+    def set_max_rate(self, rate: float | None) -> None:
+        """Train at most `rate` steps a second while playing (None or 0: as fast as the machine allows)."""
+        rate = float(rate) if rate else None
+        if rate != self.max_rate:
+            self.max_rate, self._pace_mark = rate, None
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop the worker for good (the session ended or the run was replaced)."""
@@ -161,6 +170,9 @@ class LiveRun:
                 self.stopped_idle = True
                 self._playing.clear()
                 break
+            limit = self.max_rate
+            if limit:
+                chunk = max(1, min(chunk, int(limit * SLICE_SECONDS)))
             with self.scheduler.turn(), self.lock:
                 started, first = time.perf_counter(), self.run.step
                 try:
@@ -180,8 +192,25 @@ class LiveRun:
                     self._wanted.clear()
                     self._publish()
             self._measure_rate()
+            if limit:
+                self._pace(limit)
             time.sleep(0)  # let the server thread (and other sessions) in between slices
         self._publish_locked()
+
+    def _pace(self, limit: float) -> None:
+        """Sleep (outside the lock and the scheduler) until the steps trained since the mark are due at `limit`
+        steps a second; Pause, Close or a new limit cut the sleep short. A run slower than the limit never
+        sleeps, and does not bank the lost time for a burst later."""
+        now, step = time.monotonic(), self.run.step
+        if self._pace_mark is None or now - self._pace_mark[0] - (step - self._pace_mark[1]) / limit > 0.5:
+            self._pace_mark = (now, step)
+            return
+        due = self._pace_mark[0] + (step - self._pace_mark[1]) / limit
+        while self._playing.is_set() and not self._closed and self.max_rate == limit:
+            left = due - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(left, 0.05))
 
     def _measure_rate(self) -> None:
         now, step = time.perf_counter(), self.run.step

@@ -34,6 +34,7 @@ torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_PLOTLY = ROOT / "static" / "plotly-gan.min.js"
+SPEEDS = {"full speed": None, "1,000 it/s": 1000, "100 it/s": 100, "10 it/s": 10, "1 it/s": 1}  # slow motion
 BUTTON_WIDTH = 140             # px, Play/Pause, Step, Reset: fixed, so the row does not shift when Play turns Pause
 FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
@@ -563,6 +564,10 @@ def live_view(key: str, make_run: Callable[[], Steppable],
         live.close(timeout=0.5)
         runs[key] = _start(key, make_run)
         st.rerun()
+    speed = row.selectbox("Speed", list(SPEEDS), key=f"{key}.speed", label_visibility="collapsed",
+                          icon=":material/speed:", width=BUTTON_WIDTH + 30,
+                          help="Slow motion: at most this many training steps a second while playing.")
+    live.set_max_rate(SPEEDS[speed])
 
     run_every = FRAME_SECONDS if live.playing else None
     st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing)

@@ -121,3 +121,28 @@ def test_the_scheduler_shares_training_time_between_runs():
     for live in runs:
         live.close()
     assert min(steps) > 0.5 * max(steps), f"unfair shares: {steps}"
+
+
+def test_a_speed_limit_paces_training_and_lifting_it_runs_free():
+    """Slow motion for a lecture: at most `max_rate` steps a second while playing, as fast as it goes without."""
+    live = LiveRun(Counter())
+    live.set_max_rate(50)
+    live.play()
+    time.sleep(0.3)
+    first, started = live.step, time.monotonic()
+    time.sleep(1.0)
+    live.snapshot()
+    paced = (live.step - first) / (time.monotonic() - started)
+    assert 35 <= paced <= 60, paced  # a free-running Counter does ~1,500 steps a second
+    live.set_max_rate(None)
+    time.sleep(0.2)
+    first, started = live.step, time.monotonic()
+    time.sleep(0.5)
+    free = (live.step - first) / (time.monotonic() - started)
+    assert free > 5 * paced, (free, paced)
+    live.set_max_rate(1)  # one step a second: Pause ends the worker's paced sleep at once
+    time.sleep(0.4)
+    live.pause()
+    live._thread.join(0.3)
+    assert not live._thread.is_alive()
+    live.close()

@@ -52,6 +52,18 @@ def test_step_buttons_advance_the_run():
     assert test.session_state["mode_collapse.config"] is not None and not test.exception
 
 
+def test_the_speed_control_caps_the_live_runs_steps_per_second():
+    test = app()
+    assert test.selectbox(key="mode_collapse.live.speed").value == "full speed"
+    test.selectbox(key="mode_collapse.live.speed").select("10 it/s").run()
+    test.button(key="mode_collapse.live.play").click().run()
+    time.sleep(2.0)
+    steps = step_count(test.run())
+    test.button(key="mode_collapse.live.play").click().run()  # Pause
+    assert 10 <= steps <= 35, steps  # ~2 s at 10 steps a second; full speed trains hundreds a second here
+    assert not test.exception
+
+
 def test_changing_a_restart_field_starts_a_new_run_and_says_so():
     test = app()
     test.button(key="mode_collapse.live.step").click().run()
@@ -147,6 +159,26 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
     assert steps > 100, "training advances while playing"
     assert rate > 1.0, f"the main chart redraws while playing ({rate:.1f}/s)"
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.browser
+def test_slow_motion_in_chromium(app_url, page):
+    """The lecturer picks 10 it/s and presses Play: the run advances about ten steps a second."""
+    page.goto(app_url + "/Mode_collapse")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.get_by_role("combobox", name="Speed").click()
+    page.get_by_role("option", name="10 it/s").click()
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(4000)
+    label = page.locator("p").filter(has_text=re.compile(r"^Step [\d,]+ · ")).first.inner_text()  # "Step 42 · 10 it/s"
+    screenshot(page, "mode_collapse_slow_motion")
+    page.get_by_role("button", name="Pause").click()
+    steps = int(re.search(r"Step ([\d,]+)", label).group(1).replace(",", ""))
+    rate = float(re.search(r"([\d,.]+) it/s", label).group(1).replace(",", ""))
+    assert 15 <= steps <= 60, label  # ~4 s at 10 steps a second (full speed: thousands)
+    assert 5 <= rate <= 13, label
 
 
 @pytest.mark.browser
