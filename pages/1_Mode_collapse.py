@@ -20,7 +20,8 @@ st.caption(
     f"**{objective.label}.** Look for: the orange cloud sitting on one or two modes and hopping between them "
     "(bright cells jumping rows in the occupancy raster), the *modes captured* curve, and how unrolling, "
     "WGAN-GP spread the samples over all modes (instance noise revives the saturated minimax game, its own preset, "
-    "but does not cure this collapse). The collapse lasts some thousands of steps, not for ever: Reset replays it."
+    "but does not cure this collapse). The collapse lasts some thousands of steps, not for ever: Reset replays it, "
+    "Speed slows it down."
 )
 
 

@@ -54,7 +54,7 @@ def test_step_buttons_advance_the_run():
 
 def test_the_speed_control_caps_the_live_runs_steps_per_second():
     test = app()
-    assert test.selectbox(key="mode_collapse.live.speed").value == "full speed"
+    assert test.selectbox(key="mode_collapse.live.speed").value == "fastest"
     test.selectbox(key="mode_collapse.live.speed").select("10 it/s").run()
     test.button(key="mode_collapse.live.play").click().run()
     time.sleep(2.0)
