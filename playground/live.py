@@ -28,6 +28,7 @@ SLICE_SECONDS = 0.04       # training time a run gets before it yields its turn:
 SNAPSHOT_INTERVAL = 0.06   # at most ~16 snapshots a second, and only when a reader asked: the view redraws at ~12/s
 IDLE_TIMEOUT = 15.0        # seconds without a reader after which a playing run pauses itself
 RATE_SMOOTHING = 0.3       # weight of the newest measurement in the it/s estimate
+RATE_WINDOW = 0.25         # seconds a measurement spans: per slice, a paced run's short catch-up slices read 500 it/s
 
 
 class Scheduler:
@@ -195,14 +196,16 @@ class LiveRun:
             if limit:
                 self._pace(limit)
             time.sleep(0)  # let the server thread (and other sessions) in between slices
+        self._measure_rate(last=True)
         self._publish_locked()
 
     def _pace(self, limit: float) -> None:
         """Sleep (outside the lock and the scheduler) until the steps trained since the mark are due at `limit`
-        steps a second; Pause, Close or a new limit cut the sleep short. A run slower than the limit never
-        sleeps, and does not bank the lost time for a burst later."""
+        steps a second; Pause, Close or a new limit cut the sleep short. A run that falls behind by more than a
+        step (or 0.1 s) starts counting afresh instead of catching up in a burst."""
         now, step = time.monotonic(), self.run.step
-        if self._pace_mark is None or now - self._pace_mark[0] - (step - self._pace_mark[1]) / limit > 0.5:
+        behind = None if self._pace_mark is None else now - self._pace_mark[0] - (step - self._pace_mark[1]) / limit
+        if behind is None or behind > max(0.1, 1 / limit):
             self._pace_mark = (now, step)
             return
         due = self._pace_mark[0] + (step - self._pace_mark[1]) / limit
@@ -212,9 +215,13 @@ class LiveRun:
                 break
             time.sleep(min(left, 0.05))
 
-    def _measure_rate(self) -> None:
+    def _measure_rate(self, last: bool = False) -> None:
+        """Update the smoothed it/s over windows of at least RATE_WINDOW seconds (any span for the `last` one,
+        when the worker stops)."""
         now, step = time.perf_counter(), self.run.step
         previous = getattr(self, "_rate_mark", None)
+        if previous is not None and now - previous[0] < (0 if last else RATE_WINDOW):
+            return
         self._rate_mark = (now, step)
         if previous is None or now - previous[0] <= 0:
             return
