@@ -343,11 +343,12 @@ class Trainer:
         return self._descend_generator(self.objective.generator_loss(self.critic(fake)))
 
     def _descend_generator(self, loss: Tensor) -> Tensor:
-        """One optimiser step of G on `loss`. Gradients are taken for G's weights only: the critic's weight
-        gradients would only be thrown away before its next update (fewer products, same G step)."""
-        parameters = list(self.generator.parameters())
-        for parameter, gradient in zip(parameters, torch.autograd.grad(loss, parameters), strict=True):
-            parameter.grad = gradient.contiguous()  # the fused Adam kernel misreads a strided gradient (torch 2.13)
+        """One optimiser step of G on `loss`. Gradients are taken for G's weights only (inputs=): the critic's
+        weight gradients would only be thrown away before its next update (fewer products, same G step).
+        backward() hands each gradient over in its weight's memory order, which the fused Adam kernel relies on
+        (it misreads a strided gradient, torch 2.13); `Ensemble.generator_step` does the same."""
+        self.generator_optimizer.zero_grad(set_to_none=True)
+        loss.backward(inputs=list(self.generator.parameters()))
         self.generator_optimizer.step()
         return loss.detach()
 
