@@ -26,6 +26,7 @@ class Steppable(Protocol):
 
 SLICE_SECONDS = 0.04       # training time a run gets before it yields its turn: short enough for 25 turns a second
 SNAPSHOT_INTERVAL = 0.06   # at most ~16 snapshots a second, and only when a reader asked: the view redraws at ~12/s
+PAUSE_WAIT = 1.0           # seconds Pause waits for the worker's last slice (one slice is ~SLICE_SECONDS)
 IDLE_TIMEOUT = 15.0        # seconds without a reader after which a playing run pauses itself
 RATE_SMOOTHING = 0.3       # weight of the newest measurement in the it/s estimate
 RATE_WINDOW = 0.25         # seconds a measurement spans: per slice, a paced run's short catch-up slices read 500 it/s
@@ -114,8 +115,15 @@ class LiveRun:
             self._thread = threading.Thread(target=self._loop, name="gan-playground-live", daemon=True)
             self._thread.start()
 
-    def pause(self) -> None:
+    def pause(self, wait: float = PAUSE_WAIT) -> None:
+        """Stop playing, and wait (up to `wait` seconds) for the worker to finish the slice it is training and
+        publish the step it stopped at: the page redrawn after Pause then shows the run's real step, and a Step
+        after Pause adds exactly one (the Many-seeds page showed 257, then 262 after one Step: its last slice
+        ended after the Pause redraw)."""
         self._playing.clear()
+        thread = self._thread
+        if wait > 0 and thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
 
     def set_max_rate(self, rate: float | None) -> None:
         """Train at most `rate` steps a second while playing (None or 0: as fast as the machine allows)."""
@@ -175,6 +183,8 @@ class LiveRun:
             if limit:
                 chunk = max(1, min(chunk, int(limit * SLICE_SECONDS)))
             with self.scheduler.turn(), self.lock:
+                if not self._playing.is_set() or self._closed:  # paused while it waited for its turn
+                    break
                 started, first = time.perf_counter(), self.run.step
                 try:
                     self.run.train(chunk)

@@ -56,6 +56,32 @@ def test_play_trains_in_the_background_and_pause_stops_it():
     live.close()
 
 
+def test_pause_returns_once_the_last_slice_is_published_so_step_adds_exactly_one():
+    """The page redrawn right after Pause must show the step the run stopped at. A slow run (20 ms a step,
+    slices of two steps) makes the race visible: without the wait the worker was still inside its slice."""
+
+    class SlowCounter(Counter):
+        def train(self, steps: int) -> dict[str, float]:
+            for _ in range(steps):
+                time.sleep(0.02)
+                self.step += 1
+            return {"step": float(self.step)}
+
+    for _ in range(5):
+        live = LiveRun(SlowCounter())
+        live.play()
+        assert wait_until(lambda live=live: live.step >= 3)
+        live.snapshot()
+        live.pause()
+        shown = live.snapshot()["step"]
+        assert shown == live.step
+        time.sleep(0.1)
+        assert live.step == shown, "the worker trained on after Pause returned"
+        live.advance(1)
+        assert live.snapshot()["step"] == shown + 1
+        live.close()
+
+
 def test_snapshots_follow_the_reader():
     run = Counter()
     live = LiveRun(run, snapshot_interval=0.0)
