@@ -148,7 +148,10 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
     for index in range(4):
         x_domain, y_domain = _panel(index)
         suffix = "" if index == 0 else str(index + 1)
-        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{index + 1}", "nticks": 4}  # legible when enlarged
+        # few, short, level step labels (500, 1k, 1.5k): enlarged in lecture mode, four labels turned on end and ran
+        # into the titles of the panels below
+        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{index + 1}", "nticks": 3, "tickangle": 0,
+                                  "tickformat": "~s"}
         axes[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{index + 1}"}
         annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
