@@ -8,7 +8,7 @@ from playground import presets, ui
 from playground.compare import Lockstep
 from playground.datasets import DATASETS
 from playground.figures import training as figures
-from playground.objectives import OBJECTIVES
+from playground.objectives import OBJECTIVES, unused_setting_note
 from playground.training import Trainer, TrainingConfig
 
 st.set_page_config(page_title="Compare runs · GAN Playground", page_icon="⚖️", layout="wide")
@@ -37,9 +37,10 @@ for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", c
         objective = choice[1].selectbox("Loss", list(OBJECTIVES), index=list(OBJECTIVES).index(preset.objective),
                                         format_func=lambda k: OBJECTIVES[k].label, key=f"cmp_{side}_loss",
                                         bind="query-params")
+        unused = unused_setting_note(objective, "clip_value")  # greyed out under a loss that ignores it
         clip_value = knobs[0].select_slider("Clipping c", CLIP_OPTIONS, value=min(
             CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params",
-            help=HELP["clip_value"])
+            help=f"{HELP['clip_value']} {unused or ''}".strip(), disabled=unused is not None)
         noise = knobs[1].slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01,
                                 key=f"cmp_{side}_noise", bind="query-params",
                                 help=HELP["instance_noise"])

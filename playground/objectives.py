@@ -92,3 +92,17 @@ OBJECTIVES: dict[str, Objective] = {  # keys are URL ids: never rename
                        least_squares_generator_loss),
     "hinge": Objective("Hinge", HINGE_TEX, hinge_critic_loss, wasserstein_generator_loss),
 }
+
+# The settings that only one Lipschitz scheme reads: under any other loss their controls change nothing.
+LIPSCHITZ_SETTINGS = {"clip_value": "clip", "gp_weight": "gradient_penalty"}
+
+
+def unused_setting_note(objective_id: str, setting: str) -> str | None:
+    """Why `setting` has no effect under the objective `objective_id` (for a disabled control), or None when the
+    objective uses it (or the setting is not a Lipschitz setting)."""
+    scheme = LIPSCHITZ_SETTINGS.get(setting)
+    objective = OBJECTIVES.get(objective_id)
+    if scheme is None or objective is None or objective.lipschitz == scheme:
+        return None
+    users = " and ".join(o.label for o in OBJECTIVES.values() if o.lipschitz == scheme)
+    return f"Only the {users} loss uses it; {objective.label} ignores it."

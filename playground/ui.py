@@ -26,6 +26,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from playground import export
 from playground.figures import training as training_figures
 from playground.live import LiveRun, Scheduler, Steppable
+from playground.objectives import unused_setting_note
 from playground.training import Trainer, TrainingConfig, parse_config
 
 # One thread per training run: on 2 cores, intra-op threads fought the server and the browser (~6 → ~99
@@ -392,29 +393,32 @@ def _choice_label(choices: Mapping[str, Any], key: str) -> str:
     return getattr(value, "label", value if isinstance(value, str) else key)
 
 
-def _widget(name: str, spec: dict[str, Any], key: str, current: Any) -> Any:
+def _widget(name: str, spec: dict[str, Any], key: str, current: Any, unused: str | None = None) -> Any:
+    """The control for one `TrainingConfig` field. `unused` (why the current loss ignores the field) greys it
+    out and says why in its help: a slider that visibly moves but changes nothing misleads a hall."""
     label = spec["label"] + ("" if spec["live"] else " ↻")
     help_text = spec.get("help", "") + ("" if spec["live"] else " Changing it starts a new run.")
+    if unused:
+        help_text = f"{help_text} {unused}"
+    common = {"key": key, "help": help_text, "disabled": bool(unused)}
     if "choices" in spec:
         choices = spec["choices"]
-        return st.selectbox(label, list(choices), key=key, help=help_text,
-                            format_func=lambda k: _choice_label(choices, k))
+        return st.selectbox(label, list(choices), format_func=lambda k: _choice_label(choices, k), **common)
     low, high = spec["min"], spec["max"]
     if spec.get("log"):
-        return st.select_slider(label, _log_options(low, high, current), key=key, help=help_text,
-                                format_func=lambda v: f"{v:g}")
+        return st.select_slider(label, _log_options(low, high, current), format_func=lambda v: f"{v:g}", **common)
     if spec.get("widget") == "powers_of_two":
         options = sorted({2**k for k in range(int(math.log2(low)), int(math.log2(high)) + 1)} | {current})
-        return st.select_slider(label, options, key=key, help=help_text)
+        return st.select_slider(label, options, **common)
     if spec["type"] is int:
         if spec.get("widget") == "number" or high - low > 64:
-            return int(st.number_input(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
-        return st.slider(label, low, high, key=key, help=help_text)
+            return int(st.number_input(label, min_value=low, max_value=high, step=1, **common))
+        return st.slider(label, low, high, **common)
     step = spec.get("step", 0.01)
     if spec.get("widget") == "number":
-        return float(st.number_input(label, min_value=float(low), max_value=float(high), step=step, key=key,
-                                     help=help_text, format="%g"))
-    return st.slider(label, float(low), float(high), step=step, key=key, help=help_text)
+        return float(st.number_input(label, min_value=float(low), max_value=float(high), step=step, format="%g",
+                                     **common))
+    return st.slider(label, float(low), float(high), step=step, **common)
 
 
 def _seed_widgets(page: str, config: TrainingConfig) -> None:
@@ -473,7 +477,10 @@ def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -
                 continue
             with section:
                 for name in visible:
-                    values[name] = _widget(name, specs[name], f"{page}.{name}", st.session_state[f"{page}.{name}"])
+                    # the loss is drawn first in its group: its value greys out the settings it ignores
+                    objective = values.get("objective", st.session_state[f"{page}.objective"])
+                    values[name] = _widget(name, specs[name], f"{page}.{name}", st.session_state[f"{page}.{name}"],
+                                           unused_setting_note(objective, name))
         for name in hidden:
             if name in specs:
                 values[name] = getattr(stored, name)

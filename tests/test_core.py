@@ -105,6 +105,22 @@ def test_registry_ids_and_formulas():
 # --- Lipschitz tools ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("objective", list(objectives.OBJECTIVES))
+def test_a_setting_is_greyed_out_exactly_when_training_ignores_it(objective):
+    """The note that disables c or λ in the sidebar is true: two very different values of a setting give
+    bit-identical training (20 steps) when the loss ignores it, and different weights when it uses it."""
+    for setting, values in (("clip_value", (0.005, 0.5)), ("gp_weight", (0.0, 10.0))):
+        weights = []
+        for value in values:
+            trainer = Trainer(TrainingConfig(objective=objective, seed=3, batch_size=32, **{setting: value}))
+            trainer.train(20)
+            weights.append(torch.cat([p.detach().flatten() for p in trainer.critic.parameters()]))
+        note = objectives.unused_setting_note(objective, setting)
+        assert (note is not None) == torch.equal(*weights), (setting, note)
+        if note:
+            assert objectives.OBJECTIVES[objective].label in note
+
+
 def test_weight_clipping_keeps_every_weight_in_the_box():
     critic = Critic(64, 3)
     with torch.no_grad():

@@ -77,11 +77,26 @@ def test_changing_a_restart_field_starts_a_new_run_and_says_so():
 
 
 def test_changing_a_live_field_keeps_the_run():
-    test = app()
+    test = app(objective="wgan")
     test.button(key="mode_collapse.live.step").click().run()
     test.select_slider(key="mode_collapse.clip_value").set_value(0.1).run()
     assert step_count(test) == 1
     assert test.query_params["clip_value"] == "0.1"
+
+
+def test_settings_the_loss_ignores_are_greyed_out_and_say_why():
+    test = app()  # non-saturating: neither clipping nor a gradient penalty
+    clip, penalty = test.select_slider(key="mode_collapse.clip_value"), test.number_input(key="mode_collapse.gp_weight")
+    assert clip.disabled and penalty.disabled
+    assert "Non-saturating ignores it" in clip.help and "WGAN-GP" in penalty.help
+    assert not test.slider(key="mode_collapse.instance_noise").disabled
+    test.selectbox(key="mode_collapse.objective").set_value("wgan").run()  # the loss is live: the greying follows it
+    assert not test.select_slider(key="mode_collapse.clip_value").disabled
+    assert test.number_input(key="mode_collapse.gp_weight").disabled
+    test.selectbox(key="mode_collapse.objective").set_value("wgan_gp").run()
+    assert test.select_slider(key="mode_collapse.clip_value").disabled
+    assert not test.number_input(key="mode_collapse.gp_weight").disabled
+    assert step_count(test) == 0 and not test.exception
 
 
 def test_preset_changes_the_settings():

@@ -1,0 +1,60 @@
+"""The Compare page: two runs in lockstep on one clock, exact W₁ measured by POT, and controls that say when
+a loss ignores them."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from playground import transport
+from playground.compare import Lockstep
+from playground.training import Trainer, TrainingConfig
+
+PAGE = str(ROOT / "pages" / "9_Compare_runs.py")
+
+
+def step_count(test: AppTest) -> int:
+    text = next(m.value for m in test.markdown if m.value.startswith("**Step"))
+    return int(re.search(r"Step ([\d,]+)", text).group(1).replace(",", ""))
+
+
+def test_lockstep_advances_every_run_together_and_measures_exact_w1_on_one_clock():
+    small = {"batch_size": 32, "generator_hidden_units": 16, "critic_hidden_units": 16, "seed": 4}
+    group = Lockstep({"A": Trainer(TrainingConfig(objective="minimax", **small)),
+                      "B": Trainer(TrainingConfig(objective="wgan_gp", critic_steps=2, **small))}, evaluate_every=10)
+    group.train(25)
+    assert group.step == 25 and all(trainer.step == 25 for trainer in group.trainers.values())
+    snapshot = group.snapshot()
+    for name, run in snapshot["runs"].items():
+        assert list(run["exact_w1"][:, 0]) == [0, 10, 20]   # the same checkpoints for both runs
+        fake = group.trainers[name].sample(500)               # sample(n) is fresh each call: W₁ to the real set
+        assert run["exact_w1"][-1, 1] > 0 and np.isfinite(transport.wasserstein(group.evaluation_real, fake))
+
+
+def test_a_diverging_run_stops_the_group_and_is_named():
+    """A comparison with one side missing would mislead: the first run to diverge stops both, by name."""
+    group = Lockstep({"steady": Trainer(TrainingConfig(batch_size=32)),
+                      "wild": Trainer(TrainingConfig(batch_size=32, objective="minimax", generator_lr=10.0,
+                                                     critic_lr=10.0))}, evaluate_every=50)
+    group.train(500)
+    assert group.diverged is not None and group.diverged.startswith("wild: ")
+    assert group.step < 500 and group.trainers["steady"].diverged is None
+
+
+def test_page_steps_both_runs_and_greys_out_c_under_losses_that_ignore_it():
+    test = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not test.exception
+    # defaults: A is the non-saturating mode-collapse preset, B is WGAN-GP: neither clips its critic
+    assert test.select_slider(key="cmp_A_c").disabled and test.select_slider(key="cmp_B_c").disabled
+    assert "ignores it" in test.select_slider(key="cmp_B_c").help
+    test.button(key="compare.lockstep.step").click().run()
+    assert step_count(test) == 1
+    test.selectbox(key="cmp_B_loss").set_value("wgan").run()   # a new loss: both runs restart from one start
+    assert step_count(test) == 0
+    assert not test.select_slider(key="cmp_B_c").disabled and test.select_slider(key="cmp_A_c").disabled
+    test.button(key="compare.lockstep.step").click().run()
+    test.select_slider(key="cmp_B_c").set_value(0.1).run()        # c is live: the runs go on
+    assert step_count(test) == 1 and not test.exception
