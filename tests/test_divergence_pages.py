@@ -92,6 +92,19 @@ def test_theta_page_theorem2_sequence(theta_app):
     np.testing.assert_allclose(js[:-1], math.log(2), rtol=1e-6)
 
 
+def test_theta_page_theorem2_title_follows_the_noise(theta_app):
+    """Without noise the chart says W₁ only; with σ > 0 its KL and JSD fall to 0 too, and the title must not
+    contradict the curves (a lecturer saw 'not in KL or JSD' over falling KL and JSD curves)."""
+    assert "not in KL or JSD" in chart(theta_app, "div_theorem2_chart")["layout"]["title"]["text"]
+    theta_app.select_slider(key="div_noise").set_value(0.1).run()
+    spec = chart(theta_app, "div_theorem2_chart")
+    assert "σ = 0.1" in spec["layout"]["title"]["text"] and "not in" not in spec["layout"]["title"]["text"]
+    for name in ("KL (both ways)", "JSD"):
+        values = series(named(spec, name), "y")
+        drawn = values[~np.isnan(values)]  # KL = θ²/2σ² starts above the axis (a gap, marked by ▲)
+        assert len(drawn) >= 5 and np.all(np.diff(drawn) < 0) and drawn[-1] == 0
+
+
 def test_theta_page_live_estimators_step_and_restart(theta_app):
     """Step trains once; switching the Lipschitz method starts a fresh run; the summary reads out the numbers."""
     theta_app.button(key="divergences.estimators.step").click().run()
