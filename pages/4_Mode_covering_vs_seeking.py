@@ -1,5 +1,7 @@
 """Mode covering vs mode seeking: one Gaussian fitted to a two-Gaussian mixture by forward KL, reverse KL and JSD."""
 
+import contextlib
+
 import numpy as np
 import streamlit as st
 
@@ -18,9 +20,29 @@ MUS, SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 4.0, 40)   # fixed ax
 MIXTURE_KEYS = ("cov_separation", "cov_weight", "cov_left_std", "cov_right_std")
 
 
+CUSTOM = "custom"  # the preset box's reading when the four sliders match no preset
+
+
 def apply_preset() -> None:
+    if st.session_state["cov_preset"] == CUSTOM:
+        return
     values = divergences.MIXTURE_PRESETS[st.session_state["cov_preset"]][1:]
     st.session_state.update(dict(zip(MIXTURE_KEYS, values, strict=True)))
+
+
+def matching_preset() -> str:
+    """The preset whose four settings the sliders hold now, or CUSTOM: after a slider moved (or a link with
+    changed settings was opened) the box must not name a mixture the charts do not show."""
+    current = []
+    for key in MIXTURE_KEYS:
+        value = st.session_state[key]
+        if "cov_drawn" not in st.session_state:  # first run: a link's values reach the sliders only as they are drawn
+            with contextlib.suppress(TypeError, ValueError):  # a bad value: the slider falls back and warns
+                value = float(st.query_params.get(key, value))
+        current.append(float(value))
+    st.session_state["cov_drawn"] = True
+    return next((preset_id for preset_id, (_, *values) in divergences.MIXTURE_PRESETS.items()
+                 if all(abs(a - b) < 1e-9 for a, b in zip(current, values, strict=True))), CUSTOM)
 
 
 def pick_start(mu: float, sigma: float) -> None:
@@ -32,9 +54,11 @@ def pick_start(mu: float, sigma: float) -> None:
 defaults = dict(zip(MIXTURE_KEYS, divergences.MIXTURE_PRESETS["lecture"][1:], strict=True))
 for key, value in {**defaults, "cov_mu0": 1.0, "cov_sigma0": 1.0}.items():   # a bound URL value wins on load
     st.session_state.setdefault(key, value)
+st.session_state["cov_preset"] = matching_preset()
 with st.sidebar:
-    st.selectbox("Preset", list(divergences.MIXTURE_PRESETS), key="cov_preset", on_change=apply_preset,
-                 format_func=lambda k: divergences.MIXTURE_PRESETS[k][0], help="Loads the mixture's four settings.")
+    st.selectbox("Preset", [*divergences.MIXTURE_PRESETS, CUSTOM], key="cov_preset", on_change=apply_preset,
+                 format_func=lambda k: divergences.MIXTURE_PRESETS[k][0] if k != CUSTOM else "Custom (sliders below)",
+                 help="Loads the mixture's four settings.")
     separation = st.slider("Separation of the modes d", 0.0, 8.0, step=0.1, key="cov_separation",
                            bind="query-params", help="Means at −d/2 and +d/2.")
     weight = st.slider("Weight of the left mode w", 0.05, 0.95, step=0.05, key="cov_weight", bind="query-params",

@@ -165,6 +165,24 @@ def test_covering_page_preset_with_unequal_weights(covering_app):
     assert any("KL(p‖π)" in trace.get("name", "") for trace in spec["data"])
 
 
+def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_app):
+    """A lecturer moved d after choosing a preset, then opened the copied link: the box still named the preset
+    while the sliders and charts showed another mixture. It reads Custom until the sliders match a preset."""
+    covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
+    covering_app.slider(key="cov_separation").set_value(8.0).run()
+    assert covering_app.selectbox(key="cov_preset").value == "custom"
+    covering_app.slider(key="cov_separation").set_value(4.0).run()       # back to the preset's own d
+    assert covering_app.selectbox(key="cov_preset").value == "unequal_weights"
+    covering_app.selectbox(key="cov_preset").set_value("far_modes").run()
+    assert covering_app.selectbox(key="cov_preset").value == "far_modes"
+    assert covering_app.slider(key="cov_separation").value == 7.0
+    linked = AppTest.from_file(COVERING_PAGE, default_timeout=90)
+    linked.query_params.update(cov_separation="8.0", cov_weight="0.75")
+    linked.run()
+    assert_clean(linked)
+    assert linked.selectbox(key="cov_preset").value == "custom" and linked.slider(key="cov_separation").value == 8.0
+
+
 def test_covering_page_flat_start_warns(covering_app):
     """A narrow start far from π: JSD is ln 2 to machine precision and cannot move — the page says so."""
     covering_app.slider(key="cov_separation").set_value(8.0).run()
