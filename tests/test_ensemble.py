@@ -326,6 +326,15 @@ def test_figures_draw_every_seed_the_mean_band_and_a_panel_per_member():
     assert "diverged" in panels["layout"]["annotations"][4]["text"]
 
 
+@pytest.mark.parametrize("count", [1, 5, 8, 9, 16, 17, 32, 64, 100])
+def test_histogram_labels_at_most_eight_seed_counts_with_the_smallest_round_step(count):
+    """At K = 32 a step of 2 stacked sixteen labels on top of each other on a projector."""
+    step = figures.count_step(count)
+    assert count / step <= 8
+    sequence = [1, 2, 5, 10, 20, 50, 100]
+    assert step in sequence and (step == 1 or count / sequence[sequence.index(step) - 1] > 8)
+
+
 # --- the page --------------------------------------------------------------------------------------------------------
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "10_Many_seeds.py")

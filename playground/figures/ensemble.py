@@ -67,6 +67,15 @@ def modes_over_time(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     )}
 
 
+def count_step(count: int, most_labels: int = 8) -> int:
+    """A tick step (1, 2, 5, 10, 20, …) that labels 0…count with at most `most_labels` ticks: at K = 32 a step of
+    2 stacked sixteen labels on top of each other."""
+    step = 1
+    while count / step > most_labels:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2   # 1, 2, 5, 10, 20, 50, …
+    return step
+
+
 def modes_histogram(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     """How many seeds capture 0, 1, …, M modes at the latest checkpoint, with the mean ± std in the title."""
     captured = np.asarray(snapshot["modes_captured"])[:, -1]
@@ -86,7 +95,7 @@ def modes_histogram(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     return {"data": traces, "layout": layout(
         title, height, barmode="stack", bargap=0.15,
         xaxis={"title": {"text": "modes captured"}, "range": [-0.6, modes + 0.6], "dtick": 1 if modes <= 12 else 5},
-        yaxis={"title": {"text": "seeds"}, "range": [0, len(captured) + 0.5], "dtick": 2 if len(captured) > 8 else 1},
+        yaxis={"title": {"text": "seeds"}, "range": [0, len(captured) + 0.5], "dtick": count_step(len(captured))},
         # at the figure's bottom edge, below the axis title (a share of the plot's height below the axis ran into
         # that title at 1280 px)
         legend=bottom_legend(),
