@@ -42,7 +42,7 @@ LECTURE = ui.lecture_mode()  # enlarged text: the narrow side-by-side columns be
 
 def chart_and_notes():
     """A chart column and a narrower notes column side by side; stacked in lecture mode."""
-    return st.columns([3, 2]) if not LECTURE else (st.container(), st.container())
+    return ui.side_by_side([3, 2])
 
 
 top = st.columns([2, 1, 3] if not LECTURE else [3, 2, 1])

@@ -60,7 +60,7 @@ spec = dirac.GAMES[game]
 for note in dirac.view_warnings(view, steps):
     st.warning(note)
 st.caption(f"**Look for:** {spec.look_for} Press ▶ Play under the field to replay the iterates.")
-left, right = st.columns([6, 5])
+left, right = ui.side_by_side([6, 5])
 with left:
     ui.chart(figures.phase_portrait(
         view.grid_theta, view.grid_psi, view.field_theta, view.field_psi, view.trajectory, extent=view.extent,
@@ -72,7 +72,7 @@ with right:
         flow_distances=dirac.distances_to_equilibrium(view.flow)), key="dirac_distance_chart")
     st.latex(spec.objective_tex)
     st.latex(spec.field_tex)
-left, right = st.columns(2)
+left, right = ui.side_by_side(2)
 with left:
     ui.chart(figures.update_eigenvalues(view.update_eigenvalues), key="dirac_eigen_chart")
 with right:

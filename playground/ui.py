@@ -343,6 +343,13 @@ def lecture_mode() -> bool:
     return str(st.query_params.get("lecture", "")).lower() in {"1", "true", "yes", "on"}
 
 
+def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:
+    """`st.columns(spec)`, or as many containers one under the other in lecture mode: at 1.3× text two columns
+    on a 1280-px projector squeeze a chart to a sliver beside its own legend (the Dirac-GAN field did)."""
+    count = spec if isinstance(spec, int) else len(spec)
+    return [st.container() for _ in range(count)] if lecture_mode() else st.columns(spec)
+
+
 def hidden_controls() -> set[str]:
     """`?hide=seed,device,…` hides those controls (TensorFlow Playground's *_hide flags)."""
     return {name.strip() for name in str(st.query_params.get("hide", "")).split(",") if name.strip()}

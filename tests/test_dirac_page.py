@@ -81,6 +81,19 @@ def test_url_parameters_set_the_view():
     assert r"-0.062 \pm" in latex                                             # f''(0)σ² = −0.25 · 0.25
 
 
+def test_lecture_mode_stacks_the_charts_instead_of_squeezing_them(app):
+    """At 1.3× text on a 1280-px projector the field chart beside the distance chart shrank to a sliver next to
+    its own legend: in lecture mode the pairs stand one under the other (ui.side_by_side)."""
+    assert len(app.columns) == 4                                                # two pairs side by side
+    lecture = AppTest.from_file(PAGE, default_timeout=60)
+    lecture.query_params["lecture"] = "1"
+    lecture.run()
+    assert not lecture.exception and len(lecture.columns) == 0
+    for key in ("dirac_phase_chart", "dirac_distance_chart", "dirac_eigen_chart"):  # the same content, stacked
+        assert chart(lecture, key)["data"] == chart(app, key)["data"]
+    assert [element.value for element in lecture.latex] == [element.value for element in app.latex]
+
+
 def test_diverging_settings_warn_instead_of_failing(app):
     app.selectbox(key="dirac_game").set_value("wgan_gp").run()
     app.select_slider(key="dirac_step_size").set_value(1.0).run()

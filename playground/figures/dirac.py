@@ -121,17 +121,18 @@ def _add_replay(figure: go.Figure, trajectory: np.ndarray) -> None:
     figure.frames = frames
     timing = {"frame": {"duration": FRAME_MILLISECONDS, "redraw": False}, "transition": {"duration": 0}}
     figure.update_layout(
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.12, "xanchor": "left",
+        # below the x-axis title with room to spare: enlarged in lecture mode they sat on it
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.2, "xanchor": "left",
                       "yanchor": "top", "pad": {"t": 10, "r": 10}, "showactive": False, "buttons": [
                           {"label": "▶ Play", "method": "animate", "args": [None, {**timing, "fromcurrent": False}]},
                           {"label": "❚❚ Pause", "method": "animate",
                            "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}]}],
-        sliders=[{"active": len(indices) - 1, "x": 0.22, "len": 0.78, "y": -0.08, "yanchor": "top",
+        sliders=[{"active": len(indices) - 1, "x": 0.24, "len": 0.76, "y": -0.16, "yanchor": "top",
                   "currentvalue": {"prefix": "step "}, "pad": {"t": 30},
                   "steps": [{"label": str(int(index)), "method": "animate",
                              "args": [[str(int(index))], {**timing, "mode": "immediate"}]} for index in indices]}],
     )
-    figure.update_layout(margin={"b": 130})
+    figure.update_layout(margin={"b": 160})
 
 
 def distance_curves(distances: dict[str, np.ndarray], *, highlight: str | None = None,
