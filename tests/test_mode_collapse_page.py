@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, chart, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
@@ -97,6 +98,17 @@ def test_settings_the_loss_ignores_are_greyed_out_and_say_why():
     assert test.select_slider(key="mode_collapse.clip_value").disabled
     assert not test.number_input(key="mode_collapse.gp_weight").disabled
     assert step_count(test) == 0 and not test.exception
+
+
+def test_occupancy_colour_scale_tops_at_the_largest_share_or_one_percent():
+    """At step 0 no sample sits on a mode: the colour bar read '1µ'. Its top is the largest share, at least 1 %."""
+    from playground.figures.training import OCCUPANCY_FLOOR, mode_occupancy
+    empty = mode_occupancy({"occupancy": np.zeros((1, 8)), "coverage_step": [0]})["data"][0]
+    assert empty["zmax"] == OCCUPANCY_FLOOR == 0.01
+    shares = np.zeros((3, 8))
+    shares[2, 5] = 0.4
+    trained = mode_occupancy({"occupancy": shares, "coverage_step": [0, 100, 200]})["data"][0]
+    assert trained["zmax"] == pytest.approx(0.4)
 
 
 def test_preset_changes_the_settings():

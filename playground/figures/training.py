@@ -170,6 +170,9 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
                                              **axes, margin={"l": 60, "r": 64, "t": 30, "b": 90})}
 
 
+OCCUPANCY_FLOOR = 0.01  # the colour scale's top is at least a 1 % share: at step 0 (no samples on a mode) it read "1µ"
+
+
 def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
     """Mode × time raster: the share of samples at each mode at each coverage checkpoint. A collapsed
     generator is one bright row; mode hopping is a bright cell that jumps between rows."""
@@ -180,7 +183,7 @@ def mode_occupancy(snapshot: dict[str, Any], *, height: int = 300) -> Figure:
         occupancy, steps = occupancy[index], steps[index]
     modes = np.arange(occupancy.shape[1], dtype=np.float32) + 1
     trace = {"type": "heatmap", "x": steps, "y": modes, "z": np.ascontiguousarray(occupancy.T),
-             "colorscale": "Viridis", "zmin": 0.0, "zmax": float(max(occupancy.max(initial=0.0), 1e-6)),
+             "colorscale": "Viridis", "zmin": 0.0, "zmax": float(max(occupancy.max(initial=0.0), OCCUPANCY_FLOOR)),
              "colorbar": {"title": {"text": "share", "side": "right"}, "thickness": 14},
              "hovertemplate": "step %{x}<br>mode %{y}<br>share %{z:.2f}<extra></extra>"}
     return {"data": [trace], "layout": layout(
