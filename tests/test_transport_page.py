@@ -146,3 +146,16 @@ def test_one_dimensional_critic_from_the_url():
     app.button(key="transport.kantorovich.step").click().run()
     assert_clean(app)
     assert step_count(app) == 1 and "exact W₁" in text(app)
+
+
+def test_critic_heatmap_scale_is_symmetric_and_a_flat_critic_gets_a_readable_one():
+    """Blue high, red low, white at the mean: the colour range is centre ± the largest deviation, however small
+    (a clipped critic's f varies by ~1e-6 and must still show its shape); a flat critic at step 0 read '1p'."""
+    from playground.figures.transport import critic_heatmap
+    grid = np.linspace(-1.0, 1.0, 5)
+    points = np.zeros((3, 2))
+    tiny = 1e-6 * np.outer(grid, np.ones(5)) + 0.5
+    heat = critic_heatmap(grid, grid, tiny, points, points).data[0]
+    assert heat.zmin == pytest.approx(0.5 - 1e-6, abs=1e-7) and heat.zmax == pytest.approx(0.5 + 1e-6, abs=1e-7)
+    flat = critic_heatmap(grid, grid, np.full((5, 5), 0.25), points, points).data[0]
+    assert (flat.zmin, flat.zmax) == (pytest.approx(-0.75), pytest.approx(1.25))

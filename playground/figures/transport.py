@@ -153,7 +153,9 @@ def critic_heatmap(grid_x, grid_y, critic_on_grid, real_points, fake_points) -> 
     """f(x) on a grid (blue high, red low) with samples of π and p on top: f should rise towards π."""
     values = _float32(critic_on_grid)
     centre = float(values.mean())
-    spread = max(float(np.abs(values - centre).max()), 1e-12)
+    spread = float(np.abs(values - centre).max())
+    if not spread > 0:  # a flat critic (step 0): a ±1 scale, not a colour bar reading "1p"
+        spread = 1.0
     figure = go.Figure(
         go.Heatmap(x=_float32(grid_x), y=_float32(grid_y), z=values, colorscale=CRITIC_COLORSCALE,
                    zmin=centre - spread, zmax=centre + spread, colorbar={"title": {"text": "f(x)", "side": "right"}},
