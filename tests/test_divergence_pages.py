@@ -10,6 +10,8 @@ import pytest
 from conftest import chart, series, wait_for_app
 from streamlit.testing.v1 import AppTest
 
+from playground.figures import divergences as figures
+
 PAGES = Path(__file__).parents[1] / "pages"
 THETA_PAGE = str(PAGES / "3_Divergences_vs_theta.py")
 COVERING_PAGE = str(PAGES / "4_Mode_covering_vs_seeking.py")
@@ -145,6 +147,17 @@ def test_covering_page_reference_mixture_fits(covering_app):
         stars = [t for t in spec["data"] if t.get("marker", {}).get("symbol") in ("star", "star-open")]
         assert len(stars) == count
     assert not covering_app.warning
+
+
+def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):
+    """d = 8: the forward KL spans about three decades, and its colour bar printed 5, 3 and 2 on each other.
+    Ticks now sit at least an eighth of a bar's range apart, label the true values, and there are at least two."""
+    covering_app.slider(key="cov_separation").set_value(8.0).run()
+    for divergence in ("forward_kl", "reverse_kl", "js"):
+        heat = chart(covering_app, f"cov_landscape_{divergence}")["data"][0]
+        positions, labels = np.array(heat["colorbar"]["tickvals"]), heat["colorbar"]["ticktext"]
+        assert len(positions) >= 2 and np.all(np.diff(positions) >= (heat["zmax"] - heat["zmin"]) / 8 - 1e-9)
+        np.testing.assert_allclose(10 ** positions - figures.LANDSCAPE_FLOOR, [float(t) for t in labels], rtol=1e-6)
 
 
 def test_covering_page_jsd_local_minimum_from_a_mode(covering_app):

@@ -297,6 +297,20 @@ def estimator_view(snapshot: dict[str, Any]) -> list:
 LANDSCAPE_FLOOR = 1e-3        # colour is log10(D + floor): minima stay visible next to the huge KL values
 
 
+LANDSCAPE_TICKS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 30, 100, 300, 1000, 3000, 10000)
+
+
+def _spaced_log_ticks(low: float, high: float, most: int = 8) -> list[float]:
+    """Colour-bar ticks from LANDSCAPE_TICKS inside [low, high] (log10(D + floor)), each at least 1/`most` of
+    the range above the one before: over three decades 2, 3 and 5 were printed on top of each other."""
+    kept: list[tuple[float, float]] = []
+    for value in LANDSCAPE_TICKS:
+        position = math.log10(value + LANDSCAPE_FLOOR)
+        if low <= position <= high and (not kept or position - kept[-1][0] >= (high - low) / most):
+            kept.append((position, value))
+    return [value for _, value in kept]
+
+
 def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, minima: list[dict[str, float]],
                      path: dict[str, np.ndarray] | None = None, height: int = 460) -> go.Figure:
     """D(π, N(μ, σ²)) over (μ, σ) as a heat map (log colour scale, true value on hover), its local minima
@@ -307,8 +321,7 @@ def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, min
     values = np.asarray(landscape, dtype=np.float64)
     colour = np.log10(np.maximum(values, 0.0) + LANDSCAPE_FLOOR)
     low, high = float(np.nanmin(colour)), float(np.nanmax(colour))
-    ticks = [v for v in (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 30, 100, 300, 1000)
-             if low <= math.log10(v + LANDSCAPE_FLOOR) <= high]
+    ticks = _spaced_log_ticks(low, high)
     figure = go.Figure()
     figure.add_heatmap(x=mus, y=sigmas, z=colour.astype(np.float32), customdata=values.astype(np.float32),
                        colorscale="Viridis", reversescale=True, zmin=low, zmax=high,
