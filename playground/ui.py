@@ -362,10 +362,11 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     if lecture:
         # Streamlit sizes text in rem: everything grows. The sidebar keeps its pixel width, which cut page names
         # and presets at 1.3× text ("Mode covering vs seeki", "Mode collapse (vanill"): it widens by 40 px, and
-        # the main column's side padding (5rem each, grown to 105 px) shrinks to 1.5rem to give the room back.
+        # the main column's side padding (5rem each, grown to 105 px) shrinks to 1.5rem to give the room back;
+        # the empty band above the title (6rem, 126 px) to 2.5rem, so the first chart starts higher.
         st.html("<style>html {font-size: 21px;} section[data-testid='stSidebar'][data-collapsed='false'] "
                 "{width: 340px !important; min-width: 340px !important;} "
-                "[data-testid='stMainBlockContainer'] {padding-left: 1.5rem; padding-right: 1.5rem;}</style>")
+                "[data-testid='stMainBlockContainer'] {padding: 2.5rem 1.5rem 1.5rem 1.5rem;}</style>")
     st.title(title)
     if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
         with st.expander("What this page shows"):
