@@ -76,8 +76,10 @@ def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420)
     for index, (label, norms) in enumerate(profile.items()):
         norms = np.asarray(norms, dtype=np.float64)
         shown = np.where(norms > 0, norms, np.nan)
-        if np.isnan(shown).all():
-            notes.append(f"{label}: every gradient is exactly 0 (dead or underflowing units)")
+        zeros = int((norms == 0).sum())
+        if zeros:  # a log axis cannot draw 0: say so, or a nearly empty series looks like a drawing bug
+            where = "every layer" if zeros == len(norms) else f"{zeros} of {len(norms)} layers"
+            notes.append(f"{label}: exactly 0 at {where} (vanished below float32's range)")
         traces.append({"type": "scatter", "mode": "lines+markers", "x": np.arange(1, len(norms) + 1),
                        "y": shown, "name": label,
                        "line": {"color": SERIES_COLORS[index % len(SERIES_COLORS)], "width": 3}})
@@ -85,6 +87,8 @@ def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420)
                     "showarrow": False, "xanchor": "left", "font": {"size": 13}} for i, note in enumerate(notes)]
     return {"data": traces, "layout": layout(
         "Per-layer gradient norms of a deep critic", height, annotations=annotations,
-        xaxis={"title": {"text": "critic layer (input first)"}, "dtick": 1},
-        yaxis={"title": {"text": "‖∂L/∂W‖ (log)"}, "type": "log", "exponentformat": "power"},
+        xaxis={"title": {"text": "weight matrix ℓ (input first)"}, "dtick": 1},
+        # automargin: labels like 10⁻²¹ are wide, and the axis title was printed over them
+        yaxis={"title": {"text": "‖∂L/∂W_ℓ‖ (log)", "standoff": 12}, "type": "log", "exponentformat": "power",
+               "automargin": True},
     )}
