@@ -42,7 +42,7 @@ with st.sidebar:
 values = divergences.parallel_lines(THETAS, noise_std)
 current = divergences.parallel_lines(theta, noise_std)
 real, fake = divergences.parallel_lines_samples(theta, noise_std, 300)
-left, right = st.columns([3, 2])
+left, right = ui.side_by_side([3, 2])  # stacked in lecture mode: side by side at 1.3× text the titles were cut
 with left:
     ui.chart(figures.divergence_curves(THETAS, values, theta, current, noise_std), key="div_curves_chart")
 with right:
@@ -56,7 +56,7 @@ st.caption(
     "become smooth and finite (KL = θ²/2σ², JSD rises to ln 2 over a few σ) — why instance noise helps a GAN."
 )
 
-st.subheader("Theorem 2: a sequence that converges in W₁ only")
+st.subheader("Theorem 2: a sequence that converges in W₁ only" + (" (without noise)" if noise_std else ""))
 sequence = divergences.theorem2_sequence(steps=8, start=1.0, noise_std=noise_std)
 ui.chart(figures.theorem2_figure(sequence, noise_std=noise_std), key="div_theorem2_chart")
 st.caption("p_t = p_{θ_t} with θ_t = 1/t, and θ = 0 at the last step. W₁(π, p_t) → 0, so p_t → π; without noise "

@@ -88,7 +88,7 @@ st.caption("**Look for:** ★ global and ☆ local minima; the path runs from �
 
 fits = {d: (float(paths[d]["mu"][-1]), float(paths[d]["sigma"][-1])) for d in divergences.DIVERGENCES}
 x = np.linspace(-7.0, 7.0, 561)
-left, right = st.columns(2)
+left, right = ui.side_by_side(2)  # stacked in lecture mode
 with left:
     ui.chart(figures.fitted_densities(x, divergences.Mixture(*mixture).density(x), fits), key="cov_densities_chart")
 right.table([{"divergence": divergences.DIVERGENCES[d], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),

@@ -43,7 +43,7 @@ def piles_of_dirt() -> None:
         return
     moves = transport.plan_moves(plan)
     st.markdown(figures.cost_breakdown(moves))
-    left, right = st.columns(2)
+    left, right = ui.side_by_side(2)  # stacked in lecture mode
     with left:
         ui.chart(figures.dirt_moves_figure(histograms["P"], histograms["Q"], moves, distance), key="emd_moves_chart")
     with right:

@@ -31,7 +31,7 @@ if ratio_tab.open is not False:
                                             help="Initial weights and samples. Changing it starts a new run."))
         scale = controls[3].radio("Show", ["log-ratio", "ratio"], key="dr_scale", **BIND, horizontal=True,
                                   help="The logit s(x) against log q₁/q₂, or D/(1 − D) = eˢ against q₁/q₂ (1-D).")
-        formulas = st.columns(2)
+        formulas = ui.side_by_side(2)  # stacked in lecture mode: side by side at 1.3× text they were cut off
         formulas[0].latex(density_ratio.LOSS_TEX)
         formulas[1].latex(density_ratio.KL_TEX)
         st.caption(f"**{density_ratio.PAIRS[pair_id].note}** Look for: the green logit settling on the dashed "
@@ -80,7 +80,7 @@ if avb_tab.open is not False:
         seed = int(controls[4].number_input("Seed ↻", 0, 9999, 0, key="avb_seed", **BIND,
                                             help="Initial weights and noise. Changing it starts a new run."))
         st.latex(avb.ELBO_TEX)
-        formulas = st.columns(2)
+        formulas = ui.side_by_side(2)  # stacked in lecture mode: side by side at 1.3× text they were cut off
         formulas[0].latex(avb.VAE_TEX)
         formulas[1].latex(avb.AVB_TEX)
         st.latex(avb.AVB_ELBO_TEX)
