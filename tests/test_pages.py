@@ -119,3 +119,17 @@ def test_the_chart_grid_stacks_on_a_projector_in_lecture_mode(browser, app_url):
     assert main == pytest.approx(grid, abs=2) and curves == pytest.approx(grid, abs=2), widths
     grid, main, curves, _ = widths[1600]
     assert main < 0.55 * grid and curves < 0.55 * grid, widths
+
+
+@pytest.mark.parametrize("script", ["pages/3_Divergences_vs_theta.py", "pages/4_Mode_covering_vs_seeking.py",
+                                    "pages/5_Earth_movers_distance.py", "pages/7_Density_ratio_and_AVB.py",
+                                    "pages/8_Dirac_GAN.py", "pages/2_Vanishing_gradients.py"])
+def test_lecture_mode_stacks_side_by_side_charts_and_formulas(script):
+    """At 1.3× text a 1280-px projector cut chart titles and formulas in side-by-side pairs: in lecture mode those
+    pairs (ui.side_by_side) stand one under the other, so the page has fewer columns and no error."""
+    normal = AppTest.from_file(str(ROOT / script), default_timeout=120).run()
+    lecture = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    lecture.query_params["lecture"] = "1"
+    lecture.run()
+    assert not lecture.exception and not lecture.error
+    assert len(lecture.columns) < len(normal.columns)
