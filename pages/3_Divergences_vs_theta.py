@@ -59,7 +59,8 @@ st.caption(
 st.subheader("Theorem 2: a sequence that converges in W₁ only" + (" (without noise)" if noise_std else ""))
 sequence = divergences.theorem2_sequence(steps=8, start=1.0, noise_std=noise_std)
 ui.chart(figures.theorem2_figure(sequence, noise_std=noise_std), key="div_theorem2_chart")
-st.caption("p_t = p_{θ_t} with θ_t = 1/t, and θ = 0 at the last step. W₁(π, p_t) → 0, so p_t → π; without noise "
+st.caption(r"$p_t = p_{\theta_t}$ with $\theta_t = 1/t$, and θ = 0 at the last step. "
+           "W₁(π, p_t) → 0, so p_t → π; without noise "
            "KL stays ∞ and JSD stays ln 2 until the very last step: they do not see the convergence.")
 
 st.subheader("The same divergences estimated from samples, trained live")

@@ -68,7 +68,8 @@ def point_clouds() -> None:
     distance = transport.wasserstein(real_points, fake_points)
     permutation = transport.optimal_matching(real_points, fake_points)
     ui.chart(figures.matching_figure(real_points, fake_points, permutation, distance), key="emd_matching_chart")
-    st.caption("W₁ = (1/n) Σᵢ ‖xᵢ − y_σ(i)‖ for the best permutation σ: the mean length of the grey segments. "
+    st.caption(r"$W_1 = \frac{1}{n}\sum_i \lVert x_i - y_{\sigma(i)} \rVert$ for the best permutation σ: "
+               "the mean length of the grey segments. "
                "**Look for:** no two segments cross (crossing pairs could swap partners and save length).")
 
     st.subheader("On the line: W₁ is the area between the CDFs")
