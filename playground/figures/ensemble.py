@@ -119,21 +119,22 @@ def member_samples(snapshot: dict[str, Any], *, columns: int = 4, panel_height: 
     traces, axes, annotations = [], {}, []
     for member, seed in enumerate(snapshot["seeds"]):
         row, column = divmod(member, columns)
-        suffix = "" if member == 0 else str(member + 1)
+        suffix = "" if member == 0 else str(member + 1)  # plotly's first axes are "x" and "y": "x1" is not
+        x_id, y_id = f"x{suffix}", f"y{suffix}"               # honoured as a scaleanchor (seed 0's ring was wide)
         x0, y1 = column * (width + gap_x), 1 - row * (height + gap_y)
         # square panels (the ring of modes stays a ring however wide the grid cell is)
-        axes[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "range": window, "anchor": f"y{member + 1}",
+        axes[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "range": window, "anchor": y_id,
                                   "showticklabels": False, "zeroline": False, "showgrid": False,
                                   "constrain": "domain"}
-        axes[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "range": window, "anchor": f"x{member + 1}",
+        axes[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "range": window, "anchor": x_id,
                                   "showticklabels": False, "zeroline": False, "showgrid": False,
-                                  "scaleanchor": f"x{member + 1}", "constrain": "domain"}
+                                  "scaleanchor": x_id, "constrain": "domain"}
         traces.append({"type": "scatter", "mode": "markers", "x": modes[:, 0], "y": modes[:, 1],
-                       "xaxis": f"x{member + 1}", "yaxis": f"y{member + 1}", "name": "modes of π",
+                       "xaxis": x_id, "yaxis": y_id, "name": "modes of π",
                        "legendgroup": "modes", "showlegend": member == 0, "hoverinfo": "skip",
                        "marker": {"color": REAL_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}}})
         traces.append({"type": "scatter", "mode": "markers", "x": fake[member, :, 0], "y": fake[member, :, 1],
-                       "xaxis": f"x{member + 1}", "yaxis": f"y{member + 1}", "name": "G(z)",
+                       "xaxis": x_id, "yaxis": y_id, "name": "G(z)",
                        "legendgroup": "fake", "showlegend": member == 0, "hoverinfo": "skip",
                        "marker": {"color": FAKE_COLOR, "size": 3, "opacity": 0.6}})
         label = f"seed {int(seed)}: {int(captured[member])}" if alive[member] else f"seed {int(seed)}: diverged"

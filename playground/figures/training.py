@@ -98,7 +98,8 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
         # pinned to the figure's bottom edge, so it never covers the x tick labels (it did at 440 px and in lecture
         # mode, where it sat a fixed share of the plot's height below the axis)
         legend=bottom_legend(),
-        margin={"l": 50, "r": 10, "t": 50, "b": 100},  # tick labels, then up to three legend rows
+        margin={"l": 50, "r": 10, "t": 50, "b": 125},  # tick labels, then three legend rows (one entry a row on a
+                                                        # 440-px chart: at b = 100 they covered the tick labels)
         # a square window: whichever axis has room to spare gives it up (with x alone constrained, a plot taller
         # than wide stretched the y range past the data window)
         xaxis={"range": window, "zeroline": False, "constrain": "domain"},
@@ -125,6 +126,7 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
                               history["d_real"], history["d_fake"], history["critic_grad_norm"],
                               history["generator_grad_norm"])
     critic_loss, generator_loss, d_real, d_fake, critic_grad, generator_grad = series
+    critic_grad, generator_grad = np.maximum(critic_grad, 1e-12), np.maximum(generator_grad, 1e-12)  # log axis
     coverage_steps, captured, quality = decimate(snapshot["coverage_step"], snapshot["modes_captured"],
                                                  snapshot["high_quality"])
     real_name, fake_name = ("mean D(x)", "mean D(G(z))") if probabilistic else ("mean f(x)", "mean f(G(z))")
@@ -136,8 +138,8 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
     traces = [
         line(steps, critic_loss, "D loss", REAL_COLOR, 1), line(steps, generator_loss, "G loss", FAKE_COLOR, 1),
         line(steps, d_real, real_name, REAL_COLOR, 2, "dot"), line(steps, d_fake, fake_name, FAKE_COLOR, 2, "dot"),
-        line(steps, np.maximum(critic_grad, 1e-12), "‖∇D‖", REAL_COLOR, 3, "dash"),
-        line(steps, np.maximum(generator_grad, 1e-12), "‖∇G‖", FAKE_COLOR, 3, "dash"),
+        line(steps, critic_grad, "‖∇D‖", REAL_COLOR, 3, "dash"),
+        line(steps, generator_grad, "‖∇G‖", FAKE_COLOR, 3, "dash"),
         line(coverage_steps, captured, "modes captured", ACCENT_COLOR, 4),
         {**line(coverage_steps, 100 * quality, "% high quality", MUTED_COLOR, 4, "dot"), "yaxis": "y5"},
     ]
@@ -150,13 +152,16 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         suffix = "" if index == 0 else str(index + 1)
         # few, short, level step labels (500, 1k, 1.5k): enlarged in lecture mode, four labels turned on end and ran
         # into the titles of the panels below
-        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{index + 1}", "nticks": 3, "tickangle": 0,
+        axes[f"xaxis{suffix}"] = {"domain": x_domain, "anchor": f"y{suffix}", "nticks": 3, "tickangle": 0,
                                   "tickformat": "~s"}
-        axes[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{index + 1}"}
+        axes[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{suffix}"}
         annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
                             "yshift": 10, "font": {"size": FONT_SIZE - 2}})
-    axes["yaxis3"].update(type="log", dtick=1)  # a label a decade: "2" and "5" between them collided
+    # a label a decade ("2" and "5" between them collided over many decades), or 1-2-5 labels when the norms span
+    # less than about a decade and a decade's labels would leave one tick ("1") to read them by
+    decades = _decades(critic_grad, generator_grad)  # None before the first step: plotly's range is then 0.1-10k
+    axes["yaxis3"].update(type="log", dtick="D2" if decades is not None and decades < 1.5 else 1)
     # modes on the left from 0 to M, so a collapse reads as a low line; the share of high-quality samples (0-100 %)
     # on its own right-hand axis, so it no longer squeezes the modes line to the bottom when it is high
     modes = len(snapshot["modes"])
@@ -168,6 +173,13 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
               "entrywidth": 0.5, "entrywidthmode": "fraction"}
     return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True, legend=legend,
                                              **axes, margin={"l": 60, "r": 64, "t": 30, "b": 90})}
+
+
+def _decades(*series: np.ndarray) -> float | None:
+    """How many powers of ten the positive, finite values of `series` span (None for no such values)."""
+    values = np.concatenate([np.asarray(values, dtype=np.float64).ravel() for values in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.log10(values.max() / values.min())) if len(values) else None
 
 
 OCCUPANCY_FLOOR = 0.01  # the colour scale's top is at least a 1 % share: at step 0 (no samples on a mode) it read "1µ"
