@@ -74,7 +74,8 @@ with right:
     value = od.value_at_optimum(pair)
     ui.chart(figures.value_curve(thetas, values, theta, value), key="vg_value_chart")
     metrics = st.columns(3)
-    metrics[0].metric("V(G, D*)", f"{round(value, 4) + 0.0:.4f}")  # no "−0.0000"
+    # six characters at most: a third of the notes column at 1366 px showed "-1.3…" for -1.3863
+    metrics[0].metric("V(G, D*)", f"{round(value, 3) + 0.0:.3f}")  # no "−0.000"
     metrics[1].metric("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.4f}", help="≤ log 2 ≈ 0.6931")
     slope = od.mean_slope_at_fakes(pair)  # short enough for a third of the column: "0.199", "3e-09"
     metrics[2].metric("E_p |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",

@@ -64,7 +64,7 @@ left, right = ui.side_by_side([6, 5])
 with left:
     ui.chart(figures.phase_portrait(
         view.grid_theta, view.grid_psi, view.field_theta, view.field_psi, view.trajectory, extent=view.extent,
-        flow=view.flow, clip_value=clip_value if game == "wgan" else None, title=f"{spec.label}: field and iterates"),
+        flow=view.flow, clip_value=clip_value if game == "wgan" else None, title=spec.label),
         key="dirac_phase_chart")
 with right:
     ui.chart(figures.distance_curves(

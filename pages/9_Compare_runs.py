@@ -28,7 +28,7 @@ configs = {}
 for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", columns[1], "wgan_gp")):
     with column.expander(f"Run {side}", expanded=True):
         # two rows, not five: the charts below stay in view on a projector
-        choice, knobs = st.columns(2), st.columns(3)
+        choice, knobs = st.columns([3, 2]), st.columns(3)  # the preset's name is the longer: "Mode collapse (vanil…"
         preset_id = choice[0].selectbox("Preset ↻", list(presets.PRESETS),
                                         index=list(presets.PRESETS).index(default_preset),
                                         format_func=lambda k: presets.PRESETS[k].label, key=f"cmp_{side}_preset",

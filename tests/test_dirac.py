@@ -327,7 +327,7 @@ def test_phase_portrait_draws_field_trajectory_and_replay():
     figure = dirac_figures.phase_portrait(view.grid_theta, view.grid_psi, view.field_theta, view.field_psi,
                                           view.trajectory, extent=view.extent, flow=view.flow, clip_value=0.5)
     names = [trace.name for trace in figure.data]
-    assert {"gradient field", "iterates (θₖ, ψₖ)", "start", "equilibrium (0, 0)", "continuous time (h → 0)"} <= set(
+    assert {"gradient field", "iterates", "start", "equilibrium", "flow (h → 0)"} <= set(
         names)
     assert len(figure.frames) == dirac_figures.ANIMATION_FRAMES
     assert figure.frames[-1].name == str(len(view.trajectory) - 1)

@@ -41,7 +41,7 @@ def test_default_view_shows_three_sections_with_their_formulas(app):
     minimax_slope = [t for t in saturation["data"] if t["name"].startswith("log(1 − D)")][1]
     d, slope = series(minimax_slope, "x"), series(minimax_slope, "y")
     np.testing.assert_allclose(slope, -d, atol=1e-6)  # ∂/∂s log(1 − σ(s)) = −D
-    assert metric(app, "V(G, D*)") == f"{od.value_at_optimum(od.PRESETS['overlapping']):.4f}"
+    assert metric(app, "V(G, D*)") == f"{od.value_at_optimum(od.PRESETS['overlapping']):.3f}"
     assert app.info and "Run" in app.info[0].value
     assert not app.warning and not app.error
 
@@ -49,7 +49,7 @@ def test_default_view_shows_three_sections_with_their_formulas(app):
 def test_presets_set_the_sliders_and_the_values(app):
     app.segmented_control(key="vg_preset").set_value("matched").run()
     assert app.slider(key="vg_theta").value == 0.0
-    assert metric(app, "V(G, D*)") == f"{-math.log(4):.4f}"
+    assert metric(app, "V(G, D*)") == f"{-math.log(4):.3f}"
     app.segmented_control(key="vg_preset").set_value("separated").run()
     assert app.slider(key="vg_theta").value == od.PRESETS["separated"].theta
     assert metric(app, "JSD(π‖p_θ)") == f"{math.log(2):.4f}"
@@ -70,7 +70,7 @@ def test_uniform_family_with_disjoint_supports(app):
     app.selectbox(key="vg_family").set_value("uniform").run()
     app.slider(key="vg_theta").set_value(3.0).run()
     assert not app.exception
-    assert metric(app, "V(G, D*)") == "0.0000" and float(metric(app, "E_p |∂D*/∂x|")) == 0.0
+    assert metric(app, "V(G, D*)") == "0.000" and float(metric(app, "E_p |∂D*/∂x|")) == 0.0
 
 
 def test_run_button_trains_and_draws_the_experiment(app):

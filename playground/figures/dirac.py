@@ -10,10 +10,12 @@ from playground.figures import (
     ACCENT_COLOR,
     BOTTOM_LEGEND,
     FAKE_COLOR,
+    FONT_SIZE,
     MUTED_COLOR,
     REAL_COLOR,
     SERIES_COLORS,
     base_layout,
+    bottom_legend,
 )
 
 END_COLOR = SERIES_COLORS[3]
@@ -78,12 +80,12 @@ def phase_portrait(grid_theta: np.ndarray, grid_psi: np.ndarray, field_theta: np
             figure.add_hline(y=level, line={"color": END_COLOR, "dash": "dot", "width": 1.5})
     if flow is not None and len(flow) > 1:
         figure.add_trace(go.Scatter(x=_as_float32(flow[:, 0]), y=_as_float32(flow[:, 1]), mode="lines",
-                                    name="continuous time (h → 0)",
+                                    name="flow (h → 0)",
                                     line={"color": REAL_COLOR, "dash": "dash", "width": 2}))
     figure.add_trace(go.Scatter(x=_as_float32(trajectory[:, 0]), y=_as_float32(trajectory[:, 1]), mode="lines",
-                                name="iterates (θₖ, ψₖ)", line={"color": FAKE_COLOR, "width": 1.5}, opacity=0.55))
+                                name="iterates", line={"color": FAKE_COLOR, "width": 1.5}, opacity=0.55))
     figure.add_trace(go.Scatter(x=_as_float32([0.0]), y=_as_float32([0.0]), mode="markers",
-                                name="equilibrium (0, 0)",
+                                name="equilibrium",
                                 marker={"symbol": "star", "size": 18, "color": "black"}))
     figure.add_trace(go.Scatter(x=_as_float32(trajectory[:1, 0]), y=_as_float32(trajectory[:1, 1]),
                                 mode="markers", name="start",
@@ -93,7 +95,9 @@ def phase_portrait(grid_theta: np.ndarray, grid_psi: np.ndarray, field_theta: np
                                 marker={"symbol": "x", "size": 14, "color": END_COLOR}))
     _add_replay(figure, trajectory)
     base_layout(figure, title=title, height=height)
-    figure.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"})
+    # short entries in a smaller font: at 1366 px the legend took 45 % of the chart and left the field ~195 px wide
+    figure.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
+                                 "font": {"size": FONT_SIZE - 2}})
     figure.update_xaxes(title_text="θ (generator)", range=[-extent, extent], zeroline=True)
     figure.update_yaxes(title_text="ψ (discriminator)", range=[-extent, extent], zeroline=True,
                         scaleanchor="x", scaleratio=1)
@@ -157,7 +161,7 @@ def distance_curves(distances: dict[str, np.ndarray], *, highlight: str | None =
 
 
 def update_eigenvalues(eigenvalues: dict[str, np.ndarray | None], *,
-                       title: str = "Eigenvalues of one update step at (0, 0)", height: int = 420) -> go.Figure:
+                       title: str = "Eigenvalues of one update step at (0, 0)", height: int = 500) -> go.Figure:
     """Each update rule's eigenvalues in the complex plane with the unit circle: outside spirals out,
     on it circles, inside converges."""
     angle = np.linspace(0, 2 * np.pi, 181)
@@ -172,7 +176,8 @@ def update_eigenvalues(eigenvalues: dict[str, np.ndarray | None], *,
                                     name=f"{label} (max |λ| = {np.max(np.abs(values)):.4f})",
                                     marker={**marker, "color": color}))
     base_layout(figure, title=title, height=height)
-    figure.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 0.0})
+    # below the plot: in its top-left corner the legend covered the upper left of the unit circle
+    figure.update_layout(legend=bottom_legend(orientation="v"), margin={"b": 150})
     known = [values for values in eigenvalues.values() if values is not None]
     reach = max([1.3] + [1.1 * float(np.max(np.abs(values))) for values in known])
     figure.update_xaxes(title_text="Re λ", range=[-reach, reach], zeroline=True)

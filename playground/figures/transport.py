@@ -15,6 +15,7 @@ from playground.figures import (
     MUTED_COLOR,
     REAL_COLOR,
     base_layout,
+    bottom_legend,
 )
 
 PLAN_COLORSCALE = "Blues"
@@ -189,7 +190,8 @@ def critic_curve(grid_x, critic_on_grid, potential_on_grid, real_points, fake_po
                        name="p", **{**rug, "marker": {**rug["marker"], "color": FAKE_COLOR}})
     figure.update_xaxes(title="x", range=[float(grid_x[0]), float(grid_x[-1])])
     figure.update_yaxes(title="f(x)")
-    return base_layout(figure, title="Critic f and an optimal f*")
+    base_layout(figure, title="Critic f and an optimal f*")
+    return figure.update_layout(legend=bottom_legend(), margin={"b": 110})  # above the plot it wrapped into the title
 
 
 def estimate_history(history_steps, history_estimates, history_normalised, exact_wasserstein: float) -> go.Figure:
@@ -206,7 +208,9 @@ def estimate_history(history_steps, history_estimates, history_normalised, exact
                        line={"color": MUTED_COLOR, "dash": "dash", "width": 2})
     figure.update_xaxes(title="critic step", rangemode="tozero")
     figure.update_yaxes(title="estimate")
-    return base_layout(figure, title="Kantorovich–Rubinstein estimate")
+    base_layout(figure, title="Kantorovich–Rubinstein estimate")
+    # the legend below the plot: above a half-width chart its three entries wrapped onto the title
+    return figure.update_layout(legend=bottom_legend(), margin={"b": 110})
 
 
 def kantorovich_summary(snapshot: dict) -> str:

@@ -10,7 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.figures import ACCENT_COLOR, BOTTOM_LEGEND, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, base_layout
+from playground.figures import (ACCENT_COLOR, BOTTOM_LEGEND, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, base_layout,
+                                 bottom_legend)
 
 MINIMAX_COLOR = "#d62728"       # the saturating loss: red on every figure of the page
 NON_SATURATING_COLOR = ACCENT_COLOR
@@ -112,8 +113,10 @@ def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, heigh
                                     marker={"size": 4}, line={"color": color, "width": 3}), row=1, col=1)
     figure.add_trace(go.Scatter(x=steps, y=_f32(records["critic_accuracy"]), name="D's accuracy",
                                 mode="lines", line={"color": MUTED_COLOR, "width": 3}), row=2, col=1)
-    base_layout(figure, title="Generator gradient norm while D trains against a frozen G", height=height)
-    figure.update_layout(margin={"l": 70, "t": 110})
+    # a short title and the legend at the bottom: above a 560-px plot (a 1366-px laptop) the three entries wrapped
+    # onto the title, and the long title was cut at "froze"
+    base_layout(figure, title="‖∇<sub>θ</sub> L<sub>G</sub>‖ while D trains, G frozen", height=height + 60)
+    figure.update_layout(legend=bottom_legend(), margin={"l": 70, "t": 60, "b": 150})
     figure.update_xaxes(range=[0, critic_steps], row=1, col=1)
     figure.update_xaxes(range=[0, critic_steps], title_text="discriminator steps", row=2, col=1)
     figure.update_yaxes(type="log", title_text="‖∇_θ L_G‖", exponentformat="power", row=1, col=1,
