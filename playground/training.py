@@ -265,6 +265,7 @@ class Trainer:
         self.evaluation_real = self.dataset.sample(1000, evaluation_rng)
         self.step = 0
         self.critic_updates = 0
+        self.generator_updates = 0  # with critic_updates: counts the page's single D / G steps, which `step` does not
         self.diverged: str | None = None
         self.history = History(METRICS, MAX_HISTORY_ROWS)
         self.coverage_history: list[tuple[int, int, float, np.ndarray]] = []
@@ -334,6 +335,7 @@ class Trainer:
 
     def generator_step(self) -> Tensor:
         """One generator update through the current critic (or an unrolled copy of it). Returns the loss."""
+        self.generator_updates += 1
         if self.config.unrolled_steps > 0:
             return self._unrolled_generator_step()
         return self._generator_update()
@@ -482,7 +484,8 @@ class Trainer:
             "critic": copy.deepcopy(self.critic.state_dict()),
             "generator_optimizer": copy.deepcopy(self.generator_optimizer.state_dict()),
             "critic_optimizer": copy.deepcopy(self.critic_optimizer.state_dict()),
-            "step": self.step, "critic_updates": self.critic_updates, "rng": self.rng.get_state(),
+            "step": self.step, "critic_updates": self.critic_updates, "generator_updates": self.generator_updates,
+            "rng": self.rng.get_state(),
         }
 
     def _load_state(self, state: dict[str, Any]) -> None:
@@ -491,6 +494,7 @@ class Trainer:
         self.generator_optimizer.load_state_dict(state["generator_optimizer"])
         self.critic_optimizer.load_state_dict(state["critic_optimizer"])
         self.step, self.critic_updates = state["step"], state["critic_updates"]
+        self.generator_updates = state["generator_updates"]
         self.rng.set_state(state["rng"])
 
     def latest_metrics(self) -> dict[str, float]:
@@ -563,6 +567,7 @@ class Trainer:
         return {
             **self.frame(points, grid_size, arrows),
             "critic_updates": self.critic_updates,
+            "generator_updates": self.generator_updates,
             "dataset": self.config.dataset,
             "modes": self.dataset.modes.astype(np.float32),
             "history": self.history.as_dict(),

@@ -472,6 +472,8 @@ def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -
     with st.sidebar:
         for notice in st.session_state.pop(f"{page}.notices", []):
             st.warning(notice)
+        if loaded := st.session_state.pop(f"{page}.loaded", None):
+            st.success(loaded)  # a file that loaded cleanly is good news, not a warning
         st.selectbox("Preset", list(presets), key=f"{page}.preset_choice", on_change=load_preset,
                      format_func=lambda k: presets[k].label, help="A starting point; each setting can be changed.")
         st.caption(presets[st.session_state[preset_key]].note)
@@ -591,7 +593,7 @@ def live_view(key: str, make_run: Callable[[], Steppable],
     live.set_max_rate(SPEEDS[speed])
 
     run_every = FRAME_SECONDS if live.playing else None
-    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing)
+    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps))
     return live.run
 
 
@@ -600,13 +602,17 @@ def _start(key: str, make_run: Callable[[], Steppable]) -> LiveRun:
 
 
 def _live_frame(key: str, render: Callable[[dict[str, Any]], Sequence[Any]], columns: int,
-                was_playing: bool) -> None:
+                was_playing: bool, single_steps: bool = False) -> None:
     live = _runs().get(key)
     if live is None:
         return
     snapshot = live.snapshot()
     rate = f" · {live.steps_per_second:,.0f} it/s" if live.playing else ""
-    st.markdown(f"**Step {snapshot.get('step', live.step):,}**{rate}")
+    updates = ""
+    if single_steps and "generator_updates" in snapshot:  # D step / G step move the run but not its step count
+        updates = (f" · {snapshot['critic_updates']:,} D updates · {snapshot['generator_updates']:,} G "
+                   f"update{'s' if snapshot['generator_updates'] != 1 else ''}")
+    st.markdown(f"**Step {snapshot.get('step', live.step):,}**{updates}{rate}")
     if live.diverged:
         st.error(live.diverged)
     if live.error:
@@ -647,7 +653,10 @@ def _load_config_upload(page: str, presets: Mapping[str, Any] | None = None) -> 
     config, notices = export.load_config_json(upload.getvalue(), st.session_state[f"{page}.config"])
     st.session_state[f"{page}.config"] = config
     _seed_widgets(page, config)
-    st.session_state[f"{page}.notices"] = notices or [f"Loaded settings from {upload.name}."]
+    if notices:
+        st.session_state[f"{page}.notices"] = notices
+    else:
+        st.session_state[f"{page}.loaded"] = f"Loaded settings from {upload.name}."
 
 
 def run_tools(page: str, trainer: Trainer) -> None:

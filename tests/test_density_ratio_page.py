@@ -32,9 +32,10 @@ def test_density_ratio_tab_draws_and_steps(app):
     assert app.title[0].value.startswith("The density-ratio trick")
     assert len(app.latex) >= 3                      # the page formula and the tab's two
     assert "KL estimate" in markdown_text(app) and "0.350" in markdown_text(app)   # exact KL of the default
+    assert "(the untrained classifier)" in markdown_text(app)  # not "the mean of the last 200 steps" at step 0
     app.button(key="density_ratio.classifier.step").click().run()
     assert_clean(app)
-    assert "**Step 1**" in markdown_text(app)
+    assert "**Step 1**" in markdown_text(app) and "(recorded at step 0)" in markdown_text(app)
 
 
 def test_pair_without_overlap_reports_infinite_kl(app):

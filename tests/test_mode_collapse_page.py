@@ -50,7 +50,13 @@ def test_step_buttons_advance_the_run():
     test.button(key="mode_collapse.live.step").click().run()
     assert step_count(test) == 1
     test.button(key="mode_collapse.live.single.0").click().run()  # one critic step alone
-    assert test.session_state["mode_collapse.config"] is not None and not test.exception
+    test.button(key="mode_collapse.live.single.0").click().run()
+    test.button(key="mode_collapse.live.single.1").click().run()  # one generator step alone
+    assert not test.exception
+    # single D / G steps leave the step count alone and say what they did (a student saw the samples move under
+    # an unchanged "Step 0"); the full step counted one update of each (critic_steps = 1)
+    status = next(m.value for m in test.markdown if m.value.startswith("**Step"))
+    assert status.startswith("**Step 1**") and "3 D updates · 2 G updates" in status
 
 
 def test_the_speed_control_caps_the_live_runs_steps_per_second():
@@ -269,6 +275,14 @@ def test_run_tools_tabs_build_their_content_when_opened(app_url, page):
         page.get_by_role("button", name="Settings (JSON)").click()
     saved = json.loads(Path(download.value.path()).read_text())
     assert saved["objective"] == "wgan_gp"
+    # loading it back: the settings return, with a success message (it was a yellow warning box)
+    upload = Path(download.value.path()).with_name("settings.json")
+    upload.write_text(json.dumps({**saved, "critic_steps": 3}))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
+    success = page.locator("[data-testid='stSidebar'] [data-testid='stAlertContentSuccess']")
+    success.wait_for(timeout=30_000)
+    assert "Loaded settings from settings.json." in success.inner_text()
+    page.wait_for_function("() => location.search.includes('critic_steps=3')", timeout=30_000)
     page.get_by_role("tab", name="Share").click()
     link = page.locator("[data-testid='stMarkdown'] a", has_text="objective=wgan_gp")
     link.first.wait_for(timeout=30_000)

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.density_ratio import SMOOTHING_RECORDS
+
 from playground.figures import (
     ACCENT_COLOR,
     CRITIC_COLORSCALE,
@@ -259,7 +261,14 @@ def ratio_view(snapshot: dict, *, ratio: bool = False) -> list:
                             snapshot["history_kl_smoothed"]))
     error = np.abs(np.asarray(estimated, dtype=np.float64) - exact)[np.asarray(trusted, dtype=bool)]
     exact_text = "∞" if math.isinf(snapshot["exact_kl"]) else f"{snapshot['exact_kl']:.3f}"
-    summary = (f"KL estimate **{snapshot['kl_estimate_smoothed']:.3f}** nats (mean of the last 200 steps) "
+    steps = np.asarray(snapshot["history_step"])
+    window = steps[-SMOOTHING_RECORDS:]  # the records the smoothed estimate averages
+    if snapshot["step"] == 0:
+        over = "the untrained classifier"  # not "the mean of the last 200 steps" before any step
+    else:
+        first, last = int(window[0]), int(window[-1])
+        over = f"mean over steps {first:,}–{last:,}" if len(window) > 1 else f"recorded at step {last:,}"
+    summary = (f"KL estimate **{snapshot['kl_estimate_smoothed']:.3f}** nats ({over}) "
                f"against exact **{exact_text}** · mean "
                f"|s(x) − log q₁/q₂| where both have mass: **{error.mean():.3f}**" if error.size else "")
     return [summary, *figures]
