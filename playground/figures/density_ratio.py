@@ -8,7 +8,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.density_ratio import SMOOTHING_RECORDS
-
 from playground.figures import (
     ACCENT_COLOR,
     CRITIC_COLORSCALE,

@@ -10,8 +10,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.figures import (ACCENT_COLOR, BOTTOM_LEGEND, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, base_layout,
-                                 bottom_legend)
+from playground.figures import (
+    ACCENT_COLOR,
+    BOTTOM_LEGEND,
+    FAKE_COLOR,
+    MUTED_COLOR,
+    REAL_COLOR,
+    base_layout,
+    bottom_legend,
+)
 
 MINIMAX_COLOR = "#d62728"       # the saturating loss: red on every figure of the page
 NON_SATURATING_COLOR = ACCENT_COLOR
