@@ -41,3 +41,5 @@ def render(snapshot):
 seeds = range(first_seed, first_seed + members)
 ui.live_view("seeds.ensemble", lambda: Ensemble(config, seeds), render,
              restart_token=(preset_id, dataset, members, first_seed), columns=2)
+
+ui.url_notices()  # last: says which values of the link the controls could not take

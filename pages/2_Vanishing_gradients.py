@@ -129,3 +129,5 @@ st.caption("**Look for:** D's accuracy reaches 1 within a few hundred steps; the
            "Arjovsky & Bottou (2017, Fig. 2) report. The premise is disjoint supports. In 2-D it can fail: on the "
            "25 Gaussians the centre mode sits where an untrained G puts its points, and after pretraining G's points "
            "reach the data; there D* does not saturate, accuracy stays below 1 and the minimax gradient stays.")
+
+ui.url_notices()  # last: says which values of the link the controls could not take

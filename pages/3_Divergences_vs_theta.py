@@ -80,3 +80,5 @@ ui.live_view(
     figures.estimator_view, restart_token=(method, int(seed)), update=lambda run: run.set_live(**settings),
     columns=3,
 )
+
+ui.url_notices()  # last: says which values of the link the controls could not take

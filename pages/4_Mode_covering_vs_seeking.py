@@ -106,3 +106,5 @@ for d, (mu, sigma) in fits.items():
     else:
         right.info(f"{figures.DIVERGENCE_SHORT[d]} stopped where its gradient vanishes without a minimum: a saddle "
                    "on a symmetry axis, which gradient descent cannot leave. Move the start off the axis.")
+
+ui.url_notices()  # last: says which values of the link the controls could not take

@@ -140,3 +140,5 @@ for tab, section in ((dirt, piles_of_dirt), (clouds, point_clouds), (dual, kanto
     if tab.open:  # only the open tab runs; a hidden live critic pauses itself once nobody watches it
         with tab:
             section()
+
+ui.url_notices()  # last: says which values of the link the controls could not take

@@ -74,3 +74,5 @@ if st.button("Measure per-layer gradient norms", key="wg_profile_run", icon=":ma
     bar.empty()
 if "wg_profile" in st.session_state:
     ui.chart(figures.layer_gradient_profile(st.session_state["wg_profile"]), key="wg_profile_chart")
+
+ui.url_notices()  # last: says which values of the link the controls could not take

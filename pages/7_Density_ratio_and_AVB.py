@@ -99,3 +99,5 @@ if avb_tab.open is not False:
             restart_token=(preset_id, seed),
             update=lambda run: run.update_settings(learning_rate, adversary_rate, adversary_steps),
         )
+
+ui.url_notices()  # last: says which values of the link the controls could not take

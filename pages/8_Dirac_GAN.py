@@ -80,3 +80,5 @@ with right:
     st.latex(spec.eigenvalue_tex)
     st.latex(r"\lambda_{1,2} = " + dirac.eigenvalue_tex(view.eigenvalues))
     st.caption(dirac.EIGENVALUE_NOTE)
+
+ui.url_notices()  # last: says which values of the link the controls could not take

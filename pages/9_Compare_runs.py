@@ -65,3 +65,5 @@ ui.live_view("compare.lockstep", lambda: Lockstep({name: Trainer(c) for name, c 
              restart_token=restart, update=lambda group: group.update(dict(zip(group.trainers, configs.values(),
                                                                                 strict=True))),
              columns=2)
+
+ui.url_notices()  # last: says which values of the link the controls could not take

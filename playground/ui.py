@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict
 from functools import partial
@@ -368,6 +369,7 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
                 "{width: 340px !important; min-width: 340px !important;} "
                 "[data-testid='stMainBlockContainer'] {padding: 2.5rem 1.5rem 1.5rem 1.5rem;}</style>")
     st.title(title)
+    _PAGE_RUN.notice_slot = st.container()  # filled by url_notices() at the end of the page
     if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
         with st.expander("What this page shows"):
             st.markdown(intro)
@@ -376,6 +378,69 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     if formula:
         st.latex(formula)
     _copy_link(key="gp_copy_link")
+
+
+_PAGE_RUN = threading.local()  # per script thread: where this run's page wants its link notices
+
+
+def url_notices() -> None:
+    """At the top of the page, say which values of the link a control could not take; call it last on a page.
+
+    A control bound to the URL (bind="query-params") takes its value from the link on the page's first load, and
+    Streamlit quietly drops a value it cannot read or that is not one of the control's options, or clamps one out
+    of range (a link with ?seeds_members=1000 opened at 16 members without a word). Once per page and session this
+    compares each bound control's value, in its URL form, with the link's: a difference is said in words."""
+    checked = f"gp_url_checked.{_page_id()}"
+    if st.session_state.get(checked):
+        return
+    st.session_state[checked] = True
+    notices = _url_values_not_taken()
+    slot = getattr(_PAGE_RUN, "notice_slot", None) or st.container()
+    for key, asked, shown in notices:
+        slot.warning(f"The link's **{key}={asked}** could not be used here (not one of the control's values, or "
+                     f"outside its range): it shows **{shown}**.", icon=":material/link_off:")
+
+
+def _page_id() -> str:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.page_script_hash if context is not None else ""
+
+
+def _url_values_not_taken() -> list[tuple[str, str, str]]:
+    """(key, the link's value, the value the control shows) for each control bound to the URL whose value, in the
+    form the URL writes it, differs from the link's. Repeats Streamlit's own parsing of a bound value (the parser,
+    deserializer and serializer its URL binding uses); none if those internals move in a later Streamlit."""
+    try:
+        from streamlit.runtime.state.query_params import parse_url_param
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        state = get_session_state()._state
+        initial = dict(state.query_params._initial_query_params)
+        key_ids, metadata_by_id = state._key_id_mapper, state._new_widget_state.widget_metadata
+    except (ImportError, AttributeError):
+        return []
+    notices = []
+    for key, values in initial.items():
+        widget_id = key_ids.get_id_from_key(key, None)
+        metadata = metadata_by_id.get(widget_id) if widget_id is not None else None
+        if metadata is None or getattr(metadata, "bind", None) != "query-params" or key not in st.session_state:
+            continue
+        raw = values[0] if len(values) == 1 else list(values)
+        try:
+            asked = parse_url_param(raw, metadata.value_type)
+            shown = metadata.serializer(st.session_state[key])
+        except (ValueError, TypeError, IndexError):
+            continue  # nothing to compare with: say nothing rather than something wrong
+        if shown != asked:
+            notices.append((key, _url_text(raw), _url_text(shown)))
+    return notices
+
+
+def _url_text(value: Any) -> str:
+    values = value if isinstance(value, list | tuple) else [value]
+    return ", ".join(f"{item:g}" if isinstance(item, float) else str(item) for item in values)
 
 
 # --- the config sidebar, with URL round-trip -----------------------------------------------------------------
