@@ -13,6 +13,7 @@ from conftest import ROOT, chart, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from playground.presets import PRESETS
+from playground.training import Trainer
 
 PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
 
@@ -104,6 +105,20 @@ def test_settings_the_loss_ignores_are_greyed_out_and_say_why():
     assert test.select_slider(key="mode_collapse.clip_value").disabled
     assert not test.number_input(key="mode_collapse.gp_weight").disabled
     assert step_count(test) == 0 and not test.exception
+
+
+def test_samples_that_leave_the_fixed_view_are_counted_on_the_chart():
+    """The axes stay at the data's window while a run plays; samples beyond it (a student saw the cloud cut off at
+    y = −3) are counted in a note on the chart, and there is no note while every sample is inside."""
+    from playground.figures.training import samples_and_critic
+    snapshot = Trainer(PRESETS["mode_collapse"].config()).snapshot()
+    inside = samples_and_critic(snapshot)["layout"]["annotations"]
+    assert not inside and (np.abs(snapshot["fake"]) <= snapshot["extent"]).all()
+    fake = snapshot["fake"].copy()
+    fake[:7, 1] = -2 * snapshot["extent"]   # seven below the view
+    fake[7, 0] = np.nan                      # and one that is not a number
+    note = samples_and_critic({**snapshot, "fake": fake})["layout"]["annotations"]
+    assert [a["text"] for a in note] == [f"8 of {len(fake):,} samples outside the view"]
 
 
 def test_occupancy_colour_scale_tops_at_the_largest_share_or_one_percent():

@@ -93,8 +93,16 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
     if title is None:
         kind = "D(x) = σ(s(x))" if probabilistic else "critic f(x)"
         title = f"Samples over {kind} · step {snapshot['step']:,}"
+    annotations = []
+    fake = np.asarray(snapshot["fake"], dtype=np.float64)
+    outside = int((~(np.abs(fake) <= extent).all(axis=1)).sum())  # NaN counts as outside
+    if outside:  # the axes stay fixed (the picture must not jump while it plays): say what left them
+        annotations.append({"text": f"{outside:,} of {len(fake):,} samples outside the view", "x": 0.01, "y": 0.99,
+                            "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
+                            "showarrow": False, "bgcolor": "rgba(255, 255, 255, 0.8)",
+                            "font": {"size": FONT_SIZE - 3, "color": "#222222"}})
     return {"data": traces, "layout": layout(
-        title, height,
+        title, height, annotations=annotations,
         # pinned to the figure's bottom edge, so it never covers the x tick labels (it did at 440 px and in lecture
         # mode, where it sat a fixed share of the plot's height below the axis)
         legend=bottom_legend(),
