@@ -12,7 +12,7 @@ the products' time at that rate bounds the speed-up any batched step could show 
 
 With --thin it first times, side by side, the backward of each layer that `Ensemble` runs as a thin layer (1 or 2
 outputs, or 2 inputs whose gradient is wanted) as autograd lays it out for a plain baddbmm and as
-`ensemble.ThinBatchedLinear` lays it out.
+`ensemble.BatchedLinear` lays it out.
 
 Usage: python bench/ensemble.py [--members 16] [--steps 50] [--rounds 5] [--threads 1,2]
                                 [--configs default,small,mode_collapse] [--device cpu|cuda] [--forward bmm|vmap]
@@ -35,7 +35,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from playground.ensemble import Ensemble, ThinBatchedLinear  # noqa: E402
+from playground.ensemble import BatchedLinear, Ensemble  # noqa: E402
 from playground.presets import PRESETS  # noqa: E402
 from playground.training import Trainer, TrainingConfig  # noqa: E402
 
@@ -112,7 +112,7 @@ def product_rate(config: TrainingConfig, members: int, device: torch.device, rep
 
 def thin_layer_times(members: int, rows: int, inputs: int, outputs: int, input_grad: bool, device: torch.device,
                      repeats: int = 100) -> tuple[float, float]:
-    """µs per forward + backward of one layer, autograd's plain baddbmm and ThinBatchedLinear, alternating,
+    """µs per forward + backward of one layer, autograd's plain baddbmm and BatchedLinear, alternating,
     median of 7 rounds each."""
     points = torch.randn(members, rows, inputs, device=device, requires_grad=input_grad)
     weight = torch.randn(members, outputs, inputs, device=device, requires_grad=True)
@@ -125,7 +125,7 @@ def thin_layer_times(members: int, rows: int, inputs: int, outputs: int, input_g
         torch.autograd.grad(output, wanted, upstream)
 
     def thin() -> None:
-        torch.autograd.grad(ThinBatchedLinear.apply(points, weight, bias), wanted, upstream)
+        torch.autograd.grad(BatchedLinear.apply(points, weight, bias), wanted, upstream)
 
     times: dict[str, list[float]] = {"plain": [], "thin": []}
     for round_index in range(7):
@@ -148,7 +148,7 @@ def thin_layers(config: TrainingConfig, members: int, device: torch.device) -> N
     for what, rows, inputs, outputs, input_grad in layers:
         autograd_us, thin_us = thin_layer_times(members, rows, inputs, outputs, input_grad, device)
         print(f"  {what:<38} [{members}, {rows}, {inputs}] → {outputs}: autograd {autograd_us:7.1f}  "
-              f"ThinBatchedLinear {thin_us:7.1f}  ({autograd_us / thin_us:.2f}×)")
+              f"BatchedLinear {thin_us:7.1f}  ({autograd_us / thin_us:.2f}×)")
 
 
 def report(label: str, times: dict[str, list[float]], members: int, steps: int) -> float:

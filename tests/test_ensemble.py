@@ -90,22 +90,32 @@ def test_batched_forward_equals_each_member_and_torch_func_vmap():
     torch.testing.assert_close(scores, reference, atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize(("inputs", "outputs"), [(2, 7), (1, 5), (7, 1), (7, 2), (2, 2), (6, 7)])
-def test_thin_layers_backward_equals_autograds_own_and_is_twice_differentiable(inputs, outputs):
-    """A thin layer's hand-laid-out backward gives autograd's own gradients of baddbmm (inputs, weights, bias),
-    passes torch's numerical gradcheck, and can be differentiated again (WGAN-GP's penalty does)."""
+def test_batched_linear_backward_equals_autograds_own_and_is_twice_differentiable(inputs, outputs, relu):
+    """The layer's hand-laid-out backward gives autograd's own gradients of baddbmm, ReLU'd or not (inputs,
+    weights, bias), contiguous, passes torch's numerical gradcheck, and can be differentiated again (WGAN-GP's
+    penalty does). With ReLU the incoming gradient is masked in place (it is the next layer's, made for this
+    layer alone), unless the backward is itself being differentiated."""
     generator = torch.Generator().manual_seed(inputs * 10 + outputs)
     points = torch.randn(3, 11, inputs, generator=generator, dtype=torch.float64, requires_grad=True)
     weight = torch.randn(3, outputs, inputs, generator=generator, dtype=torch.float64, requires_grad=True)
     bias = torch.randn(3, outputs, generator=generator, dtype=torch.float64, requires_grad=True)
     upstream = torch.randn(3, 11, outputs, generator=generator, dtype=torch.float64)
-    expected = torch.autograd.grad(torch.baddbmm(bias.unsqueeze(1), points, weight.transpose(1, 2)),
-                                   (points, weight, bias), upstream)
-    layer = ensemble_module.ThinBatchedLinear.apply
+    reference = torch.baddbmm(bias.unsqueeze(1), points, weight.transpose(1, 2))
+    reference = reference.relu() if relu else reference
+    expected = torch.autograd.grad(reference, (points, weight, bias), upstream)
+
+    def layer(*tensors):
+        return ensemble_module.BatchedLinear.apply(*tensors, relu)
+
     output = layer(points, weight, bias)
-    for got, want in zip(torch.autograd.grad(output, (points, weight, bias), upstream), expected, strict=True):
+    torch.testing.assert_close(output, reference, rtol=0, atol=0)
+    incoming = upstream.clone()
+    for got, want in zip(torch.autograd.grad(output, (points, weight, bias), incoming), expected, strict=True):
         assert got.is_contiguous()
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    assert torch.equal(incoming, upstream * (output > 0)) if relu else torch.equal(incoming, upstream)
     assert torch.autograd.gradcheck(layer, (points, weight, bias))
     assert torch.autograd.gradgradcheck(layer, (points, weight, bias))
 
