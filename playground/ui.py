@@ -431,7 +431,7 @@ def _url_values_not_taken() -> list[tuple[str, str, str]]:
         try:
             asked = parse_url_param(raw, metadata.value_type)
             shown = metadata.serializer(st.session_state[key])
-        except (ValueError, TypeError, IndexError):
+        except Exception:  # noqa: BLE001 — a notice is a courtesy: it must never be what breaks the page
             continue  # nothing to compare with: say nothing rather than something wrong
         if shown != asked:
             notices.append((key, _url_text(raw), _url_text(shown)))
@@ -675,8 +675,8 @@ def _live_frame(key: str, render: Callable[[dict[str, Any]], Sequence[Any]], col
     rate = f" · {live.steps_per_second:,.0f} it/s" if live.playing else ""
     updates = ""
     if single_steps and "generator_updates" in snapshot:  # D step / G step move the run but not its step count
-        updates = (f" · {snapshot['critic_updates']:,} D updates · {snapshot['generator_updates']:,} G "
-                   f"update{'s' if snapshot['generator_updates'] != 1 else ''}")
+        updates = "".join(f" · {count:,} {name} update{'s' if count != 1 else ''}" for name, count in (
+            ("D", snapshot["critic_updates"]), ("G", snapshot["generator_updates"])))
     st.markdown(f"**Step {snapshot.get('step', live.step):,}**{updates}{rate}")
     if live.diverged:
         st.error(live.diverged)

@@ -352,7 +352,7 @@ def test_distance_and_eigenvalue_figures():
                                              flow_iterations=view.flow_iterations,
                                              flow_distances=dirac.distances_to_equilibrium(view.flow))
     assert distance.layout.yaxis.type == "log"
-    assert [trace.name for trace in distance.data] == ["simultaneous", "alternating", "continuous time"]
+    assert [trace.name for trace in distance.data] == ["simultaneous", "alternating", "flow (h → 0)"]
     eigen = dirac_figures.update_eigenvalues(view.update_eigenvalues)
     assert "1.0012" in eigen.data[1].name                               # √(1 + 0.1²/4)
     assert "1.0000" in eigen.data[2].name

@@ -151,7 +151,7 @@ def distance_curves(distances: dict[str, np.ndarray], *, highlight: str | None =
             opacity=1.0 if highlight in (None, label) else 0.6))
     if flow_iterations is not None and flow_distances is not None:
         figure.add_trace(go.Scatter(x=_as_float32(flow_iterations), y=_as_float32(np.maximum(flow_distances, 1e-30)),
-                                    mode="lines", name="continuous time",
+                                    mode="lines", name="flow (h → 0)",
                                     line={"color": REAL_COLOR, "dash": "dash", "width": 2}))
     base_layout(figure, title=title, height=height)
     figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # three entries above the plot ran into the title
