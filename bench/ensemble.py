@@ -125,7 +125,7 @@ def thin_layer_times(members: int, rows: int, inputs: int, outputs: int, input_g
         torch.autograd.grad(output, wanted, upstream)
 
     def thin() -> None:
-        torch.autograd.grad(BatchedLinear.apply(points, weight, bias), wanted, upstream)
+        torch.autograd.grad(BatchedLinear.apply(points, weight, bias, False), wanted, upstream)
 
     times: dict[str, list[float]] = {"plain": [], "thin": []}
     for round_index in range(7):
