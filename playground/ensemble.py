@@ -80,6 +80,11 @@ def batched_linear(inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool = Fa
     products for the CPU's batched GEMM and hands every gradient over contiguous."""
     if torch.is_grad_enabled() and (weight.requires_grad or inputs.requires_grad):
         return BatchedLinear.apply(inputs, weight, bias, relu)
+    return _affine(inputs, weight, bias, relu)
+
+
+def _affine(inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool) -> Tensor:
+    """bias + inputs · weightᵀ over the members, ReLU'd in place if `relu`: the forward of every batched layer."""
     output = torch.baddbmm(bias.unsqueeze(1), inputs, weight.transpose(1, 2))
     return output.relu_() if relu else output
 
@@ -109,9 +114,7 @@ class BatchedLinear(torch.autograd.Function):
     def forward(ctx, inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool) -> Tensor:
         # forward(ctx, …), not forward + setup_context: with setup_context, Function.apply binds the arguments
         # through inspect.signature on every call (~15 µs; nine calls a step)
-        output = torch.baddbmm(bias.unsqueeze(1), inputs, weight.transpose(1, 2))
-        if relu:
-            output.relu_()
+        output = _affine(inputs, weight, bias, relu)
         ctx.relu = relu
         ctx.save_for_backward(inputs, weight, *((output,) if relu else ()))
         return output
