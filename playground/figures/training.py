@@ -97,8 +97,10 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
     fake = np.asarray(snapshot["fake"], dtype=np.float64)
     outside = int((~(np.abs(fake) <= extent).all(axis=1)).sum())  # NaN counts as outside
     if outside:  # the axes stay fixed (the picture must not jump while it plays): say what left them
+        # placed on the axes' own domain: the square window narrows the plot inside the paper, and a paper-placed
+        # note began over the y tick labels
         annotations.append({"text": f"{outside:,} of {len(fake):,} samples outside the view", "x": 0.01, "y": 0.99,
-                            "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
+                            "xref": "x domain", "yref": "y domain", "xanchor": "left", "yanchor": "top",
                             "showarrow": False, "bgcolor": "rgba(255, 255, 255, 0.8)",
                             "font": {"size": FONT_SIZE - 3, "color": "#222222"}})
     return {"data": traces, "layout": layout(
