@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from playground import presets, ui
-from playground.compare import Lockstep
+from playground.compare import Lockstep, run_title
 from playground.datasets import DATASETS
 from playground.figures import training as figures
 from playground.objectives import OBJECTIVES, unused_setting_note
@@ -19,6 +19,22 @@ ui.page_header(
 )
 CLIP_OPTIONS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
 HELP = {name: spec["help"] for name, spec in TrainingConfig.field_specs().items()}  # the sidebar's own help texts
+
+
+def preset_controls(preset_id: str) -> dict[str, object]:
+    """The value of each of a run's controls under a preset: their defaults, and what picking the preset sets."""
+    preset = presets.PRESETS[preset_id].config()
+    return {"loss": preset.objective, "c": min(CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)),
+            "noise": float(preset.instance_noise), "unrolled": preset.unrolled_steps}
+
+
+def load_preset(side: str) -> None:
+    """Picking a preset sets the run's loss, c, noise and unrolling to the preset's (widgets keep their own state
+    otherwise: "Unrolled GAN" would have kept 0 unrolled steps)."""
+    for control, value in preset_controls(st.session_state[f"cmp_{side}_preset"]).items():
+        st.session_state[f"cmp_{side}_{control}"] = value
+
+
 with st.sidebar:
     dataset = st.selectbox("Dataset ↻", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="cmp_dataset",
                            bind="query-params")
@@ -32,19 +48,19 @@ for side, column, default_preset in (("A", columns[0], "mode_collapse"), ("B", c
         preset_id = choice[0].selectbox("Preset ↻", list(presets.PRESETS),
                                         index=list(presets.PRESETS).index(default_preset),
                                         format_func=lambda k: presets.PRESETS[k].label, key=f"cmp_{side}_preset",
-                                        bind="query-params")
-        preset = presets.PRESETS[preset_id].config()
-        objective = choice[1].selectbox("Loss", list(OBJECTIVES), index=list(OBJECTIVES).index(preset.objective),
+                                        bind="query-params", on_change=load_preset, args=(side,))
+        preset, defaults = presets.PRESETS[preset_id].config(), preset_controls(preset_id)
+        objective = choice[1].selectbox("Loss", list(OBJECTIVES), index=list(OBJECTIVES).index(defaults["loss"]),
                                         format_func=lambda k: OBJECTIVES[k].label, key=f"cmp_{side}_loss",
                                         bind="query-params")
         unused = unused_setting_note(objective, "clip_value")  # greyed out under a loss that ignores it
-        clip_value = knobs[0].select_slider("Clipping c", CLIP_OPTIONS, value=min(
-            CLIP_OPTIONS, key=lambda c: abs(c - preset.clip_value)), key=f"cmp_{side}_c", bind="query-params",
+        clip_value = knobs[0].select_slider("Clipping c", CLIP_OPTIONS, value=defaults["c"], key=f"cmp_{side}_c",
+                                            bind="query-params",
             help=f"{HELP['clip_value']} {unused or ''}".strip(), disabled=unused is not None)
-        noise = knobs[1].slider("Instance noise σ", 0.0, 1.0, float(preset.instance_noise), 0.01,
+        noise = knobs[1].slider("Instance noise σ", 0.0, 1.0, defaults["noise"], 0.01,
                                 key=f"cmp_{side}_noise", bind="query-params",
                                 help=HELP["instance_noise"])
-        unrolled = knobs[2].slider("Unrolled steps", 0, 10, preset.unrolled_steps, key=f"cmp_{side}_unrolled",
+        unrolled = knobs[2].slider("Unrolled steps", 0, 10, defaults["unrolled"], key=f"cmp_{side}_unrolled",
                                    bind="query-params", help=HELP["unrolled_steps"])
         label = f"{side}: {OBJECTIVES[objective].label}"
         configs[label] = replace(preset, dataset=dataset, seed=seed, objective=objective, clip_value=clip_value,
@@ -54,9 +70,12 @@ st.caption("Look for: which run keeps more modes (left chart) and whose samples 
 
 
 def render(snapshot):
+    # each run under its title from the settings it trains with now (its name is fixed when it starts; c and σ
+    # are live)
     runs = snapshot["runs"]
-    return [*(figures.samples_and_critic(run, title=name, height=460) for name, run in runs.items()),
-            figures.coverage_comparison(runs)]
+    return [*(figures.samples_and_critic(run, title=run_title(name[0], run["config"], two_lines=True), height=460)
+              for name, run in runs.items()),
+            figures.coverage_comparison({run_title(name[0], run["config"]): run for name, run in runs.items()})]
 
 
 restart = (dataset, seed, tuple((name, c.objective, c.unrolled_steps, c.critic_steps) for name, c in configs.items()),

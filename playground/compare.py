@@ -10,10 +10,27 @@ import numpy as np
 import torch
 
 from playground import transport
+from playground.objectives import OBJECTIVES
 from playground.training import Trainer, TrainingConfig
 
 EVALUATE_EVERY = 100      # steps between exact-W₁ measurements (POT on 500 + 500 points: ~20 ms)
 EVALUATION_POINTS = 500
+
+
+def run_title(side: str, config: TrainingConfig, two_lines: bool = False) -> str:
+    """A run's title, "A: WGAN, weight clipping · c = 0.5": its loss and the settings a comparison turns on (c
+    where the loss clips, instance noise σ, unrolled steps), so that two runs of one loss are told apart. With
+    `two_lines` the settings go on a smaller second line (plotly markup), for a chart half a screen wide."""
+    parts = [OBJECTIVES[config.objective].label]
+    if OBJECTIVES[config.objective].lipschitz == "clip":
+        parts.append(f"c = {config.clip_value:g}")
+    if config.instance_noise > 0:
+        parts.append(f"σ = {config.instance_noise:g}")
+    if config.unrolled_steps > 0:
+        parts.append(f"{config.unrolled_steps} unrolled")
+    if two_lines and len(parts) > 1:
+        return f"{side}: {parts[0]}<br><sup>{' · '.join(parts[1:])}</sup>"
+    return f"{side}: {' · '.join(parts)}"
 
 
 class Lockstep:

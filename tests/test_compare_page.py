@@ -10,7 +10,7 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from playground import transport
-from playground.compare import Lockstep
+from playground.compare import Lockstep, run_title
 from playground.training import Trainer, TrainingConfig
 
 PAGE = str(ROOT / "pages" / "9_Compare_runs.py")
@@ -58,3 +58,31 @@ def test_page_steps_both_runs_and_greys_out_c_under_losses_that_ignore_it():
     test.button(key="compare.lockstep.step").click().run()
     test.select_slider(key="cmp_B_c").set_value(0.1).run()        # c is live: the runs go on
     assert step_count(test) == 1 and not test.exception
+
+
+def test_picking_a_preset_sets_the_runs_loss_noise_and_unrolling_to_the_presets():
+    """Keyed widgets keep their own state: without the preset's callback, "Unrolled GAN" trained with 0 unrolled
+    steps and "Instance noise" with no noise, under the previous preset's loss."""
+    test = AppTest.from_file(PAGE, default_timeout=120).run()
+    test.selectbox(key="cmp_A_preset").set_value("unrolled").run()
+    assert test.slider(key="cmp_A_unrolled").value == 10
+    assert test.selectbox(key="cmp_A_loss").value == "non_saturating"
+    test.selectbox(key="cmp_B_preset").set_value("instance_noise").run()
+    assert test.selectbox(key="cmp_B_loss").value == "minimax" and test.slider(key="cmp_B_noise").value == 0.3
+    assert test.slider(key="cmp_A_unrolled").value == 10   # run A keeps its own settings
+    test.selectbox(key="cmp_B_loss").set_value("wgan").run()  # a change after the preset stays
+    assert test.selectbox(key="cmp_B_preset").value == "instance_noise"
+    assert test.selectbox(key="cmp_B_loss").value == "wgan" and test.slider(key="cmp_B_noise").value == 0.3
+    test.button(key="compare.lockstep.step").click().run()
+    assert step_count(test) == 1 and not test.exception
+
+
+def test_run_titles_name_the_settings_that_tell_two_runs_of_one_loss_apart():
+    assert run_title("A", TrainingConfig(objective="non_saturating")) == "A: Non-saturating"
+    assert run_title("B", TrainingConfig(objective="wgan", clip_value=0.5)) == "B: WGAN, weight clipping · c = 0.5"
+    assert run_title("A", TrainingConfig(objective="wgan_gp", clip_value=0.5)) == "A: WGAN-GP"  # GP ignores c
+    both = run_title("B", TrainingConfig(objective="minimax", instance_noise=0.3, unrolled_steps=10))
+    assert both == "B: Minimax (saturating) · σ = 0.3 · 10 unrolled"
+    assert run_title("B", TrainingConfig(objective="wgan", clip_value=0.5), two_lines=True) == (
+        "B: WGAN, weight clipping<br><sup>c = 0.5</sup>")
+    assert run_title("A", TrainingConfig(objective="hinge"), two_lines=True) == "A: Hinge"

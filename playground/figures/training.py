@@ -108,8 +108,9 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
         # pinned to the figure's bottom edge, so it never covers the x tick labels (it did at 440 px and in lecture
         # mode, where it sat a fixed share of the plot's height below the axis)
         legend=bottom_legend(),
-        margin={"l": 50, "r": 10, "t": 50, "b": 125},  # tick labels, then three legend rows (one entry a row on a
-                                                        # 440-px chart: at b = 100 they covered the tick labels)
+        # tick labels, then three legend rows (one entry a row on a 440-px chart: at b = 100 they covered the tick
+        # labels); a two-line title (Compare's run settings) needs room above the plot
+        margin={"l": 50, "r": 10, "t": 70 if "<br>" in title else 50, "b": 125},
         # a square window: whichever axis has room to spare gives it up (with x alone constrained, a plot taller
         # than wide stretched the y range past the data window)
         xaxis={"range": window, "zeroline": False, "constrain": "domain"},
