@@ -15,12 +15,23 @@ ui.page_header(
     r"\text{modes captured} = \#\{\,m : m \text{ is the nearest mode of a sample within } 3\sigma\,\}",
 )
 CHOICES = [key for key, preset in presets.PRESETS.items() if not preset.config().unrolled_steps]  # no unrolling
+
+
+def load_preset() -> None:
+    """Picking a preset picks its dataset too ("WGAN-GP on the swiss roll" trained on 8 Gaussians when the dataset
+    box kept its own value); the dataset can be changed afterwards."""
+    st.session_state["seeds_dataset"] = presets.PRESETS[st.session_state["seeds_preset"]].config().dataset
+
+
 with st.sidebar:
     preset_id = st.selectbox("Preset ↻", CHOICES, format_func=lambda k: presets.PRESETS[k].label, key="seeds_preset",
-                             bind="query-params", help="The configuration every seed trains with.")
+                             bind="query-params", on_change=load_preset,
+                             help="The configuration every seed trains with.")
     st.caption(presets.PRESETS[preset_id].note)
-    dataset = st.selectbox("Dataset ↻", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="seeds_dataset",
-                           bind="query-params", help="The real distribution π; its modes are what is counted.")
+    datasets = list(DATASETS)
+    dataset = st.selectbox("Dataset ↻", datasets, index=datasets.index(presets.PRESETS[preset_id].config().dataset),
+                           format_func=lambda k: DATASETS[k].label, key="seeds_dataset", bind="query-params",
+                           help="The real distribution π; its modes are what is counted.")
     members = st.select_slider("Seeds K ↻", [4, 8, 16, 32], value=16, key="seeds_members", bind="query-params",
                                help="How many runs train together. 16 batched runs of the mode-collapse preset cost "
                                     "about what 6–7 single runs cost on one CPU thread, 4–5 on two "

@@ -379,3 +379,17 @@ def test_page_reads_the_preset_from_the_url_and_offers_no_unrolled_preset():
     assert test.selectbox(key="seeds_preset").value == "wgan_gp"
     assert "WGAN-GP" in shown(test, "Out of")
     assert "unrolled" not in test.selectbox(key="seeds_preset").options
+
+
+def test_picking_a_preset_picks_its_dataset_and_a_link_keeps_it():
+    """The dataset box kept its own value: "WGAN-GP on the swiss roll" trained on 8 Gaussians."""
+    test = page_app(seeds_members="4")
+    assert test.selectbox(key="seeds_dataset").value == "eight_gaussians"
+    test.selectbox(key="seeds_preset").set_value("swiss_roll").run()
+    assert test.selectbox(key="seeds_dataset").value == "swiss_roll" and not test.exception
+    test.selectbox(key="seeds_dataset").set_value("twenty_five_gaussians").run()  # changed afterwards: it stays
+    assert test.selectbox(key="seeds_preset").value == "swiss_roll"
+    assert "of 25 modes" in shown(test, "Out of")
+    linked = page_app(seeds_preset="WGAN-GP on 25 Gaussians", seeds_members="4")  # the preset's dataset by default
+    assert linked.selectbox(key="seeds_dataset").value == "twenty_five_gaussians"
+    assert "of 25 modes" in shown(linked, "Out of") and not linked.exception
