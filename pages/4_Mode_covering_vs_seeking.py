@@ -16,7 +16,10 @@ ui.page_header(
     r"\mathrm{KL}(\pi\|p) = \int \pi \log\frac{\pi}{p},\qquad \mathrm{KL}(p\|\pi) = \int p \log\frac{p}{\pi},\qquad"
     r"\mathrm{JSD} = \tfrac12\mathrm{KL}\big(\pi\|m\big) + \tfrac12\mathrm{KL}\big(p\|m\big),\; m = \tfrac{\pi+p}{2}",
 )
-MUS, SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 4.0, 40)   # fixed axes: comparable across mixtures
+# Fixed axes, comparable across mixtures. σ reaches 5: the widest mixture the sliders make (d = 8, s₁ = s₂ = 2) has
+# its forward-KL optimum at σ = √20 ≈ 4.47 (with σ up to 4 its minima and path fell outside the chart).
+MUS, SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50)
+SIGMA0_RANGE = (0.15, 4.0)  # the start's slider
 MIXTURE_KEYS = ("cov_separation", "cov_weight", "cov_left_std", "cov_right_std")
 
 
@@ -48,7 +51,7 @@ def matching_preset() -> str:
 def pick_start(mu: float, sigma: float) -> None:
     """A click on a landscape moves the start there."""
     st.session_state["cov_mu0"] = float(np.clip(round(mu, 2), MUS[0], MUS[-1]))
-    st.session_state["cov_sigma0"] = float(np.clip(round(sigma, 2), 0.15, SIGMAS[-1]))
+    st.session_state["cov_sigma0"] = float(np.clip(round(sigma, 2), *SIGMA0_RANGE))
 
 
 defaults = dict(zip(MIXTURE_KEYS, divergences.MIXTURE_PRESETS["lecture"][1:], strict=True))
@@ -69,7 +72,7 @@ with st.sidebar:
                           bind="query-params", help="Standard deviation of the right component.")
     st.markdown("**Start of the descent** (or click a landscape)")
     mu0 = st.slider("μ₀", -5.0, 5.0, step=0.05, key="cov_mu0", bind="query-params", help="Initial mean.")
-    sigma0 = st.slider("σ₀", 0.15, 4.0, step=0.05, key="cov_sigma0", bind="query-params", help="Initial width.")
+    sigma0 = st.slider("σ₀", *SIGMA0_RANGE, step=0.05, key="cov_sigma0", bind="query-params", help="Initial width.")
 
 mixture = divergences.two_mode_mixture(separation, weight, left_std, right_std)
 study = st.cache_data(divergences.landscapes_and_minima, max_entries=16,

@@ -196,6 +196,23 @@ def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_ap
     assert linked.selectbox(key="cov_preset").value == "custom" and linked.slider(key="cov_separation").value == 8.0
 
 
+def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(covering_app):
+    """d = 8 with both widths 2: forward KL's optimum is σ = √20 ≈ 4.47. With σ up to 4 on the axis the landscapes
+    showed no minimum at all and the paths ran off the top."""
+    for key, value in (("cov_separation", 8.0), ("cov_left_std", 2.0), ("cov_right_std", 2.0),
+                       ("cov_sigma0", 4.0)):
+        covering_app.slider(key=key).set_value(value).run()
+    assert_clean(covering_app)
+    assert results(covering_app)["KL(π‖p)"]["σ"] == pytest.approx(20 ** 0.5, abs=1e-3)
+    for divergence in ("forward_kl", "reverse_kl", "js"):
+        spec = chart(covering_app, f"cov_landscape_{divergence}")
+        top = max(spec["data"][0]["y"])
+        stars = [t for t in spec["data"] if t.get("marker", {}).get("symbol") == "star"]
+        assert len(stars) == 1, divergence                                # the global minimum is drawn
+        lines = [t for t in spec["data"] if t.get("mode") == "lines"]
+        assert lines and all(max(t["y"]) <= top for t in lines), divergence  # the whole path is on the chart
+
+
 def test_covering_page_flat_start_warns(covering_app):
     """A narrow start far from π: JSD is ln 2 to machine precision and cannot move — the page says so."""
     covering_app.slider(key="cov_separation").set_value(8.0).run()
@@ -207,7 +224,7 @@ def test_covering_page_flat_start_warns(covering_app):
     assert any("cannot move" in w.value for w in covering_app.warning)
     rows = results(covering_app)
     assert rows["JSD(π"]["steps"] == 0 and rows["JSD(π"]["reached"] == "stationary, not a minimum"
-    assert rows["KL(π‖p)"]["reached"] == "minimum outside the map"      # σ = √(16 + 0.01) > 4
+    assert rows["KL(π‖p)"]["reached"] == "global minimum"      # σ = √(16 + 0.01): on the map, whose σ reaches 5
 
 
 @pytest.mark.browser
