@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -356,3 +357,26 @@ def test_distance_and_eigenvalue_figures():
     eigen = dirac_figures.update_eigenvalues(view.update_eigenvalues)
     assert "1.0012" in eigen.data[1].name                               # √(1 + 0.1²/4)
     assert "1.0000" in eigen.data[2].name
+
+
+def test_distance_chart_draws_a_fast_oscillation_as_the_band_it_swings_in():
+    """WGAN at h = 1 cycles with period 5 (simultaneous) and 3 (alternating): 1,500 points zig-zagging in 300 px
+    drew a two-colour block that hid one rule. Each is drawn as its range per window, which holds every iterate."""
+    settings = replace(dirac.PRESETS["plain_spirals"].settings, game="wgan", step_size=1.0)
+    view = dirac.simulate(settings)
+    figure = dirac_figures.distance_curves(view.distances, highlight="simultaneous")
+    named = [trace for trace in figure.data if trace.showlegend is not False]
+    assert [trace.name.split(":")[0] for trace in named] == ["simultaneous", "alternating"]
+    for lower, upper, (label, values) in zip(figure.data[0::2], figure.data[1::2], view.distances.items(),
+                                             strict=True):
+        window = int(upper.name.rsplit("per ", 1)[1].split()[0])
+        assert upper.fill == "tonexty" and upper.name.startswith(label) and window >= 2 * 3
+        for index in range(len(upper.y)):
+            chunk = values[index * window:(index + 1) * window]
+            assert lower.y[index] == pytest.approx(chunk.min(), rel=1e-6)
+            assert upper.y[index] == pytest.approx(chunk.max(), rel=1e-6)
+    assert 0.70 < figure.data[3].y[-1] < 0.71 < 1.11 < figure.data[1].y[-1] < 1.12  # cycles: √0.5 and √1.25 at most
+    slow = dirac.simulate(dirac.PRESETS["plain_spirals"].settings)   # h = 0.1: one cycle in 63 steps stays a line
+    assert all(trace.fill is None for trace in dirac_figures.distance_curves(slow.distances).data)
+    converging = dirac.simulate(replace(settings, game="instance_noise"))  # h = 1: rounding noise at 1e-16 is no cycle
+    assert all(trace.fill is None for trace in dirac_figures.distance_curves(converging.distances).data)

@@ -139,16 +139,64 @@ def _add_replay(figure: go.Figure, trajectory: np.ndarray) -> None:
     figure.update_layout(margin={"b": 160})
 
 
+BAND_EXTREMA = 100             # a series with more turning points than this is drawn as a band
+BAND_WINDOWS = 150             # windows across the band: about one per 2-3 px of a half-width chart
+
+
+def _turning_points(values: np.ndarray) -> int:
+    """Local extrema of the series, not counting rounding noise once it has converged (≤ 1e-9 of its largest)."""
+    steps = np.diff(values)
+    steps = steps[(steps != 0) & (values[1:] > 1e-9 * values.max())]
+    return int(np.count_nonzero(np.diff(np.sign(steps))))
+
+
+def oscillation_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """(x, lower, upper, window) of a series that oscillates faster than a chart can draw it, else None.
+
+    With h = 1 the WGAN iterates cycle with period 3 to 5: 1,500 points zig-zag in 300 px and two such curves
+    drew a two-colour block, the lower one hidden. Their range over consecutive windows (each at least two periods
+    long) shows what the lines meant to: where the distance swings between, and for how long."""
+    values = np.asarray(values, dtype=np.float64)
+    turns = _turning_points(values)
+    if turns <= BAND_EXTREMA:
+        return None
+    period = 2 * len(values) / turns
+    window = max(int(np.ceil(len(values) / BAND_WINDOWS)), int(np.ceil(2 * period)))
+    count = int(np.ceil(len(values) / window))
+    padded = np.pad(values, (0, count * window - len(values)), mode="edge").reshape(count, window)
+    x = np.minimum(np.arange(count) * window + (window - 1) / 2, len(values) - 1)
+    return x, padded.min(axis=1), padded.max(axis=1), window
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[index:index + 2], 16) for index in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
 def distance_curves(distances: dict[str, np.ndarray], *, highlight: str | None = None,
                     flow_iterations: np.ndarray | None = None, flow_distances: np.ndarray | None = None,
                     title: str = "Distance to the equilibrium (0, 0)", height: int = 420) -> go.Figure:
-    """‖(θ_k, ψ_k)‖ against k on a log scale, one curve per update rule, the flow dashed; `highlight` bold."""
+    """‖(θ_k, ψ_k)‖ against k on a log scale, one curve per update rule, the flow dashed; `highlight` bold. A rule
+    whose iterates oscillate faster than the chart can draw is shown as the band it swings in (see
+    `oscillation_band`), translucent, so that two overlapping bands both stay visible."""
     figure = go.Figure()
     for color, (label, values) in zip(SERIES_COLORS[1:], distances.items(), strict=False):
+        width = 4 if label == highlight else 2
+        opacity = 1.0 if highlight in (None, label) else 0.6
+        band = oscillation_band(values)
+        if band is None:
+            figure.add_trace(go.Scatter(
+                x=np.arange(len(values), dtype=np.float32), y=_as_float32(np.maximum(values, 1e-30)), mode="lines",
+                name=label, line={"color": color, "width": width}, opacity=opacity))
+            continue
+        x, lower, upper, window = band
+        figure.add_trace(go.Scatter(x=_as_float32(x), y=_as_float32(np.maximum(lower, 1e-30)), mode="lines",
+                                    line={"color": color, "width": 1}, opacity=opacity, showlegend=False,
+                                    legendgroup=label, hoverinfo="skip"))
         figure.add_trace(go.Scatter(
-            x=np.arange(len(values), dtype=np.float32), y=_as_float32(np.maximum(values, 1e-30)), mode="lines",
-            name=label, line={"color": color, "width": 4 if label == highlight else 2},
-            opacity=1.0 if highlight in (None, label) else 0.6))
+            x=_as_float32(x), y=_as_float32(np.maximum(upper, 1e-30)), mode="lines", fill="tonexty",
+            fillcolor=_rgba(color, 0.3), line={"color": color, "width": width / 2}, opacity=opacity,
+            name=f"{label}: range per {window} steps", legendgroup=label))
     if flow_iterations is not None and flow_distances is not None:
         figure.add_trace(go.Scatter(x=_as_float32(flow_iterations), y=_as_float32(np.maximum(flow_distances, 1e-30)),
                                     mode="lines", name="flow (h → 0)",
