@@ -58,7 +58,8 @@ def emd(a, b, cost=None) -> tuple[float, np.ndarray]:
 
     Not normalised: `a` and `b` are the slide's piles of dirt (equal total mass), the plan moves mass units,
     and W is the total work. `cost` defaults to |i − j|. Returns (W, plan) with plan of shape [len(a), len(b)].
-    Raises ValueError for empty, negative, non-finite or unequal-mass input. Solved by POT's `ot.emd`.
+    Raises ValueError for empty, negative, non-finite or unequal-mass input, or a negative cost. Solved by POT's
+    `ot.emd` for unit mass, the plan scaled back.
     """
     a = _histogram(a, "P")
     b = _histogram(b, "Q")
@@ -67,19 +68,25 @@ def emd(a, b, cost=None) -> tuple[float, np.ndarray]:
         raise ValueError(f"The cost matrix must have shape {(a.size, b.size)}, got {cost.shape}.")
     if not np.all(np.isfinite(cost)):
         raise ValueError("The cost matrix has a missing or infinite entry.")
+    if np.any(cost < 0):
+        raise ValueError("The cost matrix has a negative entry: moving dirt cannot earn work back.")
     mass_a, mass_b = a.sum(), b.sum()
+    if not np.isfinite(mass_a) or not np.isfinite(mass_b):
+        raise ValueError("The piles hold more dirt than a float can add up: scale them down.")
     if abs(mass_a - mass_b) > MASS_TOLERANCE * max(mass_a, mass_b):
         raise ValueError(
-            f"P holds {mass_a:g} units of dirt and Q holds {mass_b:g}: the earth mover's distance needs "
+            f"P holds {float(mass_a)!r} units of dirt and Q holds {float(mass_b)!r}: the earth mover's distance needs "
             "equal total mass (every unit moved must land somewhere)."
         )
     if mass_a == 0:
         return 0.0, np.zeros((a.size, b.size))
-    if mass_a == mass_b:
-        plan = ot.emd(a, b, np.ascontiguousarray(cost), numItermax=SIMPLEX_ITERATIONS)
-    else:
-        # Equal within rounding only: solve for unit mass, then scale the plan back to mass units.
-        plan = mass_a * ot.emd(a / mass_a, b / mass_b, np.ascontiguousarray(cost), numItermax=SIMPLEX_ITERATIONS)
+    # Always solved for unit mass, then scaled back to mass units: on piles of ~1e8 and more POT's network simplex
+    # declared equal masses infeasible and returned an all-zero plan (W = 0), and on ~1e-170 it crashed.
+    unit_plan, log = ot.emd(a / mass_a, b / mass_b, np.ascontiguousarray(cost), numItermax=SIMPLEX_ITERATIONS,
+                            log=True)
+    if log.get("result_code") != 1:
+        raise ValueError(f"The transport problem could not be solved exactly: {log.get('warning')}")
+    plan = mass_a * unit_plan
     return float(np.sum(plan * cost)), plan
 
 

@@ -89,6 +89,28 @@ def test_emd_rejects_bad_input_with_a_clear_message(a, b, message):
         transport.emd(a, b)
 
 
+@pytest.mark.parametrize("scale", [1e-170, 1e-100, 1e7, 1e9, 1e11, 1e30, 1e200])
+def test_emd_is_exact_for_piles_of_any_size(scale):
+    """POT's simplex on raw piles of ~1e8 and more called equal masses infeasible and returned W = 0 (49 % of
+    random piles at 1e8), and crashed the interpreter on ~1e-170: the problem is solved for unit mass."""
+    rng = np.random.default_rng(int(np.log10(scale)) + 200)
+    for _ in range(10):
+        a, b = rng.uniform(0, 1, 5), rng.uniform(0, 1, 5)
+        b *= a.sum() / b.sum()
+        distance, plan = transport.emd(a * scale, b * scale)
+        assert distance == pytest.approx(linprog_emd(a, b, transport.line_cost(5, 5)) * scale, rel=1e-9)
+        np.testing.assert_allclose(plan.sum(axis=1), a * scale, rtol=1e-9)
+    slide = transport.emd(np.array(SLIDE_P) * scale, np.array(SLIDE_Q) * scale)[0]
+    assert slide == pytest.approx(5 * scale, rel=1e-12)
+
+
+def test_emd_rejects_negative_costs_and_names_the_masses_exactly():
+    with pytest.raises(ValueError, match="negative entry"):
+        transport.emd([1, 0], [0, 1], [[0, -1], [-1, 0]])
+    with pytest.raises(ValueError, match=r"2\.0 units .* holds 2\.000001"):  # not "2 ... and Q holds 2"
+        transport.emd([1, 1], [1, 1.000001])
+
+
 def test_emd_of_no_dirt_is_zero():
     distance, plan = transport.emd([0, 0], [0, 0, 0])
     assert distance == 0.0 and plan.shape == (2, 3) and not plan.any()
