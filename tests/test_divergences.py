@@ -419,3 +419,25 @@ def test_classify_fit_names_minima_plateaus_and_minima_off_the_map():
     assert sigma == pytest.approx(math.sqrt(16.01)) and divergences.classify_fit(
         *far, "forward_kl", mu, sigma, divergences.landscape_minima(*far, "forward_kl", mus, sigmas)
     ) == "minimum outside the map"
+
+
+@pytest.mark.parametrize("mode", [100.0, 1000.0, 1e5])
+def test_forward_kl_fit_reaches_a_mode_far_from_the_start(mode):
+    """From the default start (0.5, 1) a mode at μ ≥ 100 used up the gradient flow's steps in a curved valley
+    and the fit came back at (64.5, 35.5), silently. Moment matching gives the answer in closed form."""
+    path = divergences.fit_gaussian_path([1.0], [mode], [1.0], "forward_kl")
+    assert bool(path["converged"]) and np.all(np.diff(path["loss"]) <= 1e-12 * path["loss"][0])
+    assert path["mu"][-1] == pytest.approx(mode, rel=1e-9) and path["sigma"][-1] == pytest.approx(1.0, rel=1e-7)
+
+
+@pytest.mark.parametrize("divergence", ["forward_kl", "reverse_kl", "js"])
+def test_fits_scale_with_the_mixture(divergence):
+    """Every divergence here is invariant to rescaling x, so fitting c·π from c·init gives c times the fit.
+    At c = 100 all three were left unconverged (forward KL at μ/c = 0.89 instead of 0)."""
+    scale = 100.0
+    weights, means, stds = REFERENCE
+    mu, sigma = divergences.fit_gaussian(*REFERENCE, divergence, init=(1.0, 1.0))
+    scaled = divergences.fit_gaussian(weights, [scale * m for m in means], [scale * s for s in stds], divergence,
+                                      init=(scale, scale))
+    assert scaled[0] == pytest.approx(scale * mu, abs=1e-6 * scale) and scaled[1] == pytest.approx(scale * sigma,
+                                                                                                    rel=1e-7)
