@@ -77,10 +77,15 @@ def parallel_lines(thetas, noise_std: float = 0.0) -> dict[str, np.ndarray]:
         kl = np.where(apart, np.inf, 0.0)
         js = np.where(apart, LN2, 0.0)
     else:
-        kl = theta**2 / (2.0 * noise_std**2)
-        js = gaussian_shift_js(distance / noise_std)
+        with np.errstate(over="ignore"):  # (θ/σ)², not θ²/σ²: σ² underflowed to 0 for σ < 1e-162 (NaN)
+            shift = distance / noise_std
+            kl = 0.5 * shift**2           # inf only where it exceeds the largest float
+        js = gaussian_shift_js(shift)
     return {"kl": np.asarray(kl, dtype=np.float64), "reverse_kl": np.array(kl, dtype=np.float64),
             "js": np.asarray(js, dtype=np.float64), "wasserstein": np.asarray(distance, dtype=np.float64)}
+
+
+SATURATED_SHIFT = 60.0
 
 
 def gaussian_shift_js(shift) -> np.ndarray:
@@ -92,7 +97,8 @@ def gaussian_shift_js(shift) -> np.ndarray:
     side of t = 0, integrated by composite Gauss–Legendre.
     """
     d = np.abs(np.asarray(shift, dtype=np.float64))
-    flat = d.ravel()
+    # Past d = 60 the JSD is ln 2 to double precision (ln 2 − JSD < e^(−d²/8)); d² would overflow past 1e154.
+    flat = np.minimum(d.ravel(), SATURATED_SHIFT)
     positive_part = -(flat**2 / 2) * special.ndtr(-flat / 2) + flat * np.exp(-(flat**2) / 8 - LOG_SQRT_2PI)
     remainder = np.zeros_like(flat)
     panels = 96
@@ -108,7 +114,7 @@ def gaussian_shift_js(shift) -> np.ndarray:
             density = np.exp(-0.5 * standardized**2 - LOG_SQRT_2PI) / flat[index]
             remainder[index] += np.sum(weights * density * np.log1p(np.exp(-nodes)))
     js = LN2 - positive_part - remainder
-    js = np.where(flat == 0, 0.0, np.clip(js, 0.0, LN2))
+    js = np.where(flat == 0, 0.0, np.where(flat >= SATURATED_SHIFT, LN2, np.clip(js, 0.0, LN2)))
     return js.reshape(d.shape)
 
 

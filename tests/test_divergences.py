@@ -441,3 +441,18 @@ def test_fits_scale_with_the_mixture(divergence):
                                       init=(scale, scale))
     assert scaled[0] == pytest.approx(scale * mu, abs=1e-6 * scale) and scaled[1] == pytest.approx(scale * sigma,
                                                                                                     rel=1e-7)
+
+
+def test_parallel_lines_is_never_nan_at_extreme_noise():
+    """σ² underflowed to 0 below σ ≈ 1e-162 (KL = 0/0), (θ/σ)² overflowed past 1e154 (JSD NaN), and σ = 1e155
+    raised OverflowError. Values now follow their limits: KL = θ²/2σ², JSD → ln 2 for a large shift, → 0 for a
+    tiny one."""
+    with np.errstate(invalid="raise"):  # a NaN made anywhere fails the test
+        cases = {(0.0, 1e-163): (0.0, 0.0), (1e-170, 1e-170): (0.5, gaussian_js_reference(1.0, 1.0)),
+                 (1.0, 1e-155): (math.inf, LN2), (1.0, 1e155): (0.0, 0.0), (3.0, 0.05): (1800.0, LN2)}
+        for (theta, sigma), (kl, js) in cases.items():
+            values = divergences.parallel_lines(theta, sigma)
+            assert not any(np.isnan(v).any() for v in values.values())
+            assert values["kl"] == pytest.approx(kl, rel=1e-12, abs=1e-300)
+            assert values["js"] == pytest.approx(js, rel=1e-9, abs=1e-300) and values["wasserstein"] == theta
+    np.testing.assert_array_equal(divergences.gaussian_shift_js(np.array([60.0, 1.35e154, 1e300])), LN2)
