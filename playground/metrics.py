@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,11 +29,20 @@ class Coverage:
 def mode_coverage(samples, modes, std: float, threshold: float = 3.0) -> Coverage:
     """VEEGAN's metrics (Srivastava et al., 2017): a sample is high quality when it lies within
     threshold·std of its nearest mode; a mode is captured when it is the nearest mode of at least one
-    high-quality sample."""
-    points = _as_numpy(samples).reshape(-1, np.shape(modes)[-1])
+    high-quality sample. A NaN sample (a diverged generator) counts as low quality; bad shapes, no modes or a
+    non-positive std raise ValueError."""
     centres = np.asarray(modes, dtype=np.float64)
-    if len(points) == 0:
+    if centres.ndim != 2 or len(centres) == 0:
+        raise ValueError(f"modes must be an array [modes, dimensions] with at least one mode, got shape "
+                         f"{centres.shape} (one 2-D mode is [[x, y]]).")
+    if not (math.isfinite(std) and std > 0 and math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"std and threshold must be finite and positive, got std={std!r}, threshold={threshold!r}.")
+    points = _as_numpy(samples)
+    if points.size == 0:
         return Coverage(0, 0.0, np.zeros(len(centres)))
+    if points.ndim != 2 or points.shape[1] != centres.shape[1]:
+        raise ValueError(f"samples must be an array [n, {centres.shape[1]}] like the modes, got shape "
+                         f"{points.shape}.")
     squared = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
     nearest = squared.argmin(axis=1)
     good = np.sqrt(squared[np.arange(len(points)), nearest]) <= threshold * std

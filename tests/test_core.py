@@ -224,6 +224,22 @@ def test_mode_coverage_of_a_collapsed_generator():
     assert coverage.modes_captured == 1 and coverage.high_quality == 1.0
 
 
+def test_mode_coverage_counts_nan_samples_as_low_quality_and_rejects_bad_input():
+    """Samples [4, 3] against 2-D modes were reshaped into six 2-D points (and counted); one mode given as a flat
+    [0, 0] raised IndexError; std = -1 gave zero coverage silently."""
+    modes = np.array([[0.0, 0.0], [4.0, 0.0]])
+    coverage = metrics.mode_coverage(np.array([[0.0, 0.01], [np.nan, np.nan]]), modes, std=0.1)
+    assert coverage.modes_captured == 1 and coverage.high_quality == 0.5      # a diverged sample is low quality
+    assert metrics.mode_coverage(np.zeros((0, 2)), modes, 0.1).modes_captured == 0
+    bad = [(np.zeros((4, 3)), modes, 0.1, "samples must be"), (np.zeros(6), modes, 0.1, "samples must be"),
+           (np.zeros((2, 2)), np.zeros(2), 0.1, "one 2-D mode is"), (np.zeros((2, 2)), np.zeros((0, 2)), 0.1,
+                                                                    "at least one mode"),
+           (np.zeros((2, 2)), modes, -1.0, "positive"), (np.zeros((2, 2)), modes, float("nan"), "positive")]
+    for samples, centres, std, message in bad:
+        with pytest.raises(ValueError, match=message):
+            metrics.mode_coverage(samples, centres, std)
+
+
 def test_gradient_norm_matches_torch_clip_grad_norm():
     net = Critic(16, 2)
     net(torch.randn(32, 2)).sum().backward()
