@@ -173,7 +173,14 @@ GAMES: dict[str, Game] = {  # keys are URL ids: never rename
 
 def vector_field(game: str, theta, psi, regularisation: Regularisation = Regularisation()):
     """The closed-form v(θ, ψ) of `game`, vectorised: numpy arrays (or floats) in, a pair like them out."""
-    return GAMES[game].field(theta, psi, regularisation)
+    return _game(game).field(theta, psi, regularisation)
+
+
+def _game(game: str) -> Game:
+    """GAMES[game], or a ValueError that names the games."""
+    if game not in GAMES:
+        raise ValueError(f"unknown game {game!r}; choose one of {', '.join(GAMES)}")
+    return GAMES[game]
 
 
 # ---- the same fields from the trainer's losses, by autograd ------------------------------------------------
@@ -247,7 +254,7 @@ def gradient_descent(game: str, start: tuple[float, float], *, step_size: float,
     """
     if update not in UPDATES:
         raise ValueError(f"unknown update {update!r}; choose one of {list(UPDATES)}")
-    field = GAMES[game].field
+    field = _game(game).field
     theta, psi = float(start[0]), _project(game, float(start[1]), regularisation)
     points = np.empty((steps + 1, 2))
     points[0] = theta, psi
@@ -271,7 +278,7 @@ def continuous_flow(game: str, start: tuple[float, float], *, duration: float,
 
     Points every `step` time units up to min(duration, FLOW_MAX_DURATION); WGAN projects ψ after each step.
     """
-    field = GAMES[game].field
+    field = _game(game).field
     steps = max(1, round(min(duration, FLOW_MAX_DURATION) / step))
     state = np.array([start[0], _project(game, float(start[1]), regularisation)], dtype=float)
     points = np.empty((steps + 1, 2))
@@ -301,7 +308,7 @@ def distances_to_equilibrium(points: np.ndarray) -> np.ndarray:
 def jacobian_at_origin(game: str, regularisation: Regularisation = Regularisation(), epsilon: float = 1e-6
                        ) -> np.ndarray | None:
     """∂v/∂(θ, ψ) at (0, 0) by central differences of the closed-form field; None where v has a kink there."""
-    if not GAMES[game].smooth_at_origin:
+    if not _game(game).smooth_at_origin:
         return None
     jacobian = np.empty((2, 2))
     for column, direction in enumerate(np.eye(2) * epsilon):
@@ -343,7 +350,7 @@ def update_jacobian_at_origin(game: str, *, step_size: float, update: str = "sim
 
     Its eigenvalues decide the discrete dynamics: spectral radius > 1 spirals out, = 1 circles, < 1 converges.
     """
-    if not GAMES[game].smooth_at_origin:
+    if not _game(game).smooth_at_origin:
         return None
     jacobian = np.empty((2, 2))
     for column, direction in enumerate(np.eye(2) * epsilon):

@@ -42,6 +42,9 @@ class Pair:
     def __post_init__(self):
         if self.family not in FAMILIES:
             raise ValueError(f"family must be one of {', '.join(FAMILIES)}")
+        values = (self.theta, self.real_width, self.fake_width, self.noise)
+        if not all(math.isfinite(float(value)) for value in values):
+            raise ValueError(f"θ, the widths and the noise must be finite numbers, got {values}")
         if not (self.real_width > 0 and self.fake_width > 0 and self.noise >= 0):
             raise ValueError("widths must be > 0 and noise ≥ 0")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
@@ -79,6 +80,35 @@ class TrainingConfig:
                                help="Steps between mode-coverage measurements (2,500 samples each).")
     device: str = knob("auto", "Device", choices=DEVICES,
                        help="Auto picks CUDA, then Apple MPS, then the CPU.")
+
+    # Below these a run cannot be built or is meaningless; the widgets' ranges (field_specs) are narrower, and a
+    # notebook may step outside them (a learning rate of 10 to show a diverging run).
+    _AT_LEAST = {"critic_steps": 1, "unrolled_steps": 0, "batch_size": 1, "latent_size": 1,
+                 "generator_hidden_units": 1, "generator_depth": 1, "critic_hidden_units": 1, "critic_depth": 1,
+                 "coverage_every": 1, "noise_anneal_steps": 0, "gp_weight": 0.0, "instance_noise": 0.0, "seed": 0}
+    _POSITIVE = ("generator_lr", "critic_lr", "clip_value")
+
+    def __post_init__(self):
+        """Reject a config no run can use (a batch of 0, a NaN learning rate, an unknown loss) with a message
+        naming each field, instead of failing later inside torch."""
+        problems = []
+        for name, spec in self.field_specs().items():
+            value = getattr(self, name)
+            if "choices" in spec:
+                if value not in spec["choices"]:
+                    problems.append(f"{name}={value!r} is not one of {', '.join(spec['choices'])}")
+            elif isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                problems.append(f"{name}={value!r} is not a finite number")
+            elif spec["type"] is int and not isinstance(value, numbers.Integral):
+                problems.append(f"{name}={value!r} is not a whole number")
+            elif name in self._AT_LEAST and value < self._AT_LEAST[name]:
+                problems.append(f"{name}={value!r} must be at least {self._AT_LEAST[name]}")
+            elif name in self._POSITIVE and value <= 0:
+                problems.append(f"{name}={value!r} must be positive")
+            elif name in ("beta1", "beta2") and not 0 <= value < 1:
+                problems.append(f"{name}={value!r} must lie in [0, 1)")
+        if problems:
+            raise ValueError("TrainingConfig: " + "; ".join(problems) + ".")
 
     @classmethod
     def field_specs(cls) -> dict[str, dict[str, Any]]:

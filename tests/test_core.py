@@ -377,6 +377,17 @@ def test_snapshot_is_numpy_and_small():
 # --- config parsing (the URL) --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"generator_lr": float("nan")}, {"critic_lr": -1e-3},
+                                 {"objective": "zzz"}, {"beta1": 1.0}, {"critic_steps": 0}, {"clip_value": 0.0},
+                                 {"latent_size": 2.5}])
+def test_a_config_no_run_can_use_is_rejected_by_name(bad):
+    """Trainer(TrainingConfig(batch_size=0)) was accepted and failed later inside torch (if at all)."""
+    (name, value), = bad.items()
+    with pytest.raises(ValueError, match=f"{name}="):
+        TrainingConfig(**bad)
+    TrainingConfig(generator_lr=10.0, critic_lr=10.0, batch_size=4)  # outside the widgets' ranges, still runnable
+
+
 def test_parse_config_round_trips_and_rejects_bad_values():
     config, notices = parse_config({"objective": "wgan", "clip_value": "0.05", "critic_steps": "5"})
     assert (config.objective, config.clip_value, config.critic_steps) == ("wgan", 0.05, 5) and not notices

@@ -380,3 +380,10 @@ def test_distance_chart_draws_a_fast_oscillation_as_the_band_it_swings_in():
     assert all(trace.fill is None for trace in dirac_figures.distance_curves(slow.distances).data)
     converging = dirac.simulate(replace(settings, game="instance_noise"))  # h = 1: rounding noise at 1e-16 is no cycle
     assert all(trace.fill is None for trace in dirac_figures.distance_curves(converging.distances).data)
+
+
+def test_an_unknown_game_is_a_value_error_that_names_the_games():
+    for call in (lambda: dirac.vector_field("nope", 0.0, 0.0), lambda: dirac.jacobian_at_origin("nope"),
+                 lambda: dirac.gradient_descent("nope", (1.0, 1.0), step_size=0.1, steps=3)):
+        with pytest.raises(ValueError, match="r1"):
+            call()

@@ -213,6 +213,9 @@ def test_pair_rejects_bad_settings():
         Pair(family="cauchy")
     with pytest.raises(ValueError):
         Pair(real_width=0.0)
+    for bad in ({"theta": float("nan")}, {"theta": float("inf")}, {"noise": float("inf")}):  # was LinAlgError
+        with pytest.raises(ValueError, match="finite"):
+            Pair(**bad)
 
 
 def test_grid_value_of_the_optimal_logit_is_the_optimal_value():
