@@ -179,7 +179,8 @@ def _quadrature(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _crossings(pair: Pair, low: float, high: float) -> np.ndarray:
-    """Where log π(x) = log p_θ(x) for Gaussians (a quadratic in x); none needed for the uniforms' step edges."""
+    """Where log π(x) = log p_θ(x) for Gaussians (a quadratic in x), and where their difference is flat; none needed
+    for the uniforms' step edges."""
     if pair.family != "gaussian":
         return np.zeros(0)
     real_variance, fake_variance = pair.real_width**2 + pair.noise**2, pair.fake_width**2 + pair.noise**2
@@ -189,6 +190,9 @@ def _crossings(pair: Pair, low: float, high: float) -> np.ndarray:
     c_coefficient = 0.5 * pair.theta**2 / fake_variance + 0.5 * math.log(fake_variance / real_variance)
     roots = np.roots([a_coefficient, b_coefficient, c_coefficient]) if (a_coefficient or b_coefficient) else []
     roots = np.real(np.asarray(roots)[np.isreal(roots)]) if len(roots) else np.zeros(0)
+    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (mean_slope_at_fakes was off by 1e-5 with it inside a panel)
+    if real_variance != fake_variance:
+        roots = np.append(roots, pair.theta * real_variance / (real_variance - fake_variance))
     return roots[(roots > low) & (roots < high)]
 
 
