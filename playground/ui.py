@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict
@@ -242,8 +243,22 @@ def figure_json(figure: Any) -> str:
         raise ValueError(f"trace type(s) {', '.join(sorted(missing))} are not in {STATIC_PLOTLY.name}: add them to "
                          "tools/plotly_bundle/entry.js and LIVE_TRACE_TYPES, then rebuild the bundle")
     if isinstance(figure, Mapping):
-        return json.dumps(figure, default=_encode, allow_nan=True).replace("NaN", "null")
+        # JSON has no NaN: bare NaN/Infinity tokens become null, and only those. A plain .replace("NaN", "null")
+        # also rewrote "NaN" inside the base64 of typed arrays (1 in 100 arrays of 44×44 floats), corrupting the
+        # rest of that array: a critic background of stripes, D(x) = −1e22.
+        try:
+            return json.dumps(figure, default=_encode, allow_nan=False)  # the common case: nothing to replace
+        except ValueError:
+            return _NON_FINITE.sub(_null_outside_strings, json.dumps(figure, default=_encode, allow_nan=True))
     return figure.to_json()
+
+
+_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|-?\bInfinity\b|\bNaN\b')
+
+
+def _null_outside_strings(match: re.Match) -> str:
+    token = match.group(0)
+    return token if token.startswith('"') else "null"
 
 
 def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
