@@ -17,11 +17,12 @@ st.info(f"Models run on: **{describe_device()}**. Every page works on the CPU.",
 st.subheader("The lecture, page by page")
 for page_file, (title, icon, description) in ui.PAGES.items():
     if (ui.ROOT / page_file).exists():
-        st.page_link(page_file, label=title, icon=icon)
+        st.page_link(page_file, label=title, icon=icon, query_params=ui.navigation_params())
         st.caption(description)
 st.subheader("For lecturers")
 st.markdown(
     "- Every page's settings live in its URL: copy the address bar to share the exact view.\n"
-    "- Add `?lecture=1` to enlarge fonts for a projector, and `&hide=seed,device` to hide controls.\n"
+    "- Add `?lecture=1` to enlarge fonts for a projector: it stays on as you move between pages (`?lecture=0` "
+    "turns it off). On Mode collapse, `&hide=seed,device` hides those sidebar settings.\n"
     "- From a notebook: `from playground import training, divergences, transport, metrics, experiments`."
 )

@@ -44,6 +44,7 @@ FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
 LECTURE_FONT_SCALE = 1.3       # ?lecture=1: chart text grows with the page's (21 px instead of 16 px)
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
+LECTURE_KEY = "gp_lecture"     # session state: lecture mode, once a link turned it on
 
 
 # --- offline plotly.js for the live component --------------------------------------------------------------
@@ -345,18 +346,32 @@ def sidebar_navigation() -> None:
         # sooner (~0.1 s in a fresh tab, bench/first_chart.py). Sidebar before main: React renders it first.
         _live_charts(data={"figures": [], "columns": 1}, key="gp_preload_plotly", height=1)
         try:
-            st.page_link("app.py", label="Home", icon=":material/home:")
+            st.page_link("app.py", label="Home", icon=":material/home:", query_params=navigation_params())
         except StreamlitPageNotFoundError:  # a page run as its own entry point (AppTest): no app to navigate
             return
         for page_file, (title, icon, _) in PAGES.items():
             if (ROOT / page_file).exists():
-                st.page_link(page_file, label=title, icon=icon)
+                st.page_link(page_file, label=title, icon=icon, query_params=navigation_params())
         st.divider()
 
 
 def lecture_mode() -> bool:
-    """`?lecture=1` enlarges fonts for a projector."""
-    return str(st.query_params.get("lecture", "")).lower() in {"1", "true", "yes", "on"}
+    """`?lecture=1` enlarges fonts for a projector. It holds for the session: a page opened from the navigation
+    (whose links carry it) or typed without it stays in lecture mode, and its address gets `lecture=1` back, so a
+    copied link keeps it; `?lecture=0` turns it off."""
+    if "lecture" in st.query_params:
+        on = str(st.query_params.get("lecture", "")).lower() in {"1", "true", "yes", "on"}
+        st.session_state[LECTURE_KEY] = on
+        return on
+    if st.session_state.get(LECTURE_KEY, False):
+        st.query_params["lecture"] = "1"
+        return True
+    return False
+
+
+def navigation_params() -> dict[str, str]:
+    """Query parameters every link to another page carries: lecture mode, so that it survives navigation."""
+    return {"lecture": "1"} if lecture_mode() else {}
 
 
 def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:

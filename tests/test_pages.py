@@ -178,6 +178,34 @@ def test_the_chart_grid_stacks_on_a_projector_in_lecture_mode(browser, app_url):
     assert main < 0.55 * grid and curves < 0.55 * grid, widths
 
 
+def test_lecture_mode_holds_for_the_session_and_comes_back_into_the_address():
+    """Opening another page from the navigation dropped ?lecture=1 and with it the projector's text size."""
+    test = AppTest.from_file(str(ROOT / "pages/8_Dirac_GAN.py"), default_timeout=120)
+    test.query_params["lecture"] = "1"
+    test.run()
+    test.query_params.clear()                 # as after a link without the flag, in the same session
+    test.run()
+    assert test.query_params.get("lecture") in ("1", ["1"]) and not test.exception
+    test.query_params["lecture"] = "0"        # the flag turns it off
+    test.run()
+    test.query_params.clear()
+    test.run()
+    assert "lecture" not in test.query_params
+
+
+@pytest.mark.browser
+def test_lecture_mode_survives_the_sidebar_navigation(page, app_url):
+    page.goto(app_url + "/?lecture=1")
+    wait_for_app(page)
+    page.locator("[data-testid='stSidebarNav'], [data-testid='stSidebar']").get_by_text("Dirac-GAN",
+                                                                                       exact=True).first.click()
+    page.wait_for_url("**/Dirac_GAN?lecture=1", timeout=30_000)
+    wait_for_app(page)
+    sizes = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stMarkdownContainer]"
+                          " p')].map(p => parseFloat(getComputedStyle(p).fontSize))")
+    assert max(sizes) > 19, sizes             # body text 21 px in lecture mode, 16 px without
+
+
 @pytest.mark.parametrize("script", ["pages/3_Divergences_vs_theta.py", "pages/4_Mode_covering_vs_seeking.py",
                                     "pages/5_Earth_movers_distance.py", "pages/7_Density_ratio_and_AVB.py",
                                     "pages/8_Dirac_GAN.py", "pages/2_Vanishing_gradients.py"])
