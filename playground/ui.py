@@ -812,9 +812,15 @@ def live_training(page: str, config: TrainingConfig,
     changed = [specs[name]["label"] for (name, value), (_, old) in zip(restart_fields, previous or restart_fields,
                                                                           strict=True) if value != old]
     st.session_state[f"{page}.restart_fields"] = restart_fields
+    # A preset is a fresh start: picking one that differs only in live settings (Mode collapse → WGAN-GP) carried
+    # on from the collapsed run, and its note ("D(G(z)) ≈ 1e-6") did not describe what the charts showed.
+    preset = st.session_state.get(f"{page}.preset")
+    if preset != st.session_state.get(f"{page}.live_preset", preset):
+        changed = ["Preset"]
+    st.session_state[f"{page}.live_preset"] = preset
     trainer = live_view(
         f"{page}.live", lambda: Trainer(config), render,
-        restart_token=restart_fields,
+        restart_token=(restart_fields, preset),
         update=lambda trainer: trainer.update_config(config),
         columns=columns,
         single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()},

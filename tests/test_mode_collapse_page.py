@@ -140,6 +140,21 @@ def test_preset_changes_the_settings():
     assert test.query_params["preset"] == "wgan_gp"
 
 
+def test_picking_a_preset_starts_a_fresh_run_even_when_only_live_settings_differ():
+    """Mode collapse → WGAN-GP changes only live fields: the run carried on from the collapsed generator, and the
+    preset's note did not describe the charts. A preset is a fresh start, and the page says so."""
+    test = app()
+    for _ in range(3):
+        test.button(key="mode_collapse.live.step").click().run()
+    assert step_count(test) == 3
+    test.selectbox(key="mode_collapse.preset_choice").set_value("wgan_gp").run()
+    assert step_count(test) == 0 and not test.exception
+    assert any("Preset changed" in toast.value for toast in test.toast)
+    test.button(key="mode_collapse.live.step").click().run()
+    test.slider(key="mode_collapse.instance_noise").set_value(0.1).run()   # a live change still goes on
+    assert step_count(test) == 1
+
+
 def test_closed_sidebar_groups_are_not_built_but_presets_and_urls_reach_their_fields():
     test = app(seed="5", batch_size="64")
     with pytest.raises(KeyError):  # "Data and networks" and "Optimisation" start closed: no widgets built
