@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from playground import presets, ui
-from playground.compare import Lockstep, run_title
+from playground.compare import Lockstep, run_titles
 from playground.datasets import DATASETS
 from playground.figures import training as figures
 from playground.objectives import OBJECTIVES, unused_setting_note
@@ -30,9 +30,12 @@ def preset_controls(preset_id: str) -> dict[str, object]:
 
 def load_preset(side: str) -> None:
     """Picking a preset sets the run's loss, c, noise and unrolling to the preset's (widgets keep their own state
-    otherwise: "Unrolled GAN" would have kept 0 unrolled steps)."""
+    otherwise: "Unrolled GAN" would have kept 0 unrolled steps), and the shared dataset to the preset's ("WGAN-GP on
+    25 Gaussians" trained on 8 Gaussians)."""
     for control, value in preset_controls(st.session_state[f"cmp_{side}_preset"]).items():
         st.session_state[f"cmp_{side}_{control}"] = value
+    # both runs train on one dataset (the sidebar's): a preset named for its data brings it, for both runs
+    st.session_state["cmp_dataset"] = presets.PRESETS[st.session_state[f"cmp_{side}_preset"]].config().dataset
 
 
 with st.sidebar:
@@ -72,10 +75,11 @@ st.caption("Look for: which run keeps more modes (left chart) and whose samples 
 def render(snapshot):
     # each run under its title from the settings it trains with now (its name is fixed when it starts; c and σ
     # are live)
-    runs = snapshot["runs"]
-    return [*(figures.samples_and_critic(run, title=run_title(name[0], run["config"], two_lines=True), height=460)
-              for name, run in runs.items()),
-            figures.coverage_comparison({run_title(name[0], run["config"]): run for name, run in runs.items()})]
+    runs = {name[0]: run for name, run in snapshot["runs"].items()}   # by side: "A", "B"
+    configs = {side: run["config"] for side, run in runs.items()}
+    chart_titles, legend_titles = run_titles(configs, two_lines=True), run_titles(configs)
+    return [*(figures.samples_and_critic(run, title=chart_titles[side], height=460) for side, run in runs.items()),
+            figures.coverage_comparison({legend_titles[side]: run for side, run in runs.items()})]
 
 
 restart = (dataset, seed, tuple((name, c.objective, c.unrolled_steps, c.critic_steps) for name, c in configs.items()),

@@ -3,7 +3,7 @@ run's samples measured on one clock, for the Compare and WGAN pages."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,30 @@ EVALUATE_EVERY = 100      # steps between exact-W₁ measurements (POT on 500 + 
 EVALUATION_POINTS = 500
 
 
-def run_title(side: str, config: TrainingConfig, two_lines: bool = False) -> str:
+# Settings named in the titles when two runs' titles would otherwise read the same, most telling first.
+DISTINGUISHING = {"critic_steps": "{} D steps", "generator_lr": "G lr {:g}", "critic_lr": "D lr {:g}",
+                  "generator_optimizer": "G {}", "critic_optimizer": "D {}", "gp_weight": "λ {:g}",
+                  "batch_size": "batch {}", "beta1": "β₁ {:g}", "beta2": "β₂ {:g}", "latent_size": "z dim {}",
+                  "generator_hidden_units": "G width {}", "critic_hidden_units": "D width {}",
+                  "generator_depth": "G depth {}", "critic_depth": "D depth {}", "activation": "{}",
+                  "noise_anneal_steps": "σ → 0 in {} steps"}
+MOST_DIFFERENCES = 3
+
+
+def run_titles(configs: Mapping[str, TrainingConfig], two_lines: bool = False) -> dict[str, str]:
+    """`run_title` of each side ("A", "B", …). Where every run's title would read the same (two WGAN-GP presets),
+    each also names up to MOST_DIFFERENCES of the settings in which the runs differ."""
+    titles = {side: run_title(side, config) for side, config in configs.items()}
+    extra: dict[str, list[str]] = {side: [] for side in configs}
+    if len({title.split(": ", 1)[1] for title in titles.values()}) == 1 and len(configs) > 1:
+        differing = [name for name in DISTINGUISHING
+                     if len({getattr(config, name) for config in configs.values()}) > 1][:MOST_DIFFERENCES]
+        for side, config in configs.items():
+            extra[side] = [DISTINGUISHING[name].format(getattr(config, name)) for name in differing]
+    return {side: run_title(side, config, two_lines, extra[side]) for side, config in configs.items()}
+
+
+def run_title(side: str, config: TrainingConfig, two_lines: bool = False, extra: Sequence[str] = ()) -> str:
     """A run's title, "A: WGAN, weight clipping · c = 0.5": its loss and the settings a comparison turns on (c
     where the loss clips, instance noise σ, unrolled steps), so that two runs of one loss are told apart. With
     `two_lines` the settings go on a smaller second line (plotly markup), for a chart half a screen wide."""
@@ -28,6 +51,7 @@ def run_title(side: str, config: TrainingConfig, two_lines: bool = False) -> str
         parts.append(f"σ = {config.instance_noise:g}")
     if config.unrolled_steps > 0:
         parts.append(f"{config.unrolled_steps} unrolled")
+    parts.extend(extra)
     if two_lines and len(parts) > 1:
         return f"{side}: {parts[0]}<br><sup>{' · '.join(parts[1:])}</sup>"
     return f"{side}: {' · '.join(parts)}"

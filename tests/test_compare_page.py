@@ -10,7 +10,8 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from playground import transport
-from playground.compare import Lockstep, run_title
+from playground.compare import Lockstep, run_title, run_titles
+from playground.presets import PRESETS
 from playground.training import Trainer, TrainingConfig
 
 PAGE = str(ROOT / "pages" / "9_Compare_runs.py")
@@ -86,3 +87,24 @@ def test_run_titles_name_the_settings_that_tell_two_runs_of_one_loss_apart():
     assert run_title("B", TrainingConfig(objective="wgan", clip_value=0.5), two_lines=True) == (
         "B: WGAN, weight clipping<br><sup>c = 0.5</sup>")
     assert run_title("A", TrainingConfig(objective="hinge"), two_lines=True) == "A: Hinge"
+
+
+
+def test_two_runs_of_one_loss_are_told_apart_by_the_settings_they_differ_in():
+    """"WGAN-GP on 25 Gaussians" against "WGAN-GP on the swiss roll" both read "WGAN-GP"."""
+    configs = {"A": PRESETS["twenty_five_gaussians"].config(), "B": PRESETS["swiss_roll"].config()}
+    titles = run_titles(configs)
+    assert titles == {"A": "A: WGAN-GP · G lr 0.001 · D lr 0.001", "B": "B: WGAN-GP · G lr 0.0001 · D lr 0.0001"}
+    assert run_titles(configs, two_lines=True)["B"] == "B: WGAN-GP<br><sup>G lr 0.0001 · D lr 0.0001</sup>"
+    default = {"A": PRESETS["mode_collapse"].config(), "B": PRESETS["wgan_gp"].config()}
+    assert run_titles(default) == {"A": "A: Non-saturating", "B": "B: WGAN-GP"}   # different losses: enough
+    same = {"A": TrainingConfig(objective="wgan_gp"), "B": TrainingConfig(objective="wgan_gp")}
+    assert run_titles(same) == {"A": "A: WGAN-GP", "B": "B: WGAN-GP"}   # nothing differs: nothing to add
+
+
+def test_a_preset_named_for_its_data_brings_that_dataset_for_both_runs():
+    test = AppTest.from_file(PAGE, default_timeout=120).run()
+    test.selectbox(key="cmp_A_preset").set_value("twenty_five_gaussians").run()
+    assert test.selectbox(key="cmp_dataset").value == "twenty_five_gaussians" and not test.exception
+    test.button(key="compare.lockstep.step").click().run()
+    assert step_count(test) == 1 and not test.exception
