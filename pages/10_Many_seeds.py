@@ -23,6 +23,8 @@ def load_preset() -> None:
     st.session_state["seeds_dataset"] = presets.PRESETS[st.session_state["seeds_preset"]].config().dataset
 
 
+ui.accept_ids_in_link("seeds_preset", {key: presets.PRESETS[key].label for key in CHOICES})
+ui.accept_ids_in_link("seeds_dataset", {key: dataset.label for key, dataset in DATASETS.items()})
 with st.sidebar:
     preset_id = st.selectbox("Preset ↻", CHOICES, format_func=lambda k: presets.PRESETS[k].label, key="seeds_preset",
                              bind="query-params", on_change=load_preset,

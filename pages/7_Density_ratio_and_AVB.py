@@ -19,6 +19,8 @@ ratio_tab, avb_tab = st.tabs(["Density-ratio trick", "AVB"], key="dr_tab", bind=
 BIND = {"bind": "query-params"}
 RATES = [3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 1e-2]
 
+ui.accept_ids_in_link("dr_pair", {key: pair.label for key, pair in density_ratio.PAIRS.items()})
+ui.accept_ids_in_link("avb_preset", {key: preset.label for key, preset in avb.PRESETS.items()})
 if ratio_tab.open is not False:
     with ratio_tab:
         controls = st.columns([3, 1, 1, 1])

@@ -38,6 +38,10 @@ def load_preset(side: str) -> None:
     st.session_state["cmp_dataset"] = presets.PRESETS[st.session_state[f"cmp_{side}_preset"]].config().dataset
 
 
+ui.accept_ids_in_link("cmp_dataset", {key: dataset.label for key, dataset in DATASETS.items()})
+for side in "AB":  # a hand-made link may name presets and losses by id: ?cmp_A_preset=wgan&cmp_B_loss=wgan_gp
+    ui.accept_ids_in_link(f"cmp_{side}_preset", {key: preset.label for key, preset in presets.PRESETS.items()})
+    ui.accept_ids_in_link(f"cmp_{side}_loss", {key: objective.label for key, objective in OBJECTIVES.items()})
 with st.sidebar:
     dataset = st.selectbox("Dataset ↻", list(DATASETS), format_func=lambda k: DATASETS[k].label, key="cmp_dataset",
                            bind="query-params")

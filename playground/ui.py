@@ -45,6 +45,7 @@ SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5
 LECTURE_FONT_SCALE = 1.3       # ?lecture=1: chart text grows with the page's (21 px instead of 16 px)
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
 LECTURE_KEY = "gp_lecture"     # session state: lecture mode, once a link turned it on
+ACCEPTED_IDS_KEY = "gp_url_ids"  # session state: bound controls whose link named an option by its id
 
 
 # --- offline plotly.js for the live component --------------------------------------------------------------
@@ -381,6 +382,30 @@ def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:
     return [st.container() for _ in range(count)] if lecture_mode() else st.columns(spec)
 
 
+def accept_ids_in_link(key: str, labels: Mapping[str, str]) -> None:
+    """A bound selectbox keeps its option's label in the URL ("cmp_A_preset=WGAN-GP+on+25+Gaussians"); a hand-made
+    link with the option's id (?cmp_A_preset=twenty_five_gaussians, the id a notebook and the code use) is read
+    as that option too. Call before the widget is drawn.
+
+    The link's id is handed to Streamlit's URL seeding as the label (an internal of Streamlit, guarded), so the
+    control takes it and the address keeps it; if that internal moves, the control's state is set instead (the
+    view is right, the address drops the key)."""
+    value = st.query_params.get(key)
+    if value not in labels or value in labels.values() or key in st.session_state:
+        return
+    try:
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        initial = get_session_state()._state.query_params._initial_query_params
+        if initial.get(key) == [value]:
+            initial[key] = [labels[value]]
+            return
+    except (ImportError, AttributeError):
+        pass
+    st.session_state[key] = value
+    st.session_state.setdefault(ACCEPTED_IDS_KEY, {})[key] = labels[value]  # url_notices says nothing of it
+
+
 def hidden_controls() -> set[str]:
     """`?hide=seed,device,…` hides those controls (TensorFlow Playground's *_hide flags)."""
     return {name.strip() for name in str(st.query_params.get("hide", "")).split(",") if name.strip()}
@@ -420,11 +445,12 @@ def url_notices() -> None:
     Streamlit quietly drops a value it cannot read or that is not one of the control's options, or clamps one out
     of range (a link with ?seeds_members=1000 opened at 16 members without a word). Once per page and session this
     compares each bound control's value, in its URL form, with the link's: a difference is said in words."""
+    accepted = st.session_state.pop(ACCEPTED_IDS_KEY, {})  # a link's option ids, which the controls took
     checked = f"gp_url_checked.{_page_id()}"
     if st.session_state.get(checked):
         return
     st.session_state[checked] = True
-    notices = _url_values_not_taken()
+    notices = [notice for notice in _url_values_not_taken() if notice[0] not in accepted]  # ids were taken
     slot = getattr(_PAGE_RUN, "notice_slot", None) or st.container()
     for key, asked, shown in notices:
         slot.warning(f"The link's **{key}={asked}** could not be used here (not one of the control's values, or "

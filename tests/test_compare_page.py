@@ -108,3 +108,13 @@ def test_a_preset_named_for_its_data_brings_that_dataset_for_both_runs():
     assert test.selectbox(key="cmp_dataset").value == "twenty_five_gaussians" and not test.exception
     test.button(key="compare.lockstep.step").click().run()
     assert step_count(test) == 1 and not test.exception
+
+
+def test_a_hand_made_link_may_name_presets_losses_and_the_dataset_by_id():
+    """Bound selectboxes keep labels in the URL; ?cmp_A_preset=wgan fell back to the default with a notice."""
+    test = AppTest.from_file(PAGE, default_timeout=120)
+    test.query_params.update(cmp_A_preset="wgan", cmp_B_loss="hinge", cmp_dataset="swiss_roll")
+    test.run()
+    assert test.selectbox(key="cmp_A_preset").value == "wgan" and test.selectbox(key="cmp_A_loss").value == "wgan"
+    assert test.selectbox(key="cmp_B_loss").value == "hinge" and test.selectbox(key="cmp_dataset").value == "swiss_roll"
+    assert not test.warning and not test.exception                      # no "could not be used" notice

@@ -393,3 +393,9 @@ def test_picking_a_preset_picks_its_dataset_and_a_link_keeps_it():
     linked = page_app(seeds_preset="WGAN-GP on 25 Gaussians", seeds_members="4")  # the preset's dataset by default
     assert linked.selectbox(key="seeds_dataset").value == "twenty_five_gaussians"
     assert "of 25 modes" in shown(linked, "Out of") and not linked.exception
+
+
+def test_a_hand_made_link_may_name_the_preset_by_id():
+    test = page_app(seeds_preset="swiss_roll", seeds_members="4")
+    assert test.selectbox(key="seeds_preset").value == "swiss_roll"
+    assert test.selectbox(key="seeds_dataset").value == "swiss_roll" and not test.warning
