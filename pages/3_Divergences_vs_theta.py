@@ -78,7 +78,7 @@ ui.live_view(
     "divergences.estimators",
     lambda: divergences.ParallelLinesEstimators(lipschitz_method=method, seed=int(seed), **settings),
     figures.estimator_view, restart_token=(method, int(seed)), update=lambda run: run.set_live(**settings),
-    columns=3,
+    columns=3, step_help="One update of the discriminator and of the Lipschitz critic (p_θ stays where θ puts it).",
 )
 
 ui.url_notices()  # last: says which values of the link the controls could not take

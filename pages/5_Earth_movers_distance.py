@@ -131,7 +131,8 @@ def kantorovich_critic() -> None:
     )
     ui.live_view("transport.kantorovich", lambda: transport.KantorovichCritic(config), figures.kantorovich_figures,
                  restart_token=(dimension, real, fake, method, int(seed)), update=lambda run: run.apply(config),
-                 columns=2, restart_message="Data or constraint changed: started a new critic.")
+                 columns=2, restart_message="Data or constraint changed: started a new critic.",
+                 step_help="One update of the critic f on the two fixed samples.")
 
 
 dirt, clouds, dual = st.tabs(["Piles of dirt", "Point clouds", "Kantorovich–Rubinstein critic"], key="emd_section",

@@ -48,6 +48,7 @@ if ratio_tab.open is not False:
             lambda snapshot: figures.ratio_view(snapshot, ratio=scale == "ratio"),
             restart_token=(pair_id, seed),
             update=lambda run: run.set_learning_rate(learning_rate),
+            step_help="One update of the classifier on fresh samples of q₁ and q₂.",
         )
 
 
@@ -100,6 +101,8 @@ if avb_tab.open is not False:
             figures.avb_view,
             restart_token=(preset_id, seed),
             update=lambda run: run.update_settings(learning_rate, adversary_rate, adversary_steps),
+            step_help="One step of both models: their encoders and decoders climb the ELBO (AVB's through T), "
+                      "then the adversaries T take their steps.",
         )
 
 ui.url_notices()  # last: says which values of the link the controls could not take

@@ -45,6 +45,7 @@ SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5
 LECTURE_FONT_SCALE = 1.3       # ?lecture=1: chart text grows with the page's (21 px instead of 16 px)
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
 LECTURE_KEY = "gp_lecture"     # session state: lecture mode, once a link turned it on
+GAN_STEP = "One training step: the critic steps, then one generator step."
 ACCEPTED_IDS_KEY = "gp_url_ids"  # session state: bound controls whose link named an option by its id
 
 
@@ -669,11 +670,12 @@ def live_view(key: str, make_run: Callable[[], Steppable],
               render: Callable[[dict[str, Any]], Sequence[Any]], *,
               restart_token: Hashable = None, update: Callable[[Steppable], None] | None = None,
               columns: int = 2, single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-              restart_message: str | None = None) -> Steppable:
+              restart_message: str | None = None, step_help: str = GAN_STEP) -> Steppable:
     """Play / pause / step / reset a run and redraw `render(snapshot)` ~10 times a second while it plays.
 
     `render` returns plotly figures (dict specs or go.Figure) and markdown strings. `restart_token` changing
-    starts a fresh run; `update(run)` applies live settings on every rerun. Returns the run.
+    starts a fresh run; `update(run)` applies live settings on every rerun; `step_help` says what Step does (a
+    GAN's step by default). Returns the run.
     """
     runs = _runs()
     live = runs.get(key)
@@ -698,7 +700,7 @@ def live_view(key: str, make_run: Callable[[], Steppable],
         live.pause() if live.playing else live.play()
         st.rerun()
     if row.button("Step", key=f"{key}.step", icon=":material/skip_next:", width=BUTTON_WIDTH,
-                  help="One training step: the critic steps, then one generator step."):
+                  help=step_help):
         live.advance(1)
     for index, (label, action) in enumerate((single_steps or {}).items()):
         if row.button(label, key=f"{key}.single.{index}", width=BUTTON_WIDTH):

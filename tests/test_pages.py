@@ -218,3 +218,22 @@ def test_lecture_mode_stacks_side_by_side_charts_and_formulas(script):
     lecture.run()
     assert not lecture.exception and not lecture.error
     assert len(lecture.columns) < len(normal.columns)
+
+
+@pytest.mark.parametrize(("script", "button", "words"), [
+    ("pages/2_Vanishing_gradients.py", "vg_discriminator.step", "discriminator D"),
+    ("pages/3_Divergences_vs_theta.py", "divergences.estimators.step", "Lipschitz critic"),
+    ("pages/5_Earth_movers_distance.py?emd_section=Kantorovich–Rubinstein critic", "transport.kantorovich.step",
+     "critic f"),
+    ("pages/7_Density_ratio_and_AVB.py", "density_ratio.classifier.step", "classifier"),
+    ("pages/1_Mode_collapse.py", "mode_collapse.live.step", "generator step"),
+])
+def test_step_says_what_one_step_of_the_page_trains(script, button, words):
+    """Every Step button said "the critic steps, then one generator step", also where no generator trains."""
+    script, _, query = script.partition("?")
+    test = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    if query:
+        key, value = query.split("=")
+        test.query_params[key] = value
+    help_text = test.run().button(key=button).help
+    assert words in help_text and ("generator" in help_text) == (words == "generator step")
