@@ -45,7 +45,7 @@ def chart_and_notes():
     return ui.side_by_side([3, 2])
 
 
-top = st.columns([2, 1, 3] if not LECTURE else [3, 2, 1])
+top = st.columns([3, 2, 2] if not LECTURE else [3, 2, 1])  # [2, 1, 3] cut "matched" to "matchec" at 1280 px
 top[0].segmented_control("Preset", list(od.PRESETS), key="vg_preset", on_change=apply_preset,
                          help=" ".join(f"**{k}**: {v}" for k, v in od.PRESET_NOTES.items()))
 family = top[1].selectbox("Distributions", list(od.FAMILIES), format_func=od.FAMILIES.get, key="vg_family",
@@ -77,7 +77,7 @@ with right:
     metrics = st.columns(3)
     # six characters at most: a third of the notes column at 1366 px showed "-1.3…" for -1.3863
     metrics[0].metric("V(G, D*)", f"{round(value, 3) + 0.0:.3f}")  # no "−0.000"
-    metrics[1].metric("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.4f}", help="≤ log 2 ≈ 0.6931")
+    metrics[1].metric("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.3f}", help="≤ log 2 ≈ 0.6931")  # "0.1…" at 4
     slope = od.mean_slope_at_fakes(pair)  # short enough for a third of the column: "0.199", "3e-09"
     metrics[2].metric("E_p |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",
                       help="How steep D* is where the fakes are: the only signal G gets through D*.")

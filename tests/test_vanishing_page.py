@@ -52,7 +52,7 @@ def test_presets_set_the_sliders_and_the_values(app):
     assert metric(app, "V(G, D*)") == f"{-math.log(4):.3f}"
     app.segmented_control(key="vg_preset").set_value("separated").run()
     assert app.slider(key="vg_theta").value == od.PRESETS["separated"].theta
-    assert metric(app, "JSD(π‖p_θ)") == f"{math.log(2):.4f}"
+    assert metric(app, "JSD(π‖p_θ)") == f"{math.log(2):.3f}"
     assert float(metric(app, "E_p |∂D*/∂x|")) < 1e-10
     values = series(chart(app, "vg_value_chart")["data"][0], "y")
     assert values.min() == pytest.approx(-math.log(4), abs=1e-3) and values.max() == pytest.approx(0, abs=1e-6)
@@ -95,4 +95,4 @@ def test_the_url_reproduces_the_view_and_bad_values_are_ignored():
     assert not page.exception, [e.value for e in page.exception]
     assert page.slider(key="vg_theta").value == 2.5 and page.selectbox(key="vg_family").value == "uniform"
     assert page.slider(key="vg_noise").value == 0.0  # "banana" ignored, the default kept
-    assert metric(page, "JSD(π‖p_θ)") == f"{math.log(2):.4f}"  # U[−1, 1] and U[1.5, 3.5]: disjoint
+    assert metric(page, "JSD(π‖p_θ)") == f"{math.log(2):.3f}"  # U[−1, 1] and U[1.5, 3.5]: disjoint

@@ -98,7 +98,8 @@ def value_curve(thetas, values, theta: float, value: float, *, height: int = 440
                                 line={"color": MINIMAX_COLOR, "width": 3}))
     figure.add_trace(go.Scatter(x=_f32([theta]), y=_f32([value]), mode="markers", name="current θ",
                                 marker={"color": FAKE_COLOR, "size": 14, "line": {"color": "#222222", "width": 1}}))
-    base_layout(figure, title="V(G, D*) = 2·JSD(π‖p_θ) − log 4", height=height)
+    # short: the chart sits in the narrower notes column ("… − log 4" was cut at 1280 px); the formula is above
+    base_layout(figure, title="V(G, D*) = 2·JSD − log 4", height=height)
     figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # above the plot it ran into the title
     figure.update_xaxes(title_text="θ (mean of p_θ)", range=[float(np.min(thetas)), float(np.max(thetas))])
     figure.update_yaxes(title_text="V(G, D*)", range=[-1.5, 0.12])
