@@ -61,7 +61,9 @@ sequence = divergences.theorem2_sequence(steps=8, start=1.0, noise_std=noise_std
 ui.chart(figures.theorem2_figure(sequence, noise_std=noise_std), key="div_theorem2_chart")
 st.caption(r"$p_t = p_{\theta_t}$ with $\theta_t = 1/t$, and θ = 0 at the last step. "
            "W₁(π, p_t) → 0, so p_t → π; without noise "
-           "KL stays ∞ and JSD stays ln 2 until the very last step: they do not see the convergence.")
+           "KL stays ∞ and JSD stays ln 2 until the very last step: they do not see the convergence."
+           + (f" With the noise σ = {noise_std:g} drawn here, KL and JSD are finite and fall with θ_t: the blurred "
+              "distributions overlap, and the divergences see the convergence too." if noise_std else ""))
 
 st.subheader("The same divergences estimated from samples, trained live")
 st.latex(r"\begin{gathered}\widehat{\mathrm{JSD}} = \tfrac12\big(\log 4 - L_D\big),\quad "

@@ -105,6 +105,8 @@ def test_theta_page_theorem2_title_follows_the_noise(theta_app):
         values = series(named(spec, name), "y")
         drawn = values[~np.isnan(values)]  # KL = θ²/2σ² starts above the axis (a gap, marked by ▲)
         assert len(drawn) >= 5 and np.all(np.diff(drawn) < 0) and drawn[-1] == 0
+    caption = next(c.value for c in theta_app.caption if "p_t = p_" in c.value)  # the caption follows it too
+    assert "σ = 0.1 drawn here" in caption and "see the convergence too" in caption
 
 
 def test_theta_page_live_estimators_step_and_restart(theta_app):
