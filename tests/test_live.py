@@ -173,3 +173,27 @@ def test_a_speed_limit_paces_training_and_lifting_it_runs_free():
     live._thread.join(0.3)
     assert not live._thread.is_alive()
     live.close()
+
+
+def test_gradient_norm_panel_has_at_least_two_readable_ticks_whatever_the_span():
+    """Norms between 0.8 and 1.3 showed a single tick ("1") on the log panel: nothing to read them by."""
+    import numpy as np
+
+    from playground.figures.training import training_curves
+    from playground.training import Trainer, TrainingConfig
+
+    trainer = Trainer(TrainingConfig(batch_size=32))
+    trainer.train(30)
+    snapshot = trainer.snapshot()
+    steps = len(snapshot["history"]["step"])
+    for low, high, expect_array in ((0.8, 1.3, True), (0.3, 2.0, False), (1e-4, 10.0, False)):
+        snapshot["history"]["critic_grad_norm"] = np.linspace(low, high, steps)
+        snapshot["history"]["generator_grad_norm"] = np.linspace(high, low, steps)
+        axis = training_curves(snapshot)["layout"]["yaxis3"]
+        assert axis["type"] == "log"
+        if expect_array:
+            ticks = axis["tickvals"]
+            assert len(ticks) >= 2 and all(low <= tick <= high for tick in ticks), ticks
+            assert axis["ticktext"] == [f"{tick:g}" for tick in ticks]
+        else:
+            assert "tickvals" not in axis and axis["dtick"] == ("D2" if high / low < 10**1.5 else 1)
