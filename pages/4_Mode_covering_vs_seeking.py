@@ -59,7 +59,9 @@ for key, value in {**defaults, "cov_mu0": 1.0, "cov_sigma0": 1.0}.items():   # a
     st.session_state.setdefault(key, value)
 st.session_state["cov_preset"] = matching_preset()
 with st.sidebar:
-    st.selectbox("Preset", [*divergences.MIXTURE_PRESETS, CUSTOM], key="cov_preset", on_change=apply_preset,
+    # "Custom" is offered only while it is the reading: picked over a preset, it snapped back to that preset
+    custom = [CUSTOM] if st.session_state["cov_preset"] == CUSTOM else []
+    st.selectbox("Preset", [*divergences.MIXTURE_PRESETS, *custom], key="cov_preset", on_change=apply_preset,
                  format_func=lambda k: divergences.MIXTURE_PRESETS[k][0] if k != CUSTOM else "Custom (sliders below)",
                  help="Loads the mixture's four settings.")
     separation = st.slider("Separation of the modes d", 0.0, 8.0, step=0.1, key="cov_separation",

@@ -183,6 +183,7 @@ def test_covering_page_preset_with_unequal_weights(covering_app):
 def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_app):
     """A lecturer moved d after choosing a preset, then opened the copied link: the box still named the preset
     while the sliders and charts showed another mixture. It reads Custom until the sliders match a preset."""
+    assert "custom" not in covering_app.selectbox(key="cov_preset").options  # not a choice while a preset holds
     covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
     covering_app.slider(key="cov_separation").set_value(8.0).run()
     assert covering_app.selectbox(key="cov_preset").value == "custom"
