@@ -245,6 +245,16 @@ def build_optimizer(kind: str, parameters, lr: float, beta1: float, beta2: float
     return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2), fused=fused, foreach=None if fused else True)
 
 
+def unused_optimizer_note(setting: str, generator_optimizer: str, critic_optimizer: str) -> str | None:
+    """Why β₁ or β₂ has no effect with these optimisers (for a disabled control), or None when one of them uses it:
+    Adam uses both, SGD uses β₁ as its momentum, RMSprop neither."""
+    if setting == "beta1" and {generator_optimizer, critic_optimizer} <= {"rmsprop"}:
+        return "Adam and SGD (as momentum) use it; both networks train with RMSprop, which ignores it."
+    if setting == "beta2" and "adam" not in {generator_optimizer, critic_optimizer}:
+        return "Only Adam uses it; neither network trains with Adam."
+    return None
+
+
 class History:
     """Per-step metric rows with bounded memory: when full, it keeps every other row and doubles its stride."""
 

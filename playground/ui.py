@@ -29,7 +29,7 @@ from playground import export
 from playground.figures import training as training_figures
 from playground.live import LiveRun, Scheduler, Steppable
 from playground.objectives import unused_setting_note
-from playground.training import Trainer, TrainingConfig, parse_config
+from playground.training import Trainer, TrainingConfig, parse_config, unused_optimizer_note
 
 # One thread per training run: on 2 cores, intra-op threads fought the server and the browser (~6 → ~99
 # steps/s in-server when set to 1; see shared/FACTS.md). Small MLPs gain nothing from more.
@@ -616,8 +616,12 @@ def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -
                 for name in visible:
                     # the loss is drawn first in its group: its value greys out the settings it ignores
                     objective = values.get("objective", st.session_state[f"{page}.objective"])
+                    # the optimisers are drawn before β₁ and β₂: RMSprop on both networks greys the betas out
+                    optimizers = [values.get(key, st.session_state[f"{page}.{key}"])
+                                  for key in ("generator_optimizer", "critic_optimizer")]
                     values[name] = _widget(name, specs[name], f"{page}.{name}", st.session_state[f"{page}.{name}"],
-                                           unused_setting_note(objective, name))
+                                           unused_setting_note(objective, name)
+                                           or unused_optimizer_note(name, *optimizers))
         for name in hidden:
             if name in specs:
                 values[name] = getattr(stored, name)

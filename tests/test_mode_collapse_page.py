@@ -357,3 +357,16 @@ def test_lecture_mode_hides_the_chosen_controls_and_folds_the_intro():
     assert [e.label for e in test.expander][0] == "What this page shows"
     plain = app()
     assert "What this page shows" not in [e.label for e in plain.expander]
+
+
+def test_betas_are_greyed_out_when_no_optimiser_uses_them():
+    """The WGAN preset trains both networks with RMSprop, which ignores β₁ and β₂: their sliders moved, uselessly."""
+    test = app(preset="wgan")
+    test.session_state["mode_collapse.group1"] = True  # the lecturer opens "Optimisation"
+    test.run()
+    assert test.slider(key="mode_collapse.beta1").disabled and test.number_input(key="mode_collapse.beta2").disabled
+    assert "RMSprop" in test.slider(key="mode_collapse.beta1").help
+    test.selectbox(key="mode_collapse.generator_optimizer").set_value("sgd").run()  # SGD's momentum is β₁
+    assert not test.slider(key="mode_collapse.beta1").disabled and test.number_input(key="mode_collapse.beta2").disabled
+    test.selectbox(key="mode_collapse.critic_optimizer").set_value("adam").run()
+    assert not test.number_input(key="mode_collapse.beta2").disabled and not test.exception
