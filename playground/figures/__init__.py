@@ -6,8 +6,10 @@ the curves keep one colour each across pages and stay readable on a projector.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 # One colour per role, on every page. Chosen to stay distinct for red-green colour-blind viewers.
@@ -48,3 +50,20 @@ def base_layout(figure: go.Figure, *, title: str = "", height: int = FIGURE_HEIG
         **layout,
     )
     return figure
+
+
+def positive_finite(*series) -> np.ndarray:
+    """The positive, finite values of all `series`, flattened into one float64 array: what a log axis can show."""
+    values = np.concatenate([np.asarray(values, dtype=np.float64).ravel() for values in series])
+    return values[np.isfinite(values) & (values > 0)]
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values from `low` to `high`: steps of 1, 2, 2.5 or 5 × 10ᵏ, the smallest at least
+    (high − low)/count, so about `count` of them (at least two when count ≤ 4)."""
+    if high <= low:
+        return [low]
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [float(f"{k * step:.12g}") for k in range(math.ceil(low / step), math.floor(high / step) + 1)]

@@ -20,6 +20,7 @@ from playground.figures import (
     SERIES_COLORS,
     base_layout,
     bottom_legend,
+    nice_ticks,
 )
 from playground.figures.training import Figure, decimate, layout
 
@@ -52,21 +53,13 @@ def finite_top(values: dict[str, np.ndarray], thetas: np.ndarray) -> float:
     return top
 
 
-def _nice_ticks(top: float) -> list[float]:
-    """Round tick values from 0 up to `top` (about five of them)."""
-    raw = top / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    return [round(k * step, 10) for k in range(int(top / step) + 1)]
-
-
 def _infinity_axis(figure: go.Figure, top: float) -> float:
     """A y-axis whose finite part ends at `top`, with a shaded band above it ticked “∞”. Returns the band's
     middle, where infinite values are drawn."""
     band_low, band_high = top * INFINITY_BAND[0], top * INFINITY_BAND[1]
     middle = 0.5 * (band_low + band_high)
     figure.add_hrect(y0=band_low, y1=band_high, fillcolor=MUTED_COLOR, opacity=0.15, line_width=0)
-    ticks = _nice_ticks(top)
+    ticks = nice_ticks(0.0, top)
     figure.update_yaxes(range=[0, band_high * 1.01], tickvals=[*ticks, middle],
                         ticktext=[f"{v:g}" for v in ticks] + ["∞"])
     return middle

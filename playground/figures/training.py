@@ -20,6 +20,8 @@ from playground.figures import (
     MUTED_COLOR,
     REAL_COLOR,
     bottom_legend,
+    nice_ticks,
+    positive_finite,
 )
 
 Figure = dict[str, Any]
@@ -171,10 +173,11 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
                             "yshift": 10, "font": {"size": FONT_SIZE - 2}})
     # a label a decade ("2" and "5" between them collided over many decades), or 1-2-5 labels when the norms span
     # less than about a decade and a decade's labels would leave one tick ("1") to read them by
-    decades = _decades(critic_grad, generator_grad)  # None before the first step: plotly's range is then 0.1-10k
+    norms = positive_finite(critic_grad, generator_grad)  # none before the first step: plotly's range is 0.1-10k
+    decades = float(np.log10(norms.max() / norms.min())) if len(norms) else None
     axes["yaxis3"].update(type="log", dtick="D2" if decades is not None and decades < 1.5 else 1)
     if decades is not None and decades < 0.5:  # within a factor of ~3, 1-2-5 labels can still leave one ("1")
-        ticks = _nice_ticks(critic_grad, generator_grad)
+        ticks = nice_ticks(float(norms.min()), float(norms.max()), count=4)  # 0.8, 1, 1.2: room for 4
         axes["yaxis3"].update(tickmode="array", tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks])
     # modes on the left from 0 to M, so a collapse reads as a low line; the share of high-quality samples (0-100 %)
     # on its own right-hand axis, so it no longer squeezes the modes line to the bottom when it is high
@@ -187,29 +190,6 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
               "entrywidth": 0.5, "entrywidthmode": "fraction"}
     return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True, legend=legend,
                                              **axes, margin={"l": 60, "r": 64, "t": 30, "b": 90})}
-
-
-def _decades(*series: np.ndarray) -> float | None:
-    """How many powers of ten the positive, finite values of `series` span (None for no such values)."""
-    values = np.concatenate([np.asarray(values, dtype=np.float64).ravel() for values in series])
-    values = values[np.isfinite(values) & (values > 0)]
-    return float(np.log10(values.max() / values.min())) if len(values) else None
-
-
-def _nice_ticks(*series: np.ndarray, most: int = 5) -> list[float]:
-    """Round, evenly spaced values (steps of 1, 2 or 5 × 10ᵏ) across the positive, finite values of `series`: at
-    least two of them inside, at most `most`."""
-    values = np.concatenate([np.asarray(values, dtype=np.float64).ravel() for values in series])
-    values = values[np.isfinite(values) & (values > 0)]
-    low, high = float(values.min()), float(values.max())
-    if high <= low:
-        return [float(f"{low:.2g}")]
-    for step in sorted(m * 10.0**k for k in range(int(np.floor(np.log10(high - low))) - 2,
-                                                   int(np.floor(np.log10(high - low))) + 1) for m in (1, 2, 5)):
-        ticks = np.arange(np.ceil(low / step) * step, high + 1e-12 * high, step)
-        if len(ticks) <= most:
-            return [float(f"{tick:.6g}") for tick in ticks] if len(ticks) >= 2 else [low, high]
-    return [low, high]
 
 
 OCCUPANCY_FLOOR = 0.01  # the colour scale's top is at least a 1 % share: at step 0 (no samples on a mode) it read "1µ"

@@ -18,6 +18,7 @@ from playground.figures import (
     REAL_COLOR,
     base_layout,
     bottom_legend,
+    positive_finite,
 )
 
 MINIMAX_COLOR = "#d62728"       # the saturating loss: red on every figure of the page
@@ -135,8 +136,7 @@ def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, heigh
 
 def _log_range(records: dict[str, np.ndarray]) -> dict[str, Any]:
     """A log-axis range spanning all norms so far, in whole decades, at least 1e-5 … 1e1 (fixed while small)."""
-    norms = np.concatenate([records["grad_norm_minimax"], records["grad_norm_non_saturating"]])
-    norms = norms[np.isfinite(norms) & (norms > 0)]
+    norms = positive_finite(records["grad_norm_minimax"], records["grad_norm_non_saturating"])
     low = min(-5.0, math.floor(math.log10(norms.min()))) if len(norms) else -5.0
     high = max(1.0, math.ceil(math.log10(norms.max()))) if len(norms) else 1.0
     return {"range": [low, high]}
