@@ -46,7 +46,6 @@ LECTURE_FONT_SCALE = 1.3       # ?lecture=1: chart text grows with the page's (2
 RESERVED_PARAMS = ("preset", "lecture", "hide")  # URL keys that are not config fields
 LECTURE_KEY = "gp_lecture"     # session state: lecture mode, once a link turned it on
 GAN_STEP = "One training step: the critic steps, then one generator step."
-ACCEPTED_IDS_KEY = "gp_url_ids"  # session state: bound controls whose link named an option by its id
 
 
 # --- offline plotly.js for the live component --------------------------------------------------------------
@@ -388,23 +387,17 @@ def accept_ids_in_link(key: str, labels: Mapping[str, str]) -> None:
     link with the option's id (?cmp_A_preset=twenty_five_gaussians, the id a notebook and the code use) is read
     as that option too. Call before the widget is drawn.
 
-    The link's id is handed to Streamlit's URL seeding as the label (an internal of Streamlit, guarded), so the
-    control takes it and the address keeps it; if that internal moves, the control's state is set instead (the
-    view is right, the address drops the key)."""
+    The link's id is handed to Streamlit's URL seeding as the label (`_link_values`), so the control takes it and
+    the address keeps it; if that internal moves, the control's state is set instead (the view is right, the
+    address drops the key)."""
     value = st.query_params.get(key)
     if value not in labels or value in labels.values() or key in st.session_state:
         return
-    try:
-        from streamlit.runtime.state.session_state_proxy import get_session_state
-
-        initial = get_session_state()._state.query_params._initial_query_params
-        if initial.get(key) == [value]:
-            initial[key] = [labels[value]]
-            return
-    except (ImportError, AttributeError):
-        pass
-    st.session_state[key] = value
-    st.session_state.setdefault(ACCEPTED_IDS_KEY, {})[key] = labels[value]  # url_notices says nothing of it
+    initial = _link_values()
+    if initial is not None and initial.get(key) == [value]:
+        initial[key] = [labels[value]]
+    else:
+        st.session_state[key] = value
 
 
 def hidden_controls() -> set[str]:
@@ -446,12 +439,11 @@ def url_notices() -> None:
     Streamlit quietly drops a value it cannot read or that is not one of the control's options, or clamps one out
     of range (a link with ?seeds_members=1000 opened at 16 members without a word). Once per page and session this
     compares each bound control's value, in its URL form, with the link's: a difference is said in words."""
-    accepted = st.session_state.pop(ACCEPTED_IDS_KEY, {})  # a link's option ids, which the controls took
     checked = f"gp_url_checked.{_page_id()}"
     if st.session_state.get(checked):
         return
     st.session_state[checked] = True
-    notices = [notice for notice in _url_values_not_taken() if notice[0] not in accepted]  # ids were taken
+    notices = _url_values_not_taken()
     slot = getattr(_PAGE_RUN, "notice_slot", None) or st.container()
     for key, asked, shown in notices:
         slot.warning(f"The link's **{key}={asked}** could not be used here (not one of the control's values, or "
@@ -474,10 +466,10 @@ def _url_values_not_taken() -> list[tuple[str, str, str]]:
         from streamlit.runtime.state.session_state_proxy import get_session_state
 
         state = get_session_state()._state
-        initial = dict(state.query_params._initial_query_params)
         key_ids, metadata_by_id = state._key_id_mapper, state._new_widget_state.widget_metadata
     except (ImportError, AttributeError):
         return []
+    initial = dict(_link_values() or {})
     notices = []
     for key, values in initial.items():
         widget_id = key_ids.get_id_from_key(key, None)
@@ -493,6 +485,17 @@ def _url_values_not_taken() -> list[tuple[str, str, str]]:
         if shown != asked:
             notices.append((key, _url_text(raw), _url_text(shown)))
     return notices
+
+
+def _link_values() -> dict[str, list[str]] | None:
+    """The link's query values as Streamlit seeds bound controls from them on a page's first load (its own dict,
+    an internal of Streamlit), or None if that internal has moved."""
+    try:
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        return get_session_state()._state.query_params._initial_query_params
+    except (ImportError, AttributeError):
+        return None
 
 
 def _url_text(value: Any) -> str:
@@ -840,19 +843,17 @@ def live_training(page: str, config: TrainingConfig,
     """The live view of a `Trainer`: restart-only changes start a new run (and say so), live ones apply in place."""
     specs = TrainingConfig.field_specs()
     restart_fields = tuple((name, getattr(config, name)) for name, spec in specs.items() if not spec["live"])
-    previous = st.session_state.get(f"{page}.restart_fields")
-    changed = [specs[name]["label"] for (name, value), (_, old) in zip(restart_fields, previous or restart_fields,
-                                                                          strict=True) if value != old]
-    st.session_state[f"{page}.restart_fields"] = restart_fields
     # A preset is a fresh start: picking one that differs only in live settings (Mode collapse → WGAN-GP) carried
     # on from the collapsed run, and its note ("D(G(z)) ≈ 1e-6") did not describe what the charts showed.
-    preset = st.session_state.get(f"{page}.preset")
-    if preset != st.session_state.get(f"{page}.live_preset", preset):
-        changed = ["Preset"]
-    st.session_state[f"{page}.live_preset"] = preset
+    token = (restart_fields, st.session_state.get(f"{page}.preset"))
+    previous_fields, previous_preset = st.session_state.get(f"{page}.restart_token", token)
+    changed = ["Preset"] if token[1] != previous_preset else [
+        specs[name]["label"] for (name, value), (_, old) in zip(restart_fields, previous_fields, strict=True)
+        if value != old]
+    st.session_state[f"{page}.restart_token"] = token
     trainer = live_view(
         f"{page}.live", lambda: Trainer(config), render,
-        restart_token=(restart_fields, preset),
+        restart_token=token,
         update=lambda trainer: trainer.update_config(config),
         columns=columns,
         single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()},
