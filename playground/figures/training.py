@@ -7,6 +7,7 @@ with float32 numpy arrays that the live component ships as binary.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -171,13 +172,15 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
         annotations.append({"text": f"<b>{titles[index]}</b>", "x": sum(x_domain) / 2, "y": y_domain[1],
                             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
                             "yshift": 10, "font": {"size": FONT_SIZE - 2}})
-    # a label a decade ("2" and "5" between them collided over many decades), or 1-2-5 labels when the norms span
-    # less than about a decade and a decade's labels would leave one tick ("1") to read them by
+    # a label a decade ("2" and "5" between them collided over many decades). Where that leaves fewer than two
+    # labels on the norms' span: the 1, 2 and 5 of each decade, labelled in full (plotly's own 1-2-5 ticks read
+    # "5 2 1 5 2", 5 and 0.5 alike), or else round, evenly spaced values (within a factor of ~3 one "1" was left)
     norms = positive_finite(critic_grad, generator_grad)  # none before the first step: plotly's range is 0.1-10k
-    decades = float(np.log10(norms.max() / norms.min())) if len(norms) else None
-    axes["yaxis3"].update(type="log", dtick="D2" if decades is not None and decades < 1.5 else 1)
-    if decades is not None and decades < 0.5:  # within a factor of ~3, 1-2-5 labels can still leave one ("1")
-        ticks = nice_ticks(float(norms.min()), float(norms.max()), count=4)  # 0.8, 1, 1.2: room for 4
+    axes["yaxis3"].update(type="log", dtick=1)
+    low, high = (float(norms.min()), float(norms.max())) if len(norms) else (None, None)
+    if low is not None and len(_log_ticks(low, high, (1,))) < 2:
+        ticks = _log_ticks(low, high, (1, 2, 5))
+        ticks = ticks if len(ticks) >= 2 else nice_ticks(low, high, count=4)  # 0.8, 1, 1.2: room for 4
         axes["yaxis3"].update(tickmode="array", tickvals=ticks, ticktext=[f"{tick:g}" for tick in ticks])
     # modes on the left from 0 to M, so a collapse reads as a low line; the share of high-quality samples (0-100 %)
     # on its own right-hand axis, so it no longer squeezes the modes line to the bottom when it is high
@@ -190,6 +193,12 @@ def training_curves(snapshot: dict[str, Any], *, height: int = 560) -> Figure:
               "entrywidth": 0.5, "entrywidthmode": "fraction"}
     return {"data": traces, "layout": layout("", height, annotations=annotations, showlegend=True, legend=legend,
                                              **axes, margin={"l": 60, "r": 64, "t": 30, "b": 90})}
+
+
+def _log_ticks(low: float, high: float, mantissas: tuple[int, ...]) -> list[float]:
+    """m × 10ᵏ for each mantissa m, from `low` to `high`."""
+    powers = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    return [float(f"{m * 10.0**power:.12g}") for power in powers for m in mantissas if low <= m * 10.0**power <= high]
 
 
 OCCUPANCY_FLOOR = 0.01  # the colour scale's top is at least a 1 % share: at step 0 (no samples on a mode) it read "1µ"
