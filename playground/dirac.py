@@ -59,7 +59,7 @@ def gan_slope(t):
 # ---- closed-form vector fields v(θ, ψ) = (−∂L/∂θ, ∂L/∂ψ), vectorised over numpy arrays -------------------
 
 def minimax_field(theta, psi, regularisation: Regularisation):
-    """v(θ, ψ) = (−ψ f'(ψθ), θ f'(ψθ)) (paper eq. 5): a rotation around (0, 0), slowed where f' saturates."""
+    """v(θ, ψ) = (−ψ f'(ψθ), θ f'(ψθ)), the Dirac-GAN's field: a rotation around (0, 0), slowed where f' saturates."""
     slope = gan_slope(psi * theta)
     return -psi * slope, theta * slope
 
@@ -81,7 +81,7 @@ def wgan_gp_field(theta, psi, regularisation: Regularisation):
 
 
 def r1_field(theta, psi, regularisation: Regularisation):
-    """v(θ, ψ) = (−ψ f'(ψθ), θ f'(ψθ) − γψ): R1 = γ/2 E_π ‖∇D‖² = γ/2 ψ² damps the critic (paper Sec. 4.2)."""
+    """v(θ, ψ) = (−ψ f'(ψθ), θ f'(ψθ) − γψ): R1 = γ/2 E_π ‖∇D‖² = γ/2 ψ² damps the critic (zero-centred penalties)."""
     slope = gan_slope(psi * theta)
     return -psi * slope, theta * slope - regularisation.penalty_weight * psi
 
@@ -115,7 +115,7 @@ STANDARD_NORMAL_NODES, STANDARD_NORMAL_WEIGHTS = _standard_normal_quadrature()
 
 
 def instance_noise_field(theta, psi, regularisation: Regularisation):
-    """v(θ, ψ) = (−E ψ f'(ψ(θ + ε)), E[(θ + ε) f'(ψ(θ + ε))] − E[ε f'(−ψε)]), ε ~ N(0, σ²) (paper Sec. 4.1).
+    """v(θ, ψ) = (−E ψ f'(ψ(θ + ε)), E[(θ + ε) f'(ψ(θ + ε))] − E[ε f'(−ψε)]), ε ~ N(0, σ²) (instance noise).
 
     L = E_ε f(ψ(θ + ε)) + E_ε f(−ψε): both real and fake points are blurred; expectations by quadrature.
     """
@@ -417,6 +417,7 @@ UNDECIDED_MIN_STEPS = 5000    # ... and this far where ρ = 1: alternating steps
 VERDICT_WINDOW = 10           # it compares the first and the last tenth of the run
 TREND_TOLERANCE = 0.02        # radii of a closed orbit swing by ≤ 0.6 % at h = 0.01: a 2 % trend is real
 REST_TOLERANCE = 1e-6         # a last tenth that moves less than this share of its distance has come to rest
+ROUNDING_LEVEL = 1e-12        # a run this much closer than its start has converged to rounding noise
 
 KINDS = {"converges": "Converges to (0, 0)", "circles": "Neither converges nor diverges",
          "diverges": "Moves away from (0, 0)", "stalls": "Stalls away from (0, 0)"}
@@ -429,6 +430,7 @@ class Trend:
     start_radius: float
     final_radius: float
     early: tuple[float, float]          # (min, max) of ‖x_k‖ over the first tenth of the run
+    middle: tuple[float, float]         # (min, max) over the tenth that ends halfway
     late: tuple[float, float]           # (min, max) over the last tenth
     escaped_at: int | None              # step at which the iterates left the disc of radius ESCAPE_RADIUS
     at_rest: bool                       # the last tenth hardly moves, away from (0, 0)
@@ -440,19 +442,28 @@ class Trend:
 
     @property
     def shrinks(self) -> bool:
-        return self.escaped_at is None and self.late[1] < (1 - TREND_TOLERANCE) * self.early[0]
+        """Closer in than the first tenth and still closing in over the second half (a run that has settled on a
+        smaller cycle stops there), or already at rounding level."""
+        if self.escaped_at is not None:
+            return False
+        if self.late[1] < ROUNDING_LEVEL * self.start_radius:
+            return True
+        return (self.late[1] < (1 - TREND_TOLERANCE) * self.early[0]
+                and self.late[1] < (1 - TREND_TOLERANCE) * self.middle[0])
 
 
 def trend(points: np.ndarray, steps: int) -> Trend:
     """Summarise a run of `steps` updates (fewer points when it escaped) as a `Trend`."""
     radii = distances_to_equilibrium(points)
     window = max(1, len(radii) // VERDICT_WINDOW)
+    half = max(window, len(radii) // 2)
     late_points = points[-window:]
     movement = float(np.max(np.hypot(*(late_points - points[-1]).T)))
     escaped = len(points) <= steps     # gradient_descent stops early only once beyond ESCAPE_RADIUS
     return Trend(
         start_radius=float(radii[0]), final_radius=float(radii[-1]),
         early=(float(radii[:window].min()), float(radii[:window].max())),
+        middle=(float(radii[half - window:half].min()), float(radii[half - window:half].max())),
         late=(float(radii[-window:].min()), float(radii[-window:].max())),
         escaped_at=len(points) - 1 if escaped else None,
         at_rest=bool(radii[-1] > 1e-3 * radii[0] and movement < REST_TOLERANCE * radii[-1]),
@@ -496,7 +507,8 @@ def verdict(game: str, start: tuple[float, float], *, step_size: float, steps: i
     The spectral radius ρ of one step's Jacobian at (0, 0) decides where it is not 1: ρ < 1 attracts nearby
     iterates, ρ > 1 repels them (they cannot converge). Whether this start is near enough, and what happens
     where ρ = 1 or v has a kink, the run itself decides over max(steps, VERDICT_MIN_STEPS) steps: its last tenth
-    against its first tenth (grown, shrunk by more than TREND_TOLERANCE, or neither) and against its start.
+    against its first tenth and its middle tenth (grown, shrunk by more than TREND_TOLERANCE, or neither) and
+    against its start.
     Where ρ decides nothing the run is longer (UNDECIDED_MIN_STEPS): nonlinear drifts are slow.
     `points` may pass the run of `steps` steps when it has been computed already (used when steps is enough).
     """
@@ -532,11 +544,13 @@ def verdict(game: str, start: tuple[float, float], *, step_size: float, steps: i
     if run.at_rest:
         theta, psi = run.final_point
         return result("stalls", f"{local}The iterates come to rest at (θ, ψ) = ({theta:.3g}, {psi:.3g}), away "
-                      f"from the data's θ = 0: {story}.")
+                      f"from the equilibrium (0, 0): {story}.")
     if decided and radius < 1:
         if run.grows or run.late[0] > run.start_radius:
             return result("diverges", f"{local}This start is outside the region it attracts: {story}.")
-        if run.shrinks or run.late[1] < run.start_radius:
+        # ρ^(half the run) close to 1: the decay is too slow for the run to show beyond its oscillations
+        too_slow_to_show = radius ** (horizon / 2) > 1 - 2 * TREND_TOLERANCE
+        if run.shrinks or too_slow_to_show and run.late[1] < run.start_radius:
             return result("converges", f"{local}From this start too: {story}.")
         return result("circles", f"{local}From this start the iterates neither close in nor get away: {story}.")
     if decided:   # ρ > 1
@@ -550,9 +564,10 @@ def verdict(game: str, start: tuple[float, float], *, step_size: float, steps: i
                       f"than the first tenth ever was: {story}.")
     if run.shrinks:
         return result("converges", f"{local}The last tenth of the run stays more than {margin} closer to (0, 0) "
-                      f"than the first tenth ever was: {story}.")
-    return result("circles", f"{local}The last tenth of the run is neither more than {margin} farther from (0, 0) "
-                  f"nor more than {margin} closer than the first tenth: {story}.")
+                      f"than the first tenth and the middle tenth ever were: {story}.")
+    return result("circles", f"{local}The last tenth of the run is not more than {margin} farther from (0, 0) "
+                  f"than the first tenth, nor still closing in on it by more than {margin} since the middle "
+                  f"tenth: {story}.")
 
 
 FLOW_TOLERANCE = 1e-9
@@ -615,7 +630,7 @@ PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
         "Plain GAN spirals out", "Simultaneous steps multiply the radius by √(1 + h²f'(ψθ)²) > 1 every time.",
         DiracSettings("minimax", "simultaneous", step_size=0.1, steps=1500)),
     "plain_circles": Preset(
-        "Alternating GAN circles", "Alternating steps keep |λ| = 1: the point circles (0, 0) for ever.",
+        "Alternating GAN circles", "At h = 0.1 alternating steps keep |λ| = 1 and the point circles (0, 0).",
         DiracSettings("minimax", "alternating", step_size=0.1, steps=1500)),
     "r1_converges": Preset(
         "R1 converges", "γ/2 ψ² damps the critic: eigenvalues −γ/2 ± √(γ²/4 − ¼), the spiral closes in.",

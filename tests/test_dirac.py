@@ -494,21 +494,39 @@ KNOB_VALUES = {  # the page's controls, every value they offer
 STEP_SIZES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 
 
-def behaviour_agrees(found: dirac.Verdict, radii: np.ndarray, escaped: bool, points_tail: np.ndarray) -> str:
-    """'' when the iterates of an independent run over found.steps steps do what the verdict says, else why not."""
+def behaviour_agrees(found: dirac.Verdict, radii: np.ndarray, escaped: bool, points_tail: np.ndarray,
+                     continued: np.ndarray) -> str:
+    """'' when the iterates of an independent run over found.steps steps do what the verdict says, else why not.
+
+    `continued`: the radii of the same run continued for as many steps again. Converging means ending closer than
+    the start and still closing in: the continuation's last tenth lies below the first run's last tenth (or both
+    sit at rounding level); a run that merely settled on a smaller cycle fails that."""
     start, final, late = radii[0], radii[-1], radii[-max(1, len(radii) // 10):]
     if found.kind == "diverges":
         return "" if escaped or final > start else f"said diverges, but {start:.3g} -> {final:.3g}"
     if escaped:
         return f"said {found.kind}, but the run escaped"
     if found.kind == "converges":
-        return "" if final < start and late.max() < start else f"said converges, but {start:.3g} -> {late}"
+        later = continued[-max(1, len(continued) // 10):]
+        closing = later.max() < late.min() or later.max() < 1e-12 * start
+        return "" if final < start and closing else (
+            f"said converges, but {start:.3g} -> last tenth {late.min():.3g}-{late.max():.3g} -> continued "
+            f"{later.min():.3g}-{later.max():.3g}")
     if found.kind == "circles":
         return "" if late.min() > 1e-3 * start else f"said circles, but it reached {late.min():.3g}"
     if found.kind == "stalls":
         moved = np.max(np.hypot(*(points_tail - points_tail[-1]).T))
         return "" if moved < 1e-6 * final and final > 1e-3 * start else f"said stalls, but moved {moved:.3g}"
     return f"unknown kind {found.kind}"
+
+
+def continuation(game, points, step_size, update, regularisation, found) -> np.ndarray:
+    """Radii of the run continued from its last point for found.steps more steps (only needed for 'converges')."""
+    if found.kind != "converges":
+        return np.zeros(1)
+    more = dirac.gradient_descent(game, tuple(points[-1]), step_size=step_size, steps=found.steps, update=update,
+                                  regularisation=regularisation)
+    return dirac.distances_to_equilibrium(more)
 
 
 @pytest.mark.slow
@@ -529,7 +547,8 @@ def test_verdict_agrees_with_the_iterates_on_every_offered_setting(game):
                 points = dirac.gradient_descent(game, (1.0, 1.0), step_size=step_size, steps=found.steps,
                                                 update=update, regularisation=regularisation)
                 radii = dirac.distances_to_equilibrium(points)
-                problem = behaviour_agrees(found, radii, len(points) < found.steps + 1, points[-len(points) // 10:])
+                problem = behaviour_agrees(found, radii, len(points) < found.steps + 1, points[-len(points) // 10:],
+                                           continuation(game, points, step_size, update, regularisation, found))
                 if found.spectral_radius is not None and found.spectral_radius > 1 + dirac.SPECTRAL_TOLERANCE:
                     problem += " converges with ρ > 1" if found.kind == "converges" else ""
                 if problem:
@@ -549,7 +568,8 @@ def test_verdict_agrees_with_the_iterates_from_other_starts(game, start):
             if radii[0] == 0:
                 assert found.kind == "converges" and np.all(radii == 0)
                 continue
-            problem = behaviour_agrees(found, radii, len(points) < found.steps + 1, points[-len(points) // 10:])
+            problem = behaviour_agrees(found, radii, len(points) < found.steps + 1, points[-len(points) // 10:],
+                                       continuation(game, points, step_size, update, dirac.Regularisation(), found))
             assert not problem, f"{update} h={step_size}: {problem}"
 
 
