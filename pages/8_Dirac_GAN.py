@@ -78,7 +78,7 @@ left, right = ui.side_by_side(2)
 with left:
     ui.chart(figures.update_eigenvalues(view.update_eigenvalues), key="dirac_eigen_chart")
 with right:
-    st.markdown("**Jacobian of v at the equilibrium (0, 0)**")
+    st.markdown("**Jacobian of the field at the equilibrium (0, 0)**")
     st.latex(spec.eigenvalue_tex)
     st.latex(r"\lambda_{1,2} = " + dirac.eigenvalue_tex(view.eigenvalues))
     st.caption(f"{view.flow_note} {dirac.EIGENVALUE_NOTE}")

@@ -189,7 +189,7 @@ GAMES: dict[str, Game] = {  # keys are URL ids: never rename
         "two eigenvalues below.", knob="penalty_weight"),
     "consensus": Game(
         "Consensus optimisation",
-        r"L(\theta,\psi) = f(\psi\theta) + f(0),\quad \text{both players also descend } "
+        r"L(\theta,\psi) = f(\psi\theta) + f(0),\quad "
         r"\tfrac{\gamma}{2}\lVert v\rVert^2 = \tfrac{\gamma}{2} f'(\psi\theta)^2(\theta^2 + \psi^2)",
         r"w(\theta,\psi) = v - \gamma\,\nabla\tfrac12\lVert v\rVert^2 = v - \gamma\, v'(\theta,\psi)^{\top} v",
         consensus_field, r"\lambda_{1,2} = -\gamma f'(0)^2 \pm i\, f'(0) = -\tfrac{\gamma}{4} \pm \tfrac{i}{2}",
