@@ -715,7 +715,7 @@ def view_warnings(view: DiracView, steps: int) -> list[str]:
     notes = []
     if len(view.trajectory) <= steps:
         notes.append(f"The iterates left the disc of radius {ESCAPE_RADIUS:g} after {len(view.trajectory) - 1} "
-                     "steps: training diverged. Try a smaller step size h.")
+                     "steps: training diverged (the verdict below the warnings says why).")
     elif np.max(np.abs(view.trajectory)) > view.extent:
         notes.append(f"Some iterates lie outside the plotted square |θ|, |ψ| ≤ {view.extent:g}; the distance chart "
                      "shows all of them.")
