@@ -42,7 +42,8 @@ with st.sidebar:
     knob = dirac.GAMES[game].knob
     penalty_weight = st.select_slider(
         "Penalty weight γ", [0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0], key="dirac_penalty_weight",
-        bind="query-params", disabled=knob != "penalty_weight", help="R1's γ/2 ψ² and WGAN-GP's γ/2 (|ψ|−1)².")
+        bind="query-params", disabled=knob != "penalty_weight",
+        help="R1's γ/2 ψ², WGAN-GP's γ/2 (|ψ|−1)², consensus' γ/2 ‖v‖².")
     noise_std = st.select_slider(
         "Instance noise σ", [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0], key="dirac_noise_std",
         bind="query-params", disabled=knob != "noise_std", help="Std of the Gaussian added to real and fake points.")
@@ -59,6 +60,7 @@ view = st.cache_data(dirac.simulate, max_entries=64, show_spinner="Training the 
 spec = dirac.GAMES[game]
 for note in dirac.view_warnings(view, steps):
     st.warning(note)
+st.markdown(view.verdict.markdown)
 st.caption(f"**Look for:** {spec.look_for} Press ▶ Play under the field to replay the iterates.")
 left, right = ui.side_by_side([6, 5])
 with left:
@@ -76,9 +78,9 @@ left, right = ui.side_by_side(2)
 with left:
     ui.chart(figures.update_eigenvalues(view.update_eigenvalues), key="dirac_eigen_chart")
 with right:
-    st.markdown("**Jacobian of v at the equilibrium (0, 0)**")
+    st.markdown("**Jacobian of the field at the equilibrium (0, 0)**")
     st.latex(spec.eigenvalue_tex)
     st.latex(r"\lambda_{1,2} = " + dirac.eigenvalue_tex(view.eigenvalues))
-    st.caption(dirac.EIGENVALUE_NOTE)
+    st.caption(f"{view.flow_note} {dirac.EIGENVALUE_NOTE}")
 
 ui.url_notices()  # last: says which values of the link the controls could not take

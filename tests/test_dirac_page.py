@@ -42,6 +42,41 @@ def test_default_view_is_the_plain_gan_spiralling_out(app):
     latex = " ".join(element.value for element in app.latex)
     assert r"0.000 \pm 0.500\,i" in latex                                     # ±i f'(0), purely imaginary
     assert not app.warning
+    text = " ".join(element.value for element in app.markdown)
+    assert "**Moves away from (0, 0).**" in text and "ρ = 1.0012 > 1" in text   # √(1 + h²/4) at h = 0.1
+    captions = " ".join(element.value for element in app.caption)
+    assert "Re λ = 0, so the linearisation decides nothing" in captions
+
+
+@pytest.mark.parametrize(("game", "update", "step_size", "knob", "value"), [
+    ("r1", "simultaneous", 1.0, "dirac_penalty_weight", 0.1),           # issue 20: R1 that does not converge
+    ("instance_noise", "simultaneous", 0.1, "dirac_noise_std", 0.1),    # h > 2σ²: diverges
+    ("minimax", "alternating", 0.5, None, None),                        # |λ| = 1, yet drifts out
+    ("consensus", "simultaneous", 0.1, "dirac_penalty_weight", 1.0),    # converges
+])
+def test_the_verdict_on_the_page_is_the_computed_one(app, game, update, step_size, knob, value):
+    app.selectbox(key="dirac_game").set_value(game).run()
+    app.radio(key="dirac_update").set_value(update).run()
+    app.select_slider(key="dirac_step_size").set_value(step_size).run()
+    if knob is not None:
+        app.select_slider(key=knob).set_value(value).run()
+    assert not app.exception, [e.value for e in app.exception]
+    settings = dirac.DiracSettings(game, update, step_size, penalty_weight=app.select_slider(
+        key="dirac_penalty_weight").value, noise_std=app.select_slider(key="dirac_noise_std").value)
+    expected = dirac.simulate(settings).verdict
+    text = " ".join(element.value for element in app.markdown)
+    assert expected.markdown in text
+    assert {"r1": "diverges", "instance_noise": "diverges", "minimax": "diverges",
+            "consensus": "converges"}[game] == expected.kind
+
+
+def test_consensus_is_offered_with_its_formula_and_eigenvalues(app):
+    app.selectbox(key="dirac_game").set_value("consensus").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.select_slider(key="dirac_penalty_weight").disabled            # γ weighs ½‖v‖²
+    latex = " ".join(element.value for element in app.latex)
+    assert dirac.GAMES["consensus"].field_tex in latex
+    assert r"-0.250 \pm 0.500\,i" in latex                                    # −γ/4 ± i/2 at γ = 1
 
 
 @pytest.mark.parametrize("preset", list(dirac.PRESETS))
