@@ -16,7 +16,9 @@ from playground.models import Critic
 PAGE = str(ROOT / "pages" / "6_WGAN_and_clipping.py")
 
 
-@pytest.mark.parametrize(("dataset", "seed"), [("eight_gaussians", 0), ("eight_gaussians", 1), ("swiss_roll", 2)])
+@pytest.mark.parametrize(("dataset", "seed"), [("eight_gaussians", 0),   # one seed in the quick loop, all in CI
+                                               pytest.param("eight_gaussians", 1, marks=pytest.mark.slow),
+                                               pytest.param("swiss_roll", 2, marks=pytest.mark.slow)])
 def test_clipping_explodes_or_vanishes_and_the_penalty_keeps_gradients_level(dataset, seed):
     profile = wgan.clipping_gradient_profile(steps=20, hidden_units=256, dataset=dataset, seed=seed)
     large, small, tiny, penalty = (profile[key] for key in
@@ -45,6 +47,7 @@ def test_profile_chart_says_where_a_gradient_is_exactly_zero():
     assert figure["layout"]["yaxis"]["automargin"] and figure["layout"]["yaxis"]["type"] == "log"
 
 
+@pytest.mark.slow
 def test_page_measures_the_profile_on_request():
     page = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not page.exception
