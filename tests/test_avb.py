@@ -99,6 +99,7 @@ class FixedGaussianEncoder(nn.Module):
         return float(avb.gaussian_kl_to_standard(self.means, self.stds.log()).mean())
 
 
+@pytest.mark.slow
 def test_adversary_estimates_exact_gaussian_kl():
     """T trained by the density-ratio trick on a fixed Gaussian encoder: E_q[T] finds the exact KL. Its value
     jitters by ~0.1 nats from one Adam step to the next, so the last 500 steps' estimates are averaged."""
@@ -113,12 +114,14 @@ def test_adversary_estimates_exact_gaussian_kl():
 # --- training: the paper's picture ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_vae_adversary_tracks_the_exact_kl_during_training(trained):
     history = trained.history
     assert average_of_last(history, "vae_kl_adversary") == pytest.approx(average_of_last(history, "vae_kl"),
                                                                          abs=KL_TOLERANCE)
 
 
+@pytest.mark.slow
 def test_avb_elbo_improves_and_beats_the_vae(trained):
     history = trained.history
     avb_elbo, vae_elbo = average_of_last(history, "avb_elbo"), average_of_last(history, "vae_elbo")
@@ -127,6 +130,7 @@ def test_avb_elbo_improves_and_beats_the_vae(trained):
     assert average_of_last(history, "avb_log_likelihood") > average_of_last(history, "vae_log_likelihood")
 
 
+@pytest.mark.slow
 def test_vae_elbo_is_below_its_log_likelihood_and_minus_log_4(trained):
     """ELBO ≤ log p(x) ≤ −log 4: the exact VAE ELBO never exceeds the best log-likelihood, and beats the
     decoder that ignores z once the latent code is used."""
@@ -138,6 +142,7 @@ def test_vae_elbo_is_below_its_log_likelihood_and_minus_log_4(trained):
     assert average_of_last(history, "vae_log_likelihood") > avb.INDEPENDENT_BITS_LOG_LIKELIHOOD + 0.3
 
 
+@pytest.mark.slow
 def test_avb_posteriors_tile_the_prior(trained):
     """AVB's q(z|x) fill the prior: their aggregate has the prior's spread (E‖z‖² = 2 under N(0, I)), and they
     barely overlap: most of a sample's ten nearest neighbours come from the same x (measured 0.90–0.98)."""

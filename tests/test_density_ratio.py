@@ -121,6 +121,7 @@ def test_pointwise_minimiser_of_logistic_loss_is_the_log_ratio(density_1, densit
 # --- the trained classifier against the truth -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_logit_matches_exact_log_ratio_where_both_have_mass(trained_gaussian_run):
     points = np.linspace(-5, 6, 2001)[:, None]
     region = density_ratio.both_have_mass("gaussians", points, coverage=0.95)
@@ -130,12 +131,14 @@ def test_logit_matches_exact_log_ratio_where_both_have_mass(trained_gaussian_run
     assert errors.mean() < LOG_RATIO_TOLERANCE
 
 
+@pytest.mark.slow
 def test_kl_estimate_within_ten_percent(trained_gaussian_run):
     estimate = trained_gaussian_run.smoothed_kl_estimate()
     assert estimate == pytest.approx(GAUSSIAN_KL, rel=KL_RELATIVE_TOLERANCE)
     assert trained_gaussian_run.snapshot()["exact_kl"] == pytest.approx(GAUSSIAN_KL)
 
 
+@pytest.mark.slow
 def test_no_overlap_pair_good_inside_and_failing_outside():
     """Where both uniforms have mass the logit finds log(¼ / ½) = −log 2; where only q₁ has mass the true
     ratio is infinite, and the logit and the KL estimate keep climbing with training."""

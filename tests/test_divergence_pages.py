@@ -199,6 +199,7 @@ def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_ap
     assert linked.selectbox(key="cov_preset").value == "custom" and linked.slider(key="cov_separation").value == 8.0
 
 
+@pytest.mark.slow
 def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(covering_app):
     """d = 8 with both widths 2: forward KL's optimum is σ = √20 ≈ 4.47. With σ up to 4 on the axis the landscapes
     showed no minimum at all and the paths ran off the top."""
@@ -216,6 +217,7 @@ def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(co
         assert lines and all(max(t["y"]) <= top for t in lines), divergence  # the whole path is on the chart
 
 
+@pytest.mark.slow
 def test_covering_page_flat_start_warns(covering_app):
     """A narrow start far from π: JSD is ln 2 to machine precision and cannot move — the page says so."""
     covering_app.slider(key="cov_separation").set_value(8.0).run()

@@ -430,7 +430,7 @@ def test_forward_kl_fit_reaches_a_mode_far_from_the_start(mode):
     assert path["mu"][-1] == pytest.approx(mode, rel=1e-9) and path["sigma"][-1] == pytest.approx(1.0, rel=1e-7)
 
 
-@pytest.mark.parametrize("divergence", ["forward_kl", "reverse_kl", "js"])
+@pytest.mark.parametrize("divergence", ["forward_kl", pytest.param("reverse_kl", marks=pytest.mark.slow), "js"])
 def test_fits_scale_with_the_mixture(divergence):
     """Every divergence here is invariant to rescaling x, so fitting c·π from c·init gives c times the fit.
     At c = 100 all three were left unconverged (forward KL at μ/c = 0.89 instead of 0)."""

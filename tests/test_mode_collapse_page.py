@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT, chart, new_context, screenshot, wait_for_app
+from fake_clock import FakeClock, patch_live_runs
 from streamlit.testing.v1 import AppTest
 
 from playground.presets import PRESETS
@@ -60,13 +61,16 @@ def test_step_buttons_advance_the_run():
     assert status.startswith("**Step 1**") and "3 D updates · 2 G updates" in status
 
 
-def test_the_speed_control_caps_the_live_runs_steps_per_second():
+def test_the_speed_control_caps_the_live_runs_steps_per_second(monkeypatch):
+    clock = FakeClock(horizon=0.0)  # the page's run sleeps on it and stands still at the horizon: no real waiting
+    patch_live_runs(monkeypatch, clock)
     test = app()
     assert test.selectbox(key="mode_collapse.live.speed").value == "fastest"
     test.selectbox(key="mode_collapse.live.speed").select("10 it/s").run()
     test.button(key="mode_collapse.live.play").click().run()
-    time.sleep(2.0)
+    clock.run_until(2.0)
     steps = step_count(test.run())
+    clock.run_free()
     test.button(key="mode_collapse.live.play").click().run()  # Pause
     assert 10 <= steps <= 35, steps  # ~2 s at 10 steps a second; full speed trains hundreds a second here
     assert not test.exception

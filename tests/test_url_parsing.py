@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ values = st.one_of(st.text(max_size=60), st.integers(), st.floats(allow_nan=True
                    st.lists(st.text(max_size=10), max_size=3), st.none(), st.booleans())
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(keys, values, max_size=8))
 def test_parse_config_never_raises_and_always_returns_a_valid_config(params):

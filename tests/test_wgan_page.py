@@ -16,6 +16,7 @@ from playground.models import Critic
 PAGE = str(ROOT / "pages" / "6_WGAN_and_clipping.py")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("dataset", "seed"), [("eight_gaussians", 0), ("eight_gaussians", 1), ("swiss_roll", 2)])
 def test_clipping_explodes_or_vanishes_and_the_penalty_keeps_gradients_level(dataset, seed):
     profile = wgan.clipping_gradient_profile(steps=20, hidden_units=256, dataset=dataset, seed=seed)
@@ -45,6 +46,7 @@ def test_profile_chart_says_where_a_gradient_is_exactly_zero():
     assert figure["layout"]["yaxis"]["automargin"] and figure["layout"]["yaxis"]["type"] == "log"
 
 
+@pytest.mark.slow
 def test_page_measures_the_profile_on_request():
     page = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not page.exception
