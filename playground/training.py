@@ -21,7 +21,7 @@ from playground.datasets import DATASETS
 from playground.models import ACTIVATIONS, Critic, Generator
 from playground.noise import add_instance_noise, noise_level
 from playground.objectives import OBJECTIVES, unused_setting_note
-from playground.settings import field_specs, knob, parse_settings, restart_changes  # knob: importable here too
+from playground.settings import field_specs, knob, live_changes, parse_settings, restart_changes
 
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}  # id -> label
 DEVICES = {"auto": "Auto (CUDA → MPS → CPU)", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
@@ -279,6 +279,13 @@ class Trainer:
                                                    self.config.generator_lr)
         self.critic_optimizer = self._optimizer(self.config.critic_optimizer, self.critic.parameters(),
                                                 self.config.critic_lr)
+
+    def reconfigure(self, config: TrainingConfig) -> list[str]:
+        """Apply the live fields of `config` in place (the `Steppable` contract). Returns the names of the live
+        fields it changed; restart-only differences are not applied (`live_view` starts a new trainer for them)."""
+        changed = live_changes(self.config, config)
+        self.update_config(config)
+        return changed
 
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place. Returns the restart-only fields that differ (and were

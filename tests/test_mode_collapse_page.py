@@ -88,7 +88,9 @@ def test_changing_a_live_field_keeps_the_run():
     test = app(objective="wgan")
     test.button(key="mode_collapse.live.step").click().run()
     test.select_slider(key="mode_collapse.clip_value").set_value(0.1).run()
-    assert step_count(test) == 1
+    assert step_count(test) == 1 and not test.exception
+    assert "The run stopped" not in " ".join(e.value for e in test.error)
+    assert test.session_state["mode_collapse.config"].clip_value == 0.1
     assert test.query_params["clip_value"] == "0.1"
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from playground.training import Trainer, TrainingConfig
 from playground.ui.charts import LIVE_TRACE_TYPES, ROOT, STATIC_PLOTLY, chart, figure_json, live_charts
-from playground.ui.controls import TRAINING_GROUPS, controls, load_settings
+from playground.ui.controls import TRAINING_GROUPS, controls, load_settings, widget_key
 from playground.ui.legacy import accept_ids_in_link, url_notices
 from playground.ui.live_view import GAN_STEP, Render, play_with_token
 from playground.ui.live_view import live_view as _live_view
@@ -33,7 +33,7 @@ __all__ = [
     "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS", "accept_ids_in_link",
     "chart", "config_sidebar", "controls", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
     "live_training", "live_view", "load_settings", "navigation_params", "page_header", "run_tools", "share_link",
-    "side_by_side", "sidebar_navigation", "url_notices",
+    "side_by_side", "sidebar_navigation", "url_notices", "widget_key",
 ]
 
 

@@ -41,14 +41,15 @@ _RUN = threading.local()  # per script thread: the preset each settings object t
 
 
 def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, default_preset: str | None = None,
-             *, groups: Groups | None = None, location: Any = "sidebar", preset_url: str = "preset",
-             report_unknown: bool = True) -> Any:
+             *, groups: Groups | None = None, lazy_groups: bool = True, location: Any = "sidebar",
+             preset_url: str = "preset", report_unknown: bool = True) -> Any:
     """Draw a widget for every knob of `cls` and return the frozen settings object they describe.
 
     `presets`: id -> object with `label`, `note` and `overrides` (a dict of fields), as `settings.Preset`; a
     preset box is drawn when there are any, and picking one re-seeds every widget (and starts a fresh run in
     `live_view`). `groups`: title -> field names, drawn as expanders (the first open; a closed one builds no
-    widgets but keeps its fields' values); fields in no group are not drawn and keep their values. `location`:
+    widgets but keeps its fields' values), or with `lazy_groups=False` as bold headings over always-built widgets
+    (an empty title: no heading); fields in no group are not drawn and keep their values. `location`:
     "sidebar" or a container. `preset_url`: the preset's URL key. `report_unknown`: name the link's keys that
     are no field of `cls` (a page with two sections turns it off in both). `?hide=a,b` leaves those controls
     out; a field the class's `unused_note` hook says is ignored is greyed out, with the reason in its help.
@@ -86,8 +87,12 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
         drawn = set()
         for index, (title, names) in enumerate(drawn_groups.items()):
             visible = [name for name in names if name not in hidden and specs[name]["url"] not in hidden]
-            section = st.expander(title, expanded=index == 0, key=f"{page}.group{index}", on_change="rerun") \
-                if title else st.container()
+            if title and lazy_groups:
+                section = st.expander(title, expanded=index == 0, key=f"{page}.group{index}", on_change="rerun")
+            else:
+                section = st.container()
+                if title:
+                    section.markdown(f"**{title}**")
             if getattr(section, "open", None) is False:  # lazy: a closed group builds no widgets
                 continue
             with section:
@@ -108,6 +113,11 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
     url.write(owned, wanted)
     _remember_origin(settings, f"{page}:{preset_id}")
     return settings
+
+
+def widget_key(page: str, name: str) -> str:
+    """The session-state key of the control `controls(page, …)` draws for the field `name` (tests look it up)."""
+    return f"{page}.{name}"
 
 
 def origin_of(settings: Any) -> str | None:
@@ -199,7 +209,7 @@ def log_options(low: float, high: float, current: float) -> list[float]:
 def _widget(page: str, name: str, spec: Mapping[str, Any], unused: str | None = None) -> Any:
     """The control for one knob. `unused` (why the current choices ignore the field) greys it out and says why
     in its help: a slider that visibly moves but changes nothing misleads a hall."""
-    key = f"{page}.{name}"
+    key = widget_key(page, name)
     current = st.session_state[key]
     label = spec["label"] + ("" if spec["live"] else RESTART_MARK)
     help_text = spec.get("help", "") + ("" if spec["live"] else " Changing it starts a new run.")
