@@ -16,7 +16,7 @@ A page is layout only:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from playground.training import Trainer, TrainingConfig
@@ -31,7 +31,7 @@ from playground.ui.url import hidden_controls, lecture_mode, navigation_params
 
 __all__ = [
     "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS", "accept_ids_in_link",
-    "chart", "config_sidebar", "controls", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
+    "chart", "controls", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
     "live_training", "live_view", "load_settings", "navigation_params", "page_header", "run_tools", "share_link",
     "side_by_side", "sidebar_navigation", "url_notices", "widget_key",
 ]
@@ -44,11 +44,6 @@ def live_view(key: str, make_run: Callable[..., Any], render: Render, settings: 
     if settings is None:
         return play_with_token(key, make_run, render, **options)
     return _live_view(key, make_run, render, settings, **options)
-
-
-def config_sidebar(page: str, presets: Mapping[str, Any], default_preset: str) -> TrainingConfig:
-    """Mode collapse's sidebar: `controls` applied to `TrainingConfig`, in its three groups."""
-    return controls(page, TrainingConfig, presets, default_preset, groups=TRAINING_GROUPS)
 
 
 def live_training(page: str, config: TrainingConfig, render: Render, *, columns: int = 2) -> Trainer:
