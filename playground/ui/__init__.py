@@ -1,7 +1,7 @@
 """The only streamlit importers in `playground`: what pages use, one job per module.
 
     charts.py     the live-charts component (JS/CSS in live_charts.js/.css), chart(), figure_json()
-    url.py        the only reader/writer of st.query_params: tolerant read, write of owned keys, lecture mode
+    url.py        the only reader/writer of the query parameters: tolerant read, write of owned keys, lecture mode
     page.py       navigation (PAGES), page_header, side_by_side
     controls.py   controls(): a widget per knob of a settings dataclass, presets, greying, URL round trip
     live_view.py  live_view(): play a Steppable run in the background, redraw it, restart or reconfigure it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -51,12 +52,8 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
 }
 
 
-# Lecture mode: Streamlit sizes text in rem, so everything grows. The sidebar keeps its pixel width (page names and
-# presets would be cut at 1.3× text): it widens by 40 px, and the main column's side padding and the empty band
-# above the title shrink to give the room back, so the first chart starts higher.
-LECTURE_CSS = ("<style>html {font-size: 21px;} section[data-testid='stSidebar'][data-collapsed='false'] "
-               "{width: 340px !important; min-width: 340px !important;} "
-               "[data-testid='stMainBlockContainer'] {padding: 2.5rem 1.5rem 1.5rem 1.5rem;}</style>")
+# Lecture mode's layout (lecture.css): larger text, a wider sidebar, less padding around the main column.
+LECTURE_CSS = (Path(__file__).resolve().parent / "lecture.css").read_text(encoding="utf-8")
 
 _PAGE_RUN = threading.local()  # per script thread: where this run's page wants its link notices
 
@@ -81,7 +78,7 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     sidebar_navigation()
     lecture = lecture_mode()
     if lecture:
-        st.html(LECTURE_CSS)
+        st.html(f"<style>{LECTURE_CSS}</style>")
     st.title(title)
     _PAGE_RUN.notice_slot = st.container()  # link notices go here, under the title
     if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
