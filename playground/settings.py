@@ -11,7 +11,9 @@ this module turns URL text into values and back, tolerantly, and tells live chan
 Widget keys a knob may carry (all optional): `choices` (id -> label, or id -> object with `.label`; a list of
 ids), `min`/`max` (numbers), `step`, `log` (a 1-2-5 select slider), `options` (the only values a number may
 take: a select slider), `format` (a `str.format` pattern for the options, e.g. "{:g}"), `widget` ("number",
-"powers_of_two", "radio", "slider").
+"powers_of_two", "radio", "slider"), `horizontal` (a radio's options in a row). A settings class may define
+`unused_note(self, name) -> str | None` (grey a control out, saying why) and `shows(self, name) -> bool` (leave a
+control out while it does not apply).
 """
 
 from __future__ import annotations
@@ -104,12 +106,10 @@ def coerce(raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
     if "choices" in spec:
         choices = spec["choices"]
         text = str(raw)
-        if text in choices:
-            return text, None
-        by_label = {choice_label(choices, key): key for key in choices}
-        if text in by_label:
-            return by_label[text], None
-        return None, f"not one of {', '.join(choices)}"
+        by_text = {choice_label(choices, key): key for key in choices} | {url_text(key): key for key in choices}
+        if text in by_text:  # the id (as a link writes it) wins over a label that happens to read the same
+            return by_text[text], None
+        return None, f"not one of {', '.join(url_text(key) for key in choices)}"
     kind = spec["type"]
     if kind is bool:
         text = str(raw).strip().lower()
@@ -175,6 +175,13 @@ def unused_note(settings: Any, name: str) -> str | None:
     reason), from the class's optional `unused_note(self, name)` hook; None when the field is in use."""
     hook = getattr(settings, "unused_note", None)
     return hook(name) if callable(hook) else None
+
+
+def shows(settings: Any, name: str) -> bool:
+    """Whether the field `name` has a control under `settings`' current choices, from the class's optional
+    `shows(self, name)` hook (e.g. pile 7 when there are 4 piles: no); True without the hook."""
+    hook = getattr(settings, "shows", None)
+    return bool(hook(name)) if callable(hook) else True
 
 
 def shorten(raw: Any, limit: int = NOTICE_QUOTE) -> str:

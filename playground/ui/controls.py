@@ -41,18 +41,20 @@ _RUN = threading.local()  # per script thread: the preset each settings object t
 
 
 def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, default_preset: str | None = None,
-             *, groups: Groups | None = None, lazy_groups: bool = True, location: Any = "sidebar",
-             preset_url: str = "preset", report_unknown: bool = True) -> Any:
+             *, groups: Groups | None = None, lazy_groups: bool = True, columns: int | None = None,
+             location: Any = "sidebar", preset_url: str = "preset", report_unknown: bool = True) -> Any:
     """Draw a widget for every knob of `cls` and return the frozen settings object they describe.
 
     `presets`: id -> object with `label`, `note` and `overrides` (a dict of fields), as `settings.Preset`; a
     preset box is drawn when there are any, and picking one re-seeds every widget (and starts a fresh run in
     `live_view`). `groups`: title -> field names, drawn as expanders (the first open; a closed one builds no
     widgets but keeps its fields' values), or with `lazy_groups=False` as bold headings over always-built widgets
-    (an empty title: no heading); fields in no group are not drawn and keep their values. `location`:
+    (an empty title: no heading); fields in no group are not drawn and keep their values. `columns`: each group's
+    controls side by side, that many to a row (in the main area, e.g. `location=st.container()`). `location`:
     "sidebar" or a container. `preset_url`: the preset's URL key. `report_unknown`: name the link's keys that
     are no field of `cls` (a page with two sections turns it off in both). `?hide=a,b` leaves those controls
-    out; a field the class's `unused_note` hook says is ignored is greyed out, with the reason in its help.
+    out; a field the class's `unused_note` hook says is ignored is greyed out, with the reason in its help, and one
+    its `shows(name)` hook says is irrelevant now (e.g. piles beyond the chosen count) is not drawn at all.
     """
     specs = field_specs(cls)
     presets = presets or {}
@@ -86,7 +88,8 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
         current = _current(page, stored)  # what the widgets hold now: greying follows a choice made this run
         drawn = set()
         for index, (title, names) in enumerate(drawn_groups.items()):
-            visible = [name for name in names if name not in hidden and specs[name]["url"] not in hidden]
+            visible = [name for name in names if name not in hidden and specs[name]["url"] not in hidden
+                       and settings_layer.shows(current, name)]
             if title and lazy_groups:
                 section = st.expander(title, expanded=index == 0, key=f"{page}.group{index}", on_change="rerun")
             else:
@@ -96,8 +99,10 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
             if getattr(section, "open", None) is False:  # lazy: a closed group builds no widgets
                 continue
             with section:
-                for name in visible:
-                    _widget(page, name, specs[name], settings_layer.unused_note(current, name))
+                cells = _cells(len(visible), columns)
+                for name, cell in zip(visible, cells, strict=True):
+                    with cell:
+                        _widget(page, name, specs[name], settings_layer.unused_note(current, name))
                     drawn.add(name)
     # Every field's value is its widget state; re-assigning keeps it while its widget is not drawn (Streamlit
     # drops the state of widgets a run does not draw, and a widget drawn later would fall back to its default).
@@ -195,6 +200,16 @@ def _remember_origin(settings: Any, origin: str) -> None:
         origins.pop(next(iter(origins)))
 
 
+def _cells(count: int, columns: int | None) -> list[Any]:
+    """Where each of `count` controls goes: one under the other, or `columns` to a row."""
+    if not columns:
+        return [st.container() for _ in range(count)]
+    cells: list[Any] = []
+    while len(cells) < count:
+        cells.extend(st.columns(columns))
+    return cells[:count]
+
+
 def log_options(low: float, high: float, current: float) -> list[float]:
     """1, 2, 5 of each decade within [low, high], and the current value."""
     options = {current}
@@ -219,8 +234,10 @@ def _widget(page: str, name: str, spec: Mapping[str, Any], unused: str | None = 
     widget = spec.get("widget")
     if "choices" in spec:
         choices = spec["choices"]
-        draw = st.radio if widget == "radio" else st.selectbox
-        return draw(label, list(choices), format_func=lambda k: choice_label(choices, k), **common)
+        if widget == "radio":
+            return st.radio(label, list(choices), format_func=lambda k: choice_label(choices, k),
+                            horizontal=bool(spec.get("horizontal")), **common)
+        return st.selectbox(label, list(choices), format_func=lambda k: choice_label(choices, k), **common)
     if "options" in spec:
         pattern = spec.get("format", "{}")
         return st.select_slider(label, list(spec["options"]), format_func=pattern.format, **common)

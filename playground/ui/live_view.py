@@ -98,8 +98,9 @@ def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart
         st.toast(restart, icon=":material/restart_alt:")
     if live is None:
         live = runs[key] = LiveRun(make_run(), _scheduler())
-    if apply is not None:
-        live.apply(apply)
+    # Always through the run's lock: apply publishes a fresh snapshot, so a full rerun draws the run as it is
+    # now, not the snapshot the worker last published for a frame that asked.
+    live.apply(apply or _unchanged)
 
     # one row of fixed-width buttons that wraps when the page is narrow (equal columns cut labels in lecture mode)
     row = st.container(horizontal=True, gap="small")
@@ -139,6 +140,10 @@ def play_with_token(key: str, make_run: Callable[[], Steppable], render: Render,
     st.session_state[token_key] = restart_token
     restart = (restart_message or "Settings changed: started a new run.") if changed else None
     return play(key, make_run, render, restart=restart, apply=update, **options)
+
+
+def _unchanged(run: Steppable) -> None:
+    """No setting to apply (`play` still takes the run's lock to publish its snapshot)."""
 
 
 def _live_frame(key: str, render: Render, columns: int, was_playing: bool, single_steps: bool = False) -> None:
