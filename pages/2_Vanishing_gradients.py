@@ -67,7 +67,7 @@ with left:
                  lambda snapshot: [figures.discriminator(snapshot),
                                    f"V(G, D) = {snapshot['value']:.4f} ≤ V(G, D*) = "
                                    f"{round(snapshot['value_optimal'], 4) + 0.0:.4f}"],
-                 update=lambda run: run.set_pair(pair), columns=1,
+                 update=lambda run: run.reconfigure(pair), columns=1,
                  step_help="One update of the discriminator D on fresh samples of π and p_θ (p_θ stays fixed).")
 with right:
     thetas = np.linspace(-5, 5, 101)

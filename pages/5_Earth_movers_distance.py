@@ -130,7 +130,7 @@ def kantorovich_critic() -> None:
         "there the penalty dominates at large λ; try λ = 1."
     )
     ui.live_view("transport.kantorovich", lambda: transport.KantorovichCritic(config), figures.kantorovich_figures,
-                 restart_token=(dimension, real, fake, method, int(seed)), update=lambda run: run.apply(config),
+                 restart_token=(dimension, real, fake, method, int(seed)), update=lambda run: run.reconfigure(config),
                  columns=2, restart_message="Data or constraint changed: started a new critic.",
                  step_help="One update of the critic f on the two fixed samples.")
 

@@ -59,7 +59,7 @@ def render(snapshot):
 
 
 ui.live_view("wgan.lockstep", lambda: wgan.WganComparison({name: Trainer(c) for name, c in configs.items()}),
-             render, restart_token=(dataset, int(seed)), update=lambda group: group.update(configs), columns=2)
+             render, restart_token=(dataset, int(seed)), update=lambda group: group.reconfigure(configs), columns=2)
 
 st.subheader("Why clipping fails in a deep critic")
 st.latex(r"\left\lVert \frac{\partial L}{\partial W_\ell} \right\rVert \;\text{ for a critic with 12 hidden ReLU "

@@ -47,7 +47,7 @@ if ratio_tab.open is not False:
                 pair=pair_id, seed=seed, learning_rate=learning_rate)),
             lambda snapshot: figures.ratio_view(snapshot, ratio=scale == "ratio"),
             restart_token=(pair_id, seed),
-            update=lambda run: run.set_learning_rate(learning_rate),
+            update=lambda run: run.reconfigure(replace(run.config, learning_rate=learning_rate)),
             step_help="One update of the classifier on fresh samples of q₁ and q₂.",
         )
 
@@ -100,7 +100,9 @@ if avb_tab.open is not False:
                                               adversary_steps=adversary_steps)),
             figures.avb_view,
             restart_token=(preset_id, seed),
-            update=lambda run: run.update_settings(learning_rate, adversary_rate, adversary_steps),
+            update=lambda run: run.reconfigure(replace(run.config, learning_rate=learning_rate,
+                                                      adversary_learning_rate=adversary_rate,
+                                                      adversary_steps=adversary_steps)),
             step_help="One step of both models: their encoders and decoders climb the ELBO (AVB's through T), "
                       "then the adversaries T take their steps.",
         )

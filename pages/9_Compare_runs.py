@@ -89,7 +89,7 @@ def render(snapshot):
 restart = (dataset, seed, tuple((name, c.objective, c.unrolled_steps, c.critic_steps) for name, c in configs.items()),
            tuple(st.session_state.get(f"cmp_{side}_preset") for side in "AB"))
 ui.live_view("compare.lockstep", lambda: Lockstep({name: Trainer(c) for name, c in configs.items()}), render,
-             restart_token=restart, update=lambda group: group.update(dict(zip(group.trainers, configs.values(),
+             restart_token=restart, update=lambda group: group.reconfigure(dict(zip(group.trainers, configs.values(),
                                                                                 strict=True))),
              columns=2)
 

@@ -6,7 +6,7 @@ adversary T(x, z), trained with the density-ratio trick, stands in for log q(z|x
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -208,7 +208,7 @@ class AvbComparison:
             [{"params": self.vae.adversary.parameters()}, {"params": self.avb.adversary.parameters()}],
             lr=self.config.adversary_learning_rate, betas=betas)
         self.generator = torch.Generator().manual_seed(self.config.seed)
-        self.adversary_steps = self.config.adversary_steps     # live: `update_settings` changes it
+        self.adversary_steps = self.config.adversary_steps     # live: `reconfigure` changes it
         self.step = 0
         self.diverged: str | None = None
         fixed = torch.Generator().manual_seed(self.config.seed + 1)
@@ -269,13 +269,20 @@ class AvbComparison:
                 self._record()
         return metrics
 
-    def update_settings(self, learning_rate: float, adversary_learning_rate: float, adversary_steps: int) -> None:
-        """The live settings: both models' rates and the adversaries' updates per step."""
-        self.adversary_steps = max(1, int(adversary_steps))
+    def reconfigure(self, config: AvbConfig) -> list[str]:
+        """The live settings of `config`: both models' rates and the adversaries' updates per step; returns the
+        names that changed. The others need a new comparison."""
+        live = ("learning_rate", "adversary_learning_rate", "adversary_steps")
+        changed = [name for name in live if getattr(config, name) != getattr(self.config, name)]
+        self.config = replace(self.config, learning_rate=float(config.learning_rate),
+                              adversary_learning_rate=float(config.adversary_learning_rate),
+                              adversary_steps=max(1, int(config.adversary_steps)))
+        self.adversary_steps = self.config.adversary_steps
         for group in self.model_optimizer.param_groups:
-            group["lr"] = float(learning_rate)
+            group["lr"] = self.config.learning_rate
         for group in self.adversary_optimizer.param_groups:
-            group["lr"] = float(adversary_learning_rate)
+            group["lr"] = self.config.adversary_learning_rate
+        return changed
 
     # --- evaluation on fixed noise -------------------------------------------------------------------------
 

@@ -103,6 +103,12 @@ class Lockstep:
             runs[name]["config"] = trainer.config
         return {"step": self.step, "runs": runs, "diverged": self.diverged}
 
-    def update(self, configs: Mapping[str, TrainingConfig]) -> None:
-        for name, config in configs.items():
-            self.trainers[name].update_config(config)
+    @property
+    def config(self) -> dict[str, TrainingConfig]:
+        """Each run's config, by name (the `Steppable` contract)."""
+        return {name: trainer.config for name, trainer in self.trainers.items()}
+
+    def reconfigure(self, configs: Mapping[str, TrainingConfig]) -> list[str]:
+        """Each named run takes the live fields of its config; returns "name.field" for each one changed."""
+        return [f"{name}.{field}" for name, config in configs.items()
+                for field in self.trainers[name].reconfigure(config)]

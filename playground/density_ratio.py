@@ -5,7 +5,7 @@ KL(q₁‖q₂). Pairs of 1-D and 2-D distributions with known densities let the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -292,9 +292,14 @@ class DensityRatioRun:
         """The mean of the last SMOOTHING_RECORDS recorded estimates."""
         return float(np.mean(self.history["kl_estimate"][-SMOOTHING_RECORDS:]))
 
-    def set_learning_rate(self, learning_rate: float) -> None:
+    def reconfigure(self, config: DensityRatioConfig) -> list[str]:
+        """Take the learning rate of `config` in place (the pair and seed need a new run); returns
+        ["learning_rate"] if it changed."""
+        changed = ["learning_rate"] if config.learning_rate != self.config.learning_rate else []
+        self.config = replace(self.config, learning_rate=float(config.learning_rate))
         for group in self.optimizer.param_groups:
-            group["lr"] = float(learning_rate)
+            group["lr"] = self.config.learning_rate
+        return changed
 
     def _record(self, loss: float) -> None:
         self.history["step"].append(self.step)

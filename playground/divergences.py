@@ -11,12 +11,14 @@ import math
 import threading
 import warnings
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy import optimize, special
 
 from playground import lipschitz, models, objectives
+from playground.settings import knob
 
 LN2 = math.log(2.0)
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -606,6 +608,38 @@ def jsd_estimate(discriminator_loss):
     return 0.5 * (LOG4 - discriminator_loss)
 
 
+@dataclass(frozen=True)
+class ThetaSettings:
+    """The Divergences-against-θ page: where p_θ sits, the instance noise, and the live estimators' settings.
+    URL ids are the page's first links' keys (div_theta, div_noise, …): never rename them."""
+
+    theta: float = knob(0.7, "θ", live=True, min=-2.0, max=2.0, step=0.05, url="div_theta",
+                        help="Where p_θ's segment sits; π stays at x = 0.")
+    noise_std: float = knob(0.0, "Instance noise σ", live=True, options=(0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
+                            url="div_noise", help="Both π and p_θ convolved with N(0, σ²I): the supports overlap.")
+    lipschitz_method: str = knob("gradient_penalty", "Critic's Lipschitz constraint", choices=LIPSCHITZ_METHODS,
+                                 widget="radio", url="div_lipschitz", help="How the W₁ critic is kept 1-Lipschitz.")
+    clip_value: float = knob(0.01, "Clipping constant c", live=True, options=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
+                             url="div_clip", help="Weight clipping: every critic weight in [−c, c] (live).")
+    penalty_weight: float = knob(10.0, "Gradient penalty λ", live=True, options=(0.1, 1.0, 10.0, 100.0),
+                                 url="div_lambda", help="Weight of E(‖∇f(x̂)‖ − 1)² (live).")
+    learning_rate: float = knob(1e-3, "Learning rate", live=True, options=(1e-4, 3e-4, 1e-3, 3e-3), format="{:g}",
+                                url="div_lr", help="For the discriminator and the critic (live).")
+    seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number", url="div_seed",
+                     help="Initial weights and samples.")
+
+    def unused_note(self, name: str) -> str | None:
+        """The clipping constant and the penalty weight each belong to one Lipschitz method."""
+        method = {"clip_value": "weight_clipping", "penalty_weight": "gradient_penalty"}.get(name)
+        if method is None or method == self.lipschitz_method:
+            return None
+        current = LIPSCHITZ_METHODS[self.lipschitz_method]
+        return f"Only {LIPSCHITZ_METHODS[method]} uses it; this critic is kept 1-Lipschitz by {current}."
+
+
+LIVE_ESTIMATOR_SETTINGS = ("theta", "noise_std", "clip_value", "penalty_weight", "learning_rate")
+
+
 class ParallelLinesEstimators:
     """Steppable: a discriminator D and a critic f trained side by side on π = (0, U[0,1]) and
     p_θ = (θ, U[0,1]) (plus instance noise σ on both), to estimate JSD(π, p_θ) and W₁(π, p_θ) from samples.
@@ -615,7 +649,7 @@ class ParallelLinesEstimators:
     derivatives with respect to θ (autograd through the shift x ↦ x + θ of p_θ's points, D and f held
     fixed) are recorded on one fixed evaluation batch.
 
-    θ, σ, c, λ and the learning rate are live (`set_live`); the Lipschitz method and seed need a new run.
+    θ, σ, c, λ and the learning rate are live (`reconfigure`); the Lipschitz method and seed need a new run.
     """
 
     def __init__(self, theta: float = 1.0, noise_std: float = 0.0, lipschitz_method: str = "gradient_penalty",
@@ -626,6 +660,7 @@ class ParallelLinesEstimators:
             raise ValueError(f"unknown Lipschitz method {lipschitz_method!r}; choose one of "
                              f"{list(LIPSCHITZ_METHODS)}")
         self.lipschitz_method = lipschitz_method
+        self.seed = seed
         self.batch_size = batch_size
         self.record_every = record_every
         self.slice_limits = slice_limits
@@ -654,6 +689,25 @@ class ParallelLinesEstimators:
         self._history: deque[tuple[float, ...]] = deque(maxlen=history_length)
         self._latest: dict[str, float] = {}
         self._record()
+
+    @classmethod
+    def from_settings(cls, settings: ThetaSettings, **options) -> ParallelLinesEstimators:
+        """A run built from the page's settings (`options`: the other constructor arguments)."""
+        return cls(lipschitz_method=settings.lipschitz_method, seed=settings.seed,
+                   **{name: getattr(settings, name) for name in LIVE_ESTIMATOR_SETTINGS}, **options)
+
+    @property
+    def config(self) -> ThetaSettings:
+        """The run's settings (the `Steppable` contract): its live values, its method and seed."""
+        return ThetaSettings(lipschitz_method=self.lipschitz_method, seed=self.seed,
+                             **{name: getattr(self, name) for name in LIVE_ESTIMATOR_SETTINGS})
+
+    def reconfigure(self, settings: ThetaSettings) -> list[str]:
+        """Take θ, σ, c, λ and the learning rate from `settings` in place; returns the names that changed. The
+        method and the seed need a new run."""
+        changed = [name for name in LIVE_ESTIMATOR_SETTINGS if getattr(settings, name) != getattr(self, name)]
+        self.set_live(**{name: getattr(settings, name) for name in changed})
+        return changed
 
     def set_live(self, *, theta: float | None = None, noise_std: float | None = None,
                  clip_value: float | None = None, penalty_weight: float | None = None,

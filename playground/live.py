@@ -1,10 +1,10 @@
 """Live training without streamlit: a worker thread advances any run object in time slices and publishes
 immutable snapshots that a page can draw at its own pace.
 
-A run is anything with `step: int`, `diverged: str | None`, `train(steps)` and `snapshot()`. The worker never
-touches streamlit; it stops itself when nobody has looked at its snapshots for `idle_timeout` seconds, so a
-closed tab stops costing CPU. A `Scheduler` shared by every session of one server hands out training slices in
-turn, so that one session cannot starve the others.
+A run is anything `Steppable`: `step`, `diverged`, `config`, `train(steps)`, `snapshot()` and
+`reconfigure(config)`. The worker never touches streamlit; it stops itself when nobody has looked at its
+snapshots for `idle_timeout` seconds, so a closed tab stops costing CPU. A `Scheduler` shared by every session
+of one server hands out training slices in turn, so that one session cannot starve the others.
 """
 
 from __future__ import annotations
@@ -16,12 +16,19 @@ from typing import Any, Protocol
 
 
 class Steppable(Protocol):
+    """What a live view plays. `config` is the run's settings object (a frozen dataclass of `knob` fields);
+    `reconfigure(config)` takes the new settings' live fields in place and returns the names it changed (the
+    restart fields it leaves alone: a changed one needs a new run)."""
+
     step: int
     diverged: str | None
+    config: Any
 
     def train(self, steps: int) -> dict[str, float]: ...
 
     def snapshot(self) -> dict[str, Any]: ...
+
+    def reconfigure(self, config: Any) -> list[str]: ...
 
 
 SLICE_SECONDS = 0.04       # training time a run gets before it yields its turn: short enough for 25 turns a second

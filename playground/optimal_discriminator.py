@@ -276,8 +276,16 @@ class LiveDiscriminator:
         self.loss = float("nan")
         self.grid = np.linspace(-PLOT_LIMIT, PLOT_LIMIT, GRID_POINTS)
 
-    def set_pair(self, pair: Pair) -> None:
+    @property
+    def config(self) -> Pair:
+        """The pair of distributions the discriminator learns to tell apart (the `Steppable` contract)."""
+        return self.pair
+
+    def reconfigure(self, pair: Pair) -> list[str]:
+        """Move to another pair in place (the discriminator keeps its weights); returns ["pair"] if it changed."""
+        changed = ["pair"] if pair != self.pair else []
         self.pair = pair
+        return changed
 
     def train(self, steps: int = 1) -> dict[str, float]:
         for _ in range(int(steps)):

@@ -8,7 +8,8 @@ import copy
 import math
 import numbers
 import time
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,15 +20,11 @@ from playground import lipschitz, metrics
 from playground.datasets import DATASETS
 from playground.models import ACTIVATIONS, Critic, Generator
 from playground.noise import add_instance_noise, noise_level
-from playground.objectives import OBJECTIVES
+from playground.objectives import OBJECTIVES, unused_setting_note
+from playground.settings import field_specs, knob, live_changes, parse_settings, restart_changes
 
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}  # id -> label
 DEVICES = {"auto": "Auto (CUDA → MPS → CPU)", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
-
-
-def knob(default, label: str, *, live: bool = False, help: str = "", **widget):
-    """A config field that doubles as a widget spec; `live` fields change a running trainer in place."""
-    return field(default=default, metadata={"label": label, "live": live, "help": help, **widget})
 
 
 @dataclass(frozen=True)
@@ -112,71 +109,24 @@ class TrainingConfig:
 
     @classmethod
     def field_specs(cls) -> dict[str, dict[str, Any]]:
-        """name -> widget spec (label, live, help, choices or min/max/log) with the field's type and default."""
-        specs = {}
-        for config_field in fields(cls):
-            spec = dict(config_field.metadata)
-            spec["type"] = type(config_field.default)
-            spec["default"] = config_field.default if config_field.default is not MISSING else None
-            specs[config_field.name] = spec
-        return specs
+        """name -> widget spec (label, live, help, url, choices or min/max/log) with the field's type and default."""
+        return field_specs(cls)
 
     def restart_changes(self, other: TrainingConfig) -> list[str]:
         """Names of fields that differ from `other` and cannot change a running trainer."""
-        specs = self.field_specs()
-        return [name for name, value in asdict(self).items()
-                if value != getattr(other, name) and not specs[name]["live"]]
+        return restart_changes(other, self)
+
+    def unused_note(self, name: str) -> str | None:
+        """Why this config ignores the field `name` (the loss or the optimisers do not use it), or None."""
+        return (unused_setting_note(self.objective, name)
+                or unused_optimizer_note(name, self.generator_optimizer, self.critic_optimizer))
 
 
-def parse_config(values: dict[str, Any], base: TrainingConfig | None = None
+def parse_config(values: Mapping[str, Any], base: TrainingConfig | None = None
                  ) -> tuple[TrainingConfig, list[str]]:
     """Build a config from untrusted strings or values (a URL, a JSON file). Unknown keys, wrong types and
     out-of-range values are ignored: the field keeps `base`'s value, and a notice says why. Never raises."""
-    base = base or TrainingConfig()
-    specs = TrainingConfig.field_specs()
-    changes: dict[str, Any] = {}
-    notices: list[str] = []
-    for key, raw in values.items():
-        if key not in specs:
-            notices.append(f"Ignored unknown setting “{_shorten(key)}”.")
-            continue
-        value, problem = _coerce(raw, specs[key])
-        if problem:
-            notices.append(f"Ignored {key}={_shorten(raw)}: {problem}; kept {getattr(base, key)!r}.")
-        else:
-            changes[key] = value
-    return replace(base, **changes), notices
-
-
-def _coerce(raw: Any, spec: dict[str, Any]) -> tuple[Any, str | None]:
-    kind = spec["type"]
-    if isinstance(raw, list | tuple):
-        raw = raw[-1] if raw else ""
-    try:
-        if "choices" in spec:
-            value = str(raw)
-            return (value, None) if value in spec["choices"] else (None, f"not one of {', '.join(spec['choices'])}")
-        if kind is bool:
-            return (str(raw).lower() in {"1", "true", "yes"}, None)
-        if kind is int:
-            number = float(raw)
-            if not number.is_integer():
-                return None, "not a whole number"
-            value = int(number)
-        else:
-            value = float(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None, "not a number"
-    if isinstance(value, float) and not math.isfinite(value):
-        return None, "not a finite number"
-    if value < spec.get("min", -math.inf) or value > spec.get("max", math.inf):
-        return None, f"outside [{spec['min']}, {spec['max']}]"
-    return value, None
-
-
-def _shorten(raw: Any, limit: int = 40) -> str:
-    text = str(raw)
-    return text if len(text) <= limit else text[:limit] + "…"
+    return parse_settings(TrainingConfig, values, base or TrainingConfig())
 
 
 def resolve_device(name: str) -> torch.device:
@@ -329,6 +279,13 @@ class Trainer:
                                                    self.config.generator_lr)
         self.critic_optimizer = self._optimizer(self.config.critic_optimizer, self.critic.parameters(),
                                                 self.config.critic_lr)
+
+    def reconfigure(self, config: TrainingConfig) -> list[str]:
+        """Apply the live fields of `config` in place (the `Steppable` contract). Returns the names of the live
+        fields it changed; restart-only differences are not applied (`live_view` starts a new trainer for them)."""
+        changed = live_changes(self.config, config)
+        self.update_config(config)
+        return changed
 
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place. Returns the restart-only fields that differ (and were

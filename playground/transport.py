@@ -418,11 +418,14 @@ class KantorovichCritic:
             self._grid_points = torch.as_tensor(np.stack([mesh_x.ravel(), mesh_y.ravel()], 1), dtype=torch.float32)
 
     # -- live settings ------------------------------------------------------------------------------
-    def apply(self, config: CriticConfig) -> None:
-        """Take the live fields (c, λ, learning rate) of `config`; the others need a new KantorovichCritic."""
+    def reconfigure(self, config: CriticConfig) -> list[str]:
+        """Take the live fields (c, λ, learning rate) of `config`; returns the names that changed. The others
+        need a new KantorovichCritic."""
+        changed = [name for name in config.live_fields() if getattr(config, name) != getattr(self.config, name)]
         self.config = replace(self.config, **{name: getattr(config, name) for name in config.live_fields()})
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate
+        return changed
 
     # -- training -----------------------------------------------------------------------------------
     def _batch(self, distribution: Distribution) -> torch.Tensor:

@@ -4,6 +4,7 @@ against the exact Gaussian KL, and the paper's claim that AVB's ELBO beats the V
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -191,7 +192,7 @@ def test_non_finite_loss_sets_diverged_and_stops():
 
 def test_live_learning_rates():
     run = AvbComparison(AvbConfig())
-    run.update_settings(1e-4, 5e-4, 3)
+    run.reconfigure(replace(run.config, learning_rate=1e-4, adversary_learning_rate=5e-4, adversary_steps=3))
     assert [group["lr"] for group in run.model_optimizer.param_groups] == [1e-4, 1e-4]
     assert [group["lr"] for group in run.adversary_optimizer.param_groups] == [5e-4, 5e-4]
     assert run.adversary_steps == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -197,7 +198,7 @@ def test_running_mean():
 
 def test_live_learning_rate_change_applies_in_place():
     run = DensityRatioRun(DensityRatioConfig())
-    run.set_learning_rate(1e-4)
+    run.reconfigure(replace(run.config, learning_rate=1e-4))
     assert run.optimizer.param_groups[0]["lr"] == 1e-4
 
 

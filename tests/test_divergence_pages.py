@@ -11,6 +11,7 @@ from conftest import chart, series, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from playground.figures import divergences as figures
+from playground.ui import widget_key
 
 PAGES = Path(__file__).parents[1] / "pages"
 THETA_PAGE = str(PAGES / "3_Divergences_vs_theta.py")
@@ -58,7 +59,7 @@ def test_theta_page_shows_infinite_kl_in_its_band_and_constant_jsd(theta_app):
 
 
 def test_theta_page_noise_makes_kl_finite_and_the_jump_disappears(theta_app):
-    theta_app.select_slider(key="div_noise").set_value(0.5).run()
+    theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.5).run()
     assert_clean(theta_app)
     shown = metrics(theta_app)
     assert float(shown["KL(π‖p_θ)"]) == pytest.approx(0.7**2 / (2 * 0.5**2), rel=1e-3)
@@ -71,13 +72,13 @@ def test_theta_page_noise_makes_kl_finite_and_the_jump_disappears(theta_app):
     axis = spec["layout"]["yaxis"]
     infinity = axis["tickvals"][axis["ticktext"].index("∞")]
     assert np.nanmax(kl) < infinity                                 # nothing in the ∞ band any more
-    theta_app.slider(key="div_theta").set_value(0.0).run()
+    theta_app.slider(key=widget_key("divergences", "theta")).set_value(0.0).run()
     assert set(metrics(theta_app).values()) == {"0"}
 
 
 def test_theta_page_small_noise_flags_off_scale_kl(theta_app):
     """σ = 0.05: KL reaches 800 at |θ| = 2; the curve is cut where it leaves the axis and a note says so."""
-    theta_app.select_slider(key="div_noise").set_value(0.05).run()
+    theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.05).run()
     spec = chart(theta_app, "div_curves_chart")
     notes = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
     assert "leaves the axis" in notes and "800" in notes
@@ -98,7 +99,7 @@ def test_theta_page_theorem2_title_follows_the_noise(theta_app):
     """Without noise the chart says W₁ only; with σ > 0 its KL and JSD fall to 0 too, and the title must not
     contradict the curves (a lecturer saw 'not in KL or JSD' over falling KL and JSD curves)."""
     assert "not in KL or JSD" in chart(theta_app, "div_theorem2_chart")["layout"]["title"]["text"]
-    theta_app.select_slider(key="div_noise").set_value(0.1).run()
+    theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.1).run()
     spec = chart(theta_app, "div_theorem2_chart")
     assert "σ = 0.1" in spec["layout"]["title"]["text"] and "not in" not in spec["layout"]["title"]["text"]
     for name in ("KL (both ways)", "JSD"):
@@ -115,11 +116,11 @@ def test_theta_page_live_estimators_step_and_restart(theta_app):
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 1**" in text and "JSD estimate" in text and "exact 0.7000" in text
-    theta_app.radio(key="div_lipschitz").set_value("weight_clipping").run()
+    theta_app.radio(key=widget_key("divergences", "lipschitz_method")).set_value("weight_clipping").run()
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 0**" in text and "unknown K" in text
-    assert not theta_app.select_slider(key="div_clip").disabled
+    assert not theta_app.select_slider(key=widget_key("divergences", "clip_value")).disabled
 
 
 @pytest.fixture
@@ -251,3 +252,46 @@ def test_clicking_a_landscape_moves_the_start_in_chromium(app_url, page):
     assert sidebar.get_by_role("slider", name="μ₀").get_attribute("aria-valuetext") == "2.00"
     assert sidebar.get_by_role("slider", name="σ₀").get_attribute("aria-valuetext") == "0.50"
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def theta_page_from_link(**params: str) -> AppTest:
+    app = AppTest.from_file(THETA_PAGE, default_timeout=90)
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_theta_page_old_links_open_the_same_view():
+    """Links the page wrote with its hand-bound controls (page-prefixed keys, the radio's label, an integer for a
+    float) open the same values in the same controls, and the address keeps those keys."""
+    app = theta_page_from_link(div_theta="1", div_noise="0.1", div_lipschitz="Weight clipping (WGAN)",
+                               div_clip="0.1", div_lr="0.0003", div_seed="3")
+    assert_clean(app)
+    assert not app.sidebar.warning
+    assert app.slider(key=widget_key("divergences", "theta")).value == 1.0
+    assert app.select_slider(key=widget_key("divergences", "noise_std")).value == 0.1
+    assert app.radio(key=widget_key("divergences", "lipschitz_method")).value == "weight_clipping"
+    assert app.select_slider(key=widget_key("divergences", "clip_value")).value == 0.1
+    assert app.select_slider(key=widget_key("divergences", "learning_rate")).value == 3e-4
+    assert app.number_input(key=widget_key("divergences", "seed")).value == 3
+    assert metrics(app)["W₁(π, p_θ)"] == figures.format_value(1.0)
+    assert app.query_params["div_theta"] == "1" and app.query_params["div_lipschitz"] == "weight_clipping"
+    assert app.select_slider(key=widget_key("divergences", "penalty_weight")).disabled  # clipping ignores λ
+
+
+def test_theta_page_names_link_values_it_cannot_take_and_keeps_the_defaults():
+    app = theta_page_from_link(div_theta="9", div_noise="0.07", div_lipschitz="hinge")
+    assert_clean(app)
+    warnings = " ".join(w.value for w in app.sidebar.warning)
+    assert "div_theta=9" in warnings and "div_noise=0.07" in warnings and "div_lipschitz=hinge" in warnings
+    assert app.slider(key=widget_key("divergences", "theta")).value == 0.7
+    assert app.select_slider(key=widget_key("divergences", "noise_std")).value == 0.0
+    assert "div_theta" not in app.query_params  # the default again: the address drops it
+
+
+def test_theta_page_writes_changed_settings_to_the_address_under_its_old_keys():
+    app = theta_page_from_link()
+    app.slider(key=widget_key("divergences", "theta")).set_value(0.3).run()
+    app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.1).run()
+    assert (app.query_params["div_theta"], app.query_params["div_noise"]) == ("0.3", "0.1")
+    assert "div_clip" not in app.query_params

@@ -383,6 +383,19 @@ def test_snapshot_is_fresh_and_live_settings_apply(trained_gradient_penalty_run)
         run.set_live(noise_std=-1.0)
 
 
+def test_estimators_follow_the_page_settings_through_reconfigure():
+    """Built from ThetaSettings, the run reports them back as `config`; reconfigure applies the live ones only."""
+    settings = divergences.ThetaSettings(theta=0.5, lipschitz_method="weight_clipping", clip_value=0.03, seed=2)
+    run = divergences.ParallelLinesEstimators.from_settings(settings, batch_size=32)
+    assert run.config == settings
+    new = divergences.ThetaSettings(theta=-1.0, noise_std=0.1, lipschitz_method="weight_clipping", clip_value=0.03,
+                                    seed=2)
+    assert run.reconfigure(new) == ["theta", "noise_std"] and run.config == new
+    run.train(2)
+    assert all(p.abs().max() <= 0.03 + 1e-7 for p in run.critic.parameters())
+    assert run.reconfigure(new) == []
+
+
 def test_instance_noise_makes_the_jsd_estimate_track_the_exact_jsd():
     """With σ = 0.5 at θ = 1 the supports overlap: the estimate heads for JSD(d = 2) ≈ 0.337, not ln 2."""
     torch.set_num_threads(1)

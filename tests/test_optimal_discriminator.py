@@ -217,7 +217,7 @@ def test_live_discriminator_learns_the_optimal_one():
 def test_live_discriminator_follows_a_moved_distribution():
     run = od.LiveDiscriminator(PRESETS["matched"], seed=1)
     run.train(200)
-    run.set_pair(PRESETS["separated"])
+    run.reconfigure(PRESETS["separated"])
     run.train(400)
     snapshot = run.snapshot()
     x, d = snapshot["x"], snapshot["d"]

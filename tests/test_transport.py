@@ -286,9 +286,9 @@ def test_one_dimensional_critic_learns_the_kantorovich_potential():
     assert np.ptp(gap) < 0.3 * snapshot["exact_wasserstein"]
 
 
-def test_apply_changes_live_settings_only():
+def test_reconfigure_changes_live_settings_only():
     run = transport.KantorovichCritic(transport.CriticConfig(lipschitz="clip", clip_value=0.01, evaluation_size=64))
-    run.apply(transport.CriticConfig(lipschitz="gradient_penalty", clip_value=0.05, learning_rate=1e-4, seed=9))
+    run.reconfigure(transport.CriticConfig(lipschitz="gradient_penalty", clip_value=0.05, learning_rate=1e-4, seed=9))
     assert run.config.clip_value == 0.05 and run.config.learning_rate == 1e-4
     assert run.config.lipschitz == "clip" and run.config.seed == 0
     assert run.optimizer.param_groups[0]["lr"] == 1e-4

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from playground import settings as settings_layer
 from playground.export import config_json, load_config_json
+from playground.settings import choice_label
 from playground.training import TrainingConfig, parse_config
 
 SPECS = TrainingConfig.field_specs()
@@ -42,7 +44,11 @@ def test_a_value_is_either_accepted_exactly_or_rejected_with_a_notice(name, raw)
         assert getattr(config, name) == getattr(base, name)
     else:
         spec = SPECS[name]
-        expected = raw if "choices" in spec else spec["type"](float(raw))
+        if "choices" in spec:  # an id, or the label a bound control wrote into older links
+            expected = raw if raw in spec["choices"] else settings_layer.coerce(raw, spec)[0]
+            assert choice_label(spec["choices"], expected) in {raw, expected}
+        else:
+            expected = spec["type"](float(raw))
         assert getattr(config, name) == expected
 
 

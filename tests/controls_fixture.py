@@ -1,0 +1,41 @@
+"""A small settings class for the AppTests of `ui.controls` (imported by the scripts tests/test_controls.py runs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playground.settings import Preset, knob
+
+DIMENSIONS = {2: "2-D", 1: "1-D"}
+
+
+@dataclass(frozen=True)
+class Piles:
+    dimension: int = knob(2, "Dimension", choices=DIMENSIONS, widget="radio", horizontal=True, url="pp_dim")
+    piles: int = knob(2, "Number of piles", live=True, min=1, max=3, url="pp_piles")
+    first: float = knob(1.0, "Pile 1", live=True, min=0.0, max=10.0, url="pp_1")
+    second: float = knob(2.0, "Pile 2", live=True, min=0.0, max=10.0, url="pp_2")
+    third: float = knob(0.0, "Pile 3", live=True, min=0.0, max=10.0, url="pp_3")
+    mirrored: bool = knob(False, "Mirrored", live=True)
+
+    def shows(self, name: str) -> bool:
+        order = ("first", "second", "third")
+        return name not in order or order.index(name) < self.piles
+
+    def unused_note(self, name: str) -> str | None:
+        return "Only the 2-D view mirrors." if name == "mirrored" and self.dimension != 2 else None
+
+
+PRESETS = {"lecture": Preset("Lecture", "Two piles.", {}),
+           "three": Preset("Three piles", "All three.", {"piles": 3, "third": 4.0})}
+
+
+def page() -> None:
+    import streamlit as st
+    from controls_fixture import PRESETS, Piles
+
+    from playground import ui
+
+    settings = ui.controls("piles", Piles, PRESETS, preset_url="pp_preset", columns=2,
+                           location=st.container())
+    st.markdown(f"settings: {settings!r}")
