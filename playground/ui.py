@@ -322,7 +322,7 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
     "pages/6_WGAN_and_clipping.py": (
         "WGAN and clipping", ":material/crop_free:",
         "WGAN with weight clipping (slider for c) beside WGAN-GP: weights piling at ±c, exploding or vanishing "
-        "critic gradients, and W tracking sample quality while JSD sits at ln 2."),
+        "critic gradients, and the exact W₁ of the samples beside the critics' estimates and a JSD estimate."),
     "pages/7_Density_ratio_and_AVB.py": (
         "Density ratio and AVB", ":material/percent:",
         "A classifier estimates q₁/q₂ and a KL; adversarial variational Bayes against a Gaussian-encoder VAE."),
