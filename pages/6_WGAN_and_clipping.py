@@ -35,13 +35,14 @@ base = TrainingConfig(dataset=dataset, seed=int(seed), critic_steps=critic_steps
 configs = wgan.comparison_configs(base, clip_value, gp_weight)
 st.caption(
     "Look for: with a small c the clipped critic's estimate is tiny and flat (its slope is capped) and its weights "
-    "pile up at ±c; with a large c it is not Lipschitz at all. The exact W₁ of every run falls as the samples "
+    "pile up at ±c; with a large c the box barely constrains the critic (its Lipschitz constant need not be near "
+    "1). The exact W₁ of every run falls as the samples "
     "improve. The classic discriminator's JSD estimate ½(log 4 − L_D) (right axis; its recent value under the "
     "chart's title) can never exceed ln 2, and reaches it only when the discriminator separates data from samples "
     "perfectly. "
     "With λ = 0.1 (Gulrajani et al.'s toy script) the penalty is soft: the WGAN-GP critic's slope can settle well "
     "above 1 (near 1 + W₁/(2λ)), so its estimate can run several times above the exact W₁; λ = 10 (the paper's) "
-    "holds the slope near 1 and the estimate at or below W₁. "
+    "holds the slope near 1 (about 1 + W₁/20), so the estimate stays near W₁ or below. "
     "The classic GAN's samples are not drawn: its JSD estimate and exact W₁ are in the last chart."
 )
 

@@ -48,7 +48,8 @@ def saturation_curves(points: int = 400, smallest: float = 1e-3) -> dict[str, np
 
 FROZEN_GENERATOR_TEX = (
     r"\begin{aligned} \nabla_\theta\, \mathbb{E}_z \log\big(1-D(G(z))\big) &= -\,\mathbb{E}_z\big[D(G(z))\,"
-    r"\nabla_\theta s(G(z))\big] \\ &\longrightarrow\; 0 \quad \text{as } D \to D^* \\ "
+    r"\nabla_\theta s(G(z))\big] \\ &\longrightarrow\; 0 \quad \text{as } D \to D^* \text{ where } "
+    r"D^*(G(z)) = 0 \text{ (disjoint supports)} \\ "
     r"\nabla_\theta \big(-\mathbb{E}_z \log D(G(z))\big) &= -\,\mathbb{E}_z\big[\big(1-D(G(z))\big)\,"
     r"\nabla_\theta s(G(z))\big] \end{aligned}")
 CRITIC_SEED_OFFSET = 7_919     # the fresh critic's weights: a stream of its own, not the trainer's critic

@@ -476,15 +476,17 @@ def verdict_by_hand(means, mu, sigma):
 def independent_minima(mixture, divergence):
     """Local minima from 15 starts over the map, by scipy's L-BFGS-B in (μ, log σ) (not the app's optimiser),
     kept when inside the map."""
+    box = [(-5.0, 5.0), (math.log(0.1), math.log(5.0))]
     found = []
     for mu0 in (-4.0, -2.0, 0.0, 2.0, 4.0):
         for sigma0 in (0.3, 1.0, 3.0):
             result = optimize.minimize(lambda v: divergences.gaussian_divergence(*mixture, divergence, v[0],
                                                                                  math.exp(v[1])),
-                                       [mu0, math.log(sigma0)], method="L-BFGS-B")
-            mu, sigma = float(result.x[0]), math.exp(float(result.x[1]))
-            if -5 <= mu <= 5 and 0.1 <= sigma <= 5:
-                found.append((float(result.fun), mu, sigma))
+                                       [mu0, math.log(sigma0)], method="L-BFGS-B", bounds=box)
+            mu, log_sigma = (float(v) for v in result.x)
+            interior = all(low + 1e-6 < v < high - 1e-6 for v, (low, high) in zip(result.x, box, strict=True))
+            if interior:    # a minimum inside the map, not a point where the box stopped the descent
+                found.append((float(result.fun), mu, math.exp(log_sigma)))
     return sorted(found)
 
 
