@@ -476,7 +476,7 @@ def verdict_by_hand(means, mu, sigma):
 def independent_minima(mixture, divergence):
     """Local minima from 15 starts over the map, by scipy's L-BFGS-B in (μ, log σ) (not the app's optimiser),
     kept when inside the map."""
-    box = [(-5.0, 5.0), (math.log(0.1), math.log(5.0))]
+    box = [(-6.0, 6.0), (math.log(0.05), math.log(6.0))]   # wider than the map: its edge stops no minimum on it
     found = []
     for mu0 in (-4.0, -2.0, 0.0, 2.0, 4.0):
         for sigma0 in (0.3, 1.0, 3.0):
@@ -485,8 +485,10 @@ def independent_minima(mixture, divergence):
                                        [mu0, math.log(sigma0)], method="L-BFGS-B", bounds=box)
             mu, log_sigma = (float(v) for v in result.x)
             interior = all(low + 1e-6 < v < high - 1e-6 for v, (low, high) in zip(result.x, box, strict=True))
-            if interior:    # a minimum inside the map, not a point where the box stopped the descent
-                found.append((float(result.fun), mu, math.exp(log_sigma)))
+            sigma = math.exp(log_sigma)
+            # a minimum, not where the (wider) box stopped the descent, and on the map (to the fit's precision)
+            if interior and -5 - 1e-3 <= mu <= 5 + 1e-3 and 0.1 * (1 - 1e-3) <= sigma <= 5 * (1 + 1e-3):
+                found.append((float(result.fun), mu, sigma))
     return sorted(found)
 
 
