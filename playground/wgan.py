@@ -140,11 +140,11 @@ def profile_summary(profile: dict[str, np.ndarray]) -> str:
     for label, norms in profile.items():
         norms = np.asarray(norms, dtype=np.float64)
         if norms[0] == 0:
-            parts.append(f"{label}: falls to exactly 0 by layer 1")
+            parts.append(f"falls to exactly 0 with {label}")
             continue
         decades = math.log10(norms[0] / norms[-1])
         verb = "grows" if decades > 0 else "shrinks"
-        parts.append(f"{label}: {verb} by {abs(decades):.1f} decades")
+        parts.append(f"{verb} by {abs(decades):.1f} decades with {label}")
     return "From the score back to layer 1, the gradient norm " + "; ".join(parts) + "."
 
 

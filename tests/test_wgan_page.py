@@ -69,15 +69,16 @@ def test_clipping_explodes_or_vanishes_and_the_penalty_changes_far_less(dataset)
             assert np.all(np.diff(vanishing[backwards]) <= 0) and vanishing[0] / vanishing[-1] < 1e-8  # vanish
         assert penalty.max() / penalty.min() < 1e3                                             # far flatter
         summary = wgan.profile_summary(profile)
-        assert "clip c = 0.1: grows by" in summary and "clip c = 0.01: shrinks by" in summary
-        assert "gradient penalty λ = 10: shrinks by" in summary or "gradient penalty λ = 10: grows by" in summary
+        assert "decades with clip c = 0.1" in summary and "grows by" in summary.split("with clip c = 0.1")[0]
+        assert "shrinks by" in summary.split("with clip c = 0.01;")[0].split(";")[-1]
+        assert "decades with gradient penalty λ = 10." in summary
 
 
 def test_profile_summary_counts_decades_from_the_score_back():
     summary = wgan.profile_summary({"a": np.array([1e6, 1e3, 1.0]), "b": np.array([0.0, 1e-3, 1.0]),
                                     "c": np.array([0.01, 1.0])})
-    assert summary == ("From the score back to layer 1, the gradient norm a: grows by 6.0 decades; "
-                       "b: falls to exactly 0 by layer 1; c: shrinks by 2.0 decades.")
+    assert summary == ("From the score back to layer 1, the gradient norm grows by 6.0 decades with a; "
+                       "falls to exactly 0 with b; shrinks by 2.0 decades with c.")
 
 
 @pytest.mark.parametrize("losses", [[np.log(4)] * 3, [0.0], [1.2, 1.3, 0.9]])
@@ -112,3 +113,14 @@ def test_page_measures_the_profile_on_request():
     spec = chart(page, "wg_profile_chart")
     assert [trace["name"] for trace in spec["data"]] == ["clip c = 0.1", "clip c = 0.01", "clip c = 0.001",
                                                           "gradient penalty λ = 10"]
+
+
+def test_estimates_chart_keeps_negative_jsd_estimates_on_its_axis_and_prints_the_note():
+    """An undertrained discriminator's loss can exceed log 4, so ½(log 4 − L_D) < 0: the right axis reaches down."""
+    from playground.figures.wgan import estimates_against_truth
+    history = {"step": np.arange(3), "critic_loss": np.array([1.2, 1.6, 1.0]), "critic_gap": np.zeros(3)}
+    runs = {"Classic GAN": {"history": history, "exact_w1": np.array([[0.0, 1.0]]), "step": 2}}
+    figure = estimates_against_truth(runs, note="a note")
+    low = figure["layout"]["yaxis2"]["range"][0]
+    assert low <= 0.5 * (np.log(4) - 1.6) < 0
+    assert figure["layout"]["title"]["text"].endswith("<sup>a note</sup>")

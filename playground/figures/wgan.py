@@ -36,12 +36,15 @@ def estimates_against_truth(runs: dict[str, dict[str, Any]], *, note: str = "", 
     generated samples (POT), and the classic discriminator's JSD estimate ½(log 4 − L_D) on a second axis;
     `note` (e.g. `wgan.jsd_note`) is printed under the title."""
     traces = []
+    lowest_jsd = 0.0
     for name, run in runs.items():
         color = RUN_COLORS.get(name, SERIES_COLORS[len(traces) % len(SERIES_COLORS)])
         history = run["history"]
         if name == "Classic GAN":
             steps, loss = decimate(history["step"], history["critic_loss"])
-            traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": 0.5 * (math.log(4) - loss),
+            estimate = 0.5 * (math.log(4) - loss)
+            lowest_jsd = min(lowest_jsd, float(np.min(estimate, initial=0.0)))
+            traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": estimate,
                            "name": f"{name}: JSD estimate", "yaxis": "y2",
                            "line": {"color": color, "width": 2.5, "dash": "dot"}})
         else:
@@ -60,7 +63,7 @@ def estimates_against_truth(runs: dict[str, dict[str, Any]], *, note: str = "", 
         xaxis={"title": {"text": "generator step"}},
         yaxis={"title": {"text": "W₁, estimates"}, "rangemode": "tozero"},
         # plotly.js 3+ syncs an overlaying axis's ticks with its partner's by default (0.04, 0.211, …): own ticks
-        yaxis2={"title": {"text": "JSD estimate"}, "overlaying": "y", "side": "right", "range": [0, 0.8],
+        yaxis2={"title": {"text": "JSD estimate"}, "overlaying": "y", "side": "right", "range": [lowest_jsd * 1.1, 0.8],
                 "tickmode": "auto", "showgrid": False},
         # two entries a row (also at 1.3× in lecture mode), pinned to the figure's bottom edge: below the axis
         # title however tall the plot is
@@ -89,7 +92,8 @@ def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420)
     annotations = [{"text": note, "xref": "paper", "yref": "paper", "x": 0.01, "y": 0.02 + 0.07 * i,
                     "showarrow": False, "xanchor": "left", "font": {"size": 13}} for i, note in enumerate(notes)]
     return {"data": traces, "layout": layout(
-        "Gradient of the critic loss with respect to each layer's activations", height, annotations=annotations,
+        "Gradient of the critic loss with respect to each layer's activations", height + 60, annotations=annotations,
+        legend=bottom_legend(), margin={"l": 60, "r": 20, "t": 60, "b": 130},  # four entries: below, not on the title
         xaxis={"title": {"text": f"critic layer ℓ (1 = first hidden layer, {last} = the score)"}, "dtick": 1,
                "autorange": "reversed"},
         # automargin: labels like 10⁻²¹ are wide, and the axis title was printed over them
