@@ -125,10 +125,12 @@ else:
     with right:
         ui.chart(samples_and_critic(snapshot, title=f"Frozen G over D(x) after {snapshot['step']:,} D steps"),
                  key="vg_frozen_samples")
-st.caption("**Look for:** D's accuracy reaches 1 within a few hundred steps; the red minimax norm then falls by "
-           "orders of magnitude (the log axis), while the green non-saturating norm does not fall — it grows, as "
-           "Arjovsky & Bottou (2017, Fig. 2) report. The premise is disjoint supports. In 2-D it can fail: on the "
+    st.markdown(experiments.frozen_generator_summary(snapshot["records"]))
+st.caption("**Look for:** Arjovsky & Bottou (2017) report, for DCGANs on images, D's accuracy going to 1 (Fig. 1), "
+           "the minimax gradient norm (red) then falling by orders of magnitude (Fig. 2; mind the log axis) and the "
+           "−log D one (green) growing (Fig. 3). The premise is disjoint supports. In 2-D it can fail: on the "
            "25 Gaussians the centre mode sits where an untrained G puts its points, and after pretraining G's points "
-           "reach the data; there D* does not saturate, accuracy stays below 1 and the minimax gradient stays.")
+           "reach the data; there D* need not saturate, and the minimax gradient need not vanish. The line under the "
+           "charts says what this run did.")
 
 ui.url_notices()  # last: says which values of the link the controls could not take

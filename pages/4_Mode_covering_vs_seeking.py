@@ -11,8 +11,8 @@ from playground.figures import divergences as figures
 st.set_page_config(page_title="Mode covering vs seeking · GAN Playground", page_icon="🎯", layout="wide")
 ui.page_header(
     "Mode covering vs mode seeking",
-    "Fit one Gaussian p = N(μ, σ²) to a two-mode mixture π by gradient descent on each divergence. Forward KL "
-    "must cover every mode, reverse KL may drop one — and JSD is not simply mode seeking.",
+    "Fit one Gaussian p = N(μ, σ²) to a two-mode mixture π by gradient descent on each divergence, and see which "
+    "minima cover both modes and which seek one.",
     r"\mathrm{KL}(\pi\|p) = \int \pi \log\frac{\pi}{p},\qquad \mathrm{KL}(p\|\pi) = \int p \log\frac{p}{\pi},\qquad"
     r"\mathrm{JSD} = \tfrac12\mathrm{KL}\big(\pi\|m\big) + \tfrac12\mathrm{KL}\big(p\|m\big),\; m = \tfrac{\pi+p}{2}",
 )
@@ -87,9 +87,8 @@ for column, divergence in zip(st.columns(3), divergences.DIVERGENCES, strict=Tru
                                           minima=study[divergence]["minima"], path=paths[divergence]),
                  key=f"cov_landscape_{divergence}", on_click=pick_start)
 st.caption("**Look for:** ★ global and ☆ local minima; the path runs from ○ (your start) to ✕. Forward KL has one "
-           "minimum, moment matching, whatever the start. Reverse KL has one minimum per mode — start near a mode "
-           "and it locks on — plus, for the lecture's mixture, a poor covering one that broad starts fall into. "
-           "JSD's global minimum *covers* (μ = 0, σ ≈ 2.05) and the modes are only local minima.")
+           "minimum, moment matching, whatever the start. " + divergences.COVERING_DEFINITION + " Here: "
+           + divergences.minima_summary(mixture[1], {d: study[d]["minima"] for d in divergences.DIVERGENCES}))
 
 fits = {d: (float(paths[d]["mu"][-1]), float(paths[d]["sigma"][-1])) for d in divergences.DIVERGENCES}
 x = np.linspace(-7.0, 7.0, 561)
@@ -98,7 +97,8 @@ with left:
     ui.chart(figures.fitted_densities(x, divergences.Mixture(*mixture).density(x), fits), key="cov_densities_chart")
 right.table([{"divergence": divergences.DIVERGENCES[d], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
               "value": float(paths[d]["loss"][-1]), "steps": len(paths[d]["mu"]) - 1,
-              "reached": divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"])}
+              "reached": divergences.classify_fit(*mixture, d, mu, sigma, study[d]["minima"]),
+              "modes": divergences.covering_verdict(mixture[1], mu, sigma)}
              for d, (mu, sigma) in fits.items()], hide_index=True)  # a plain table: no data-grid code to load
 mean, std = divergences.moment_matching(*mixture)
 right.markdown(f"Moment matching (forward KL's exact optimum): μ = {mean:.4f}, σ = {std:.4f}.")

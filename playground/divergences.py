@@ -580,6 +580,44 @@ def classify_fit(weights, means, stds, divergence: str, mu: float, sigma: float,
     return "stationary, not a minimum"
 
 
+MINIMA_NAMES = {"forward_kl": "Forward KL(π‖p)", "reverse_kl": "Reverse KL(p‖π)", "js": "JSD"}
+COVER_STDS = 2.0  # a fit N(μ, σ²) covers a mode when the mode's centre lies in μ ± 2σ, its central 95%
+COVERING_DEFINITION = ("A fit N(μ, σ²) *covers* a mode when the mode's centre lies within μ ± 2σ (the fit's "
+                       "central 95 %); it *seeks* a mode when it covers that one only.")
+
+
+def covering_verdict(means, mu: float, sigma: float) -> str:
+    """“covers both modes”, “seeks the left mode”, “seeks the right mode” or “covers neither mode”, for a fit
+    N(μ, σ²) of a two-mode mixture with component centres `means` (left first), by COVERING_DEFINITION."""
+    left, right = (abs(float(centre) - mu) <= COVER_STDS * sigma for centre in means)
+    if left and right:
+        return "covers both modes"
+    if left or right:
+        return f"seeks the {'left' if left else 'right'} mode"
+    return "covers neither mode"
+
+
+def _two_places(value: float) -> str:
+    """Two decimals with a true minus sign, and no “−0.00”."""
+    return f"{round(value, 2) + 0.0:.2f}".replace("-", "−")
+
+
+def minima_summary(means, minima_by_divergence: dict[str, list[dict[str, float]]]) -> str:
+    """One sentence per divergence: its minima in the map (global first), each with (μ, σ) and its
+    `covering_verdict`: the page's covering/seeking claims, computed from the optima found."""
+    sentences = []
+    for divergence, minima in minima_by_divergence.items():
+        name = MINIMA_NAMES[divergence]
+        if not minima:
+            sentences.append(f"{name}: no minimum inside the map.")
+            continue
+        described = [f"{'global' if m['global'] else 'local'} (μ = {_two_places(m['mu'])}, σ = {m['sigma']:.2f}) "
+                     f"{covering_verdict(means, m['mu'], m['sigma'])}" for m in minima]
+        count = "one minimum" if len(minima) == 1 else f"{len(minima)} minima"
+        sentences.append(f"{name}, {count}: " + "; ".join(described) + ".")
+    return " ".join(sentences)
+
+
 def _is_minimum(mixture: Mixture, divergence: str, mu: float, sigma: float) -> bool:
     """Positive-definite Hessian (central differences of the exact gradient) at (μ, log σ)."""
     entropy = _entropy(mixture) if divergence == "forward_kl" else 0.0

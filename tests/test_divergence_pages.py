@@ -10,6 +10,7 @@ import pytest
 from conftest import chart, series, wait_for_app
 from streamlit.testing.v1 import AppTest
 
+from playground import divergences
 from playground.figures import divergences as figures
 from playground.ui import widget_key
 
@@ -150,6 +151,26 @@ def test_covering_page_reference_mixture_fits(covering_app):
         stars = [t for t in spec["data"] if t.get("marker", {}).get("symbol") in ("star", "star-open")]
         assert len(stars) == count
     assert not covering_app.warning
+
+
+@pytest.mark.parametrize("preset", ["lecture", "far_modes", "unequal_weights"])
+def test_covering_page_states_the_verdicts_of_the_minima_it_marks(covering_app, preset):
+    """The caption's covering/seeking sentence is the one computed from this mixture's minima, and each table row
+    carries the verdict of the fit it reached."""
+    covering_app.selectbox(key="cov_preset").set_value(preset).run()
+    assert_clean(covering_app)
+    mixture = divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:])
+    minima = {d: divergences.landscape_minima(*mixture, d, np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50))
+              for d in divergences.DIVERGENCES}
+    captions = " ".join(c.value for c in covering_app.caption)
+    assert divergences.minima_summary(mixture[1], minima) in captions
+    assert divergences.COVERING_DEFINITION in captions
+    js_global = {divergences.covering_verdict(mixture[1], m["mu"], m["sigma"]) for m in minima["js"] if m["global"]}
+    assert js_global == ({"covers both modes"} if preset == "lecture" else
+                         {"seeks the left mode", "seeks the right mode"} if preset == "far_modes" else
+                         {"seeks the left mode"})
+    for row in results(covering_app).values():
+        assert row["modes"] == divergences.covering_verdict(mixture[1], row["μ"], row["σ"])
 
 
 def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):

@@ -469,3 +469,81 @@ def test_parallel_lines_is_never_nan_at_extreme_noise():
             assert values["kl"] == pytest.approx(kl, rel=1e-12, abs=1e-300)
             assert values["js"] == pytest.approx(js, rel=1e-9, abs=1e-300) and values["wasserstein"] == theta
     np.testing.assert_array_equal(divergences.gaussian_shift_js(np.array([60.0, 1.35e154, 1e300])), LN2)
+
+
+# --- the covering/seeking verdicts the covering page states, against independently found optima --------------
+COVERING_MUS, COVERING_SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50)   # the page's map
+# every separation with mixtures from the sliders' corners: the lightest left mode with the narrowest widths,
+# equal weights, a heavy left mode with the widest, and unequal widths
+SLIDER_GRID = [(d, w, s1, s2) for d in (0.0, 1.0, 3.0, 5.0, 8.0)
+               for w, s1, s2 in ((0.05, 0.1, 0.1), (0.5, 0.55, 0.55), (0.95, 2.0, 2.0), (0.3, 1.0, 0.3))]
+
+
+def verdict_by_hand(means, mu, sigma):
+    """The page's definition, restated: a mode is covered when its centre lies in μ ± 2σ."""
+    covered = [abs(centre - mu) <= 2 * sigma for centre in means]
+    return {(True, True): "covers both modes", (True, False): "seeks the left mode",
+            (False, True): "seeks the right mode", (False, False): "covers neither mode"}[tuple(covered)]
+
+
+def independent_minima(mixture, divergence):
+    """Local minima from 15 starts over the map, by scipy's L-BFGS-B in (μ, log σ) (not the app's optimiser),
+    kept when inside the map."""
+    box = [(-6.0, 6.0), (math.log(0.05), math.log(6.0))]   # wider than the map: its edge stops no minimum on it
+    found = []
+    for mu0 in (-4.0, -2.0, 0.0, 2.0, 4.0):
+        for sigma0 in (0.3, 1.0, 3.0):
+            result = optimize.minimize(lambda v: divergences.gaussian_divergence(*mixture, divergence, v[0],
+                                                                                 math.exp(v[1])),
+                                       [mu0, math.log(sigma0)], method="L-BFGS-B", bounds=box)
+            mu, log_sigma = (float(v) for v in result.x)
+            interior = all(low + 1e-6 < v < high - 1e-6 for v, (low, high) in zip(result.x, box, strict=True))
+            sigma = math.exp(log_sigma)
+            # a minimum, not where the (wider) box stopped the descent, and on the map (to the fit's precision)
+            if interior and -5 - 1e-3 <= mu <= 5 + 1e-3 and 0.1 * (1 - 1e-3) <= sigma <= 5 * (1 + 1e-3):
+                found.append((float(result.fun), mu, sigma))
+    return sorted(found)
+
+
+def check_covering_summary(mixture):
+    study = divergences.landscapes_and_minima(*mixture, COVERING_MUS, COVERING_SIGMAS)
+    summary = divergences.minima_summary(mixture[1], {d: study[d]["minima"] for d in study})
+    means = mixture[1]
+    for divergence, name in divergences.MINIMA_NAMES.items():
+        minima = study[divergence]["minima"]
+        assert minima, (mixture, divergence)
+        for minimum in minima:   # every stated minimum carries the verdict of its own (μ, σ)
+            stated = (f"{'global' if minimum['global'] else 'local'} (μ = {round(minimum['mu'], 2) + 0.0:.2f}, "
+                      f"σ = {minimum['sigma']:.2f}) ").replace("-", "−")
+            assert stated + verdict_by_hand(means, minimum["mu"], minimum["sigma"]) in summary, (mixture, summary)
+        # the stated global minimum is global: no independent start goes lower, and the best one's verdict is stated
+        best_value, best_mu, best_sigma = independent_minima(mixture, divergence)[0]
+        stated_global = [m for m in minima if m["global"]]
+        assert best_value >= stated_global[0]["value"] - 1e-7, (mixture, divergence, best_value, stated_global)
+        if best_value <= stated_global[0]["value"] + 1e-6:
+            assert verdict_by_hand(means, best_mu, best_sigma) in {
+                verdict_by_hand(means, m["mu"], m["sigma"]) for m in stated_global}, (mixture, divergence)
+        assert summary.count(name) == 1
+
+
+def test_covering_verdicts_of_the_lecture_and_of_the_presets_that_contradict_it():
+    """The lecture's mixture: JSD's global minimum covers. "Far modes" and "Unequal weights": it seeks a mode."""
+    def js_global_verdicts(preset):
+        mixture = divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:])
+        minima = divergences.landscape_minima(*mixture, "js", COVERING_MUS, COVERING_SIGMAS)
+        return {divergences.covering_verdict(mixture[1], m["mu"], m["sigma"]) for m in minima if m["global"]}
+    assert js_global_verdicts("lecture") == {"covers both modes"}
+    assert js_global_verdicts("far_modes") == {"seeks the left mode", "seeks the right mode"}
+    assert js_global_verdicts("unequal_weights") == {"seeks the left mode"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", list(divergences.MIXTURE_PRESETS))
+def test_covering_summary_matches_the_optima_for_every_preset(preset):
+    check_covering_summary(divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings", SLIDER_GRID, ids=[f"d{d}-w{w}-s{a}-{b}" for d, w, a, b in SLIDER_GRID])
+def test_covering_summary_matches_the_optima_over_the_sliders(settings):
+    check_covering_summary(divergences.two_mode_mixture(*settings))

@@ -11,7 +11,10 @@ import pytest
 from conftest import chart, series
 from streamlit.testing.v1 import AppTest
 
+from playground import experiments
 from playground import optimal_discriminator as od
+from playground.datasets import DATASETS
+from playground.training import TrainingConfig
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "2_Vanishing_gradients.py")
 
@@ -83,6 +86,8 @@ def test_run_button_trains_and_draws_the_experiment(app):
     assert steps[0] == 0 and steps[-1] == 200 and len(steps) == 200 // 20 + 1
     assert norms["layout"]["yaxis"]["type"] == "log"
     chart(app, "vg_frozen_samples")
+    records = app.session_state["vg_frozen_result"][1]["records"]
+    assert any(m.value == experiments.frozen_generator_summary(records) for m in app.markdown)
     assert not app.info  # the result matches the settings
     app.number_input(key="vg_seed").set_value(3).run()
     assert any("settings changed" in element.value for element in app.info)
@@ -96,3 +101,35 @@ def test_the_url_reproduces_the_view_and_bad_values_are_ignored():
     assert page.slider(key="vg_theta").value == 2.5 and page.selectbox(key="vg_family").value == "uniform"
     assert page.slider(key="vg_noise").value == 0.0  # "banana" ignored, the default kept
     assert metric(page, "JSD(π‖p_θ)") == f"{math.log(2):.3f}"  # U[−1, 1] and U[1.5, 3.5]: disjoint
+
+
+def test_frozen_generator_summary_reads_its_numbers_off_the_records():
+    records = {"step": np.array([0, 20, 40, 60]), "critic_accuracy": np.array([0.5, 0.8, 0.995, 1.0]),
+               "grad_norm_minimax": np.array([1.0, 4.0, 0.1, 0.002]),
+               "grad_norm_non_saturating": np.array([2.0, 3.0, 5.0, 7.0])}
+    assert experiments.frozen_generator_summary(records) == (
+        "This run: D's accuracy reached 0.99 at step 40; the minimax norm ended 2,000× below its peak (step 20); "
+        "the non-saturating norm ended 3.5× above its start.")
+    records.update(critic_accuracy=np.array([0.5, 0.6, 0.7, 0.6]), grad_norm_non_saturating=np.array([4.0, 3, 2, 1]))
+    assert experiments.frozen_generator_summary(records) == (
+        "This run: D's accuracy never reached 0.99 (best 0.700); the minimax norm ended 2,000× below its peak "
+        "(step 20); the non-saturating norm ended 4.0× below its start.")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_frozen_generator_summary_agrees_with_the_run_on_every_dataset(dataset):
+    """The sentence under the charts, on every dataset the page offers (400 D steps): each number it states is
+    recomputed here from the records, and its direction words match the ratios."""
+    records = experiments.frozen_generator(TrainingConfig(dataset=dataset, seed=0), critic_steps=400)
+    summary = experiments.frozen_generator_summary(records)
+    accurate = np.flatnonzero(records["critic_accuracy"] >= 0.99)
+    if accurate.size:
+        assert f"reached 0.99 at step {int(records['step'][accurate[0]]):,}" in summary
+    else:
+        assert f"never reached 0.99 (best {records['critic_accuracy'].max():.3f})" in summary
+    minimax, non_saturating = records["grad_norm_minimax"], records["grad_norm_non_saturating"]
+    fall = minimax.max() / minimax[-1]
+    assert (f"{fall:,.0f}× below its peak" if fall >= 10 else f"{fall:.1f}× below its peak") in summary or fall <= 1
+    change = non_saturating[-1] / non_saturating[0]
+    assert ("above its start" in summary) == (change >= 1)

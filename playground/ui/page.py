@@ -16,19 +16,21 @@ from playground.ui.url import lecture_mode, navigation_params
 PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn as the sidebar navigation
     "pages/1_Mode_collapse.py": (
         "Mode collapse", ":material/scatter_plot:",
-        "A GAN on 8 / 25 Gaussians or a swiss roll collapses or hops between modes; unrolling, WGAN-GP and "
-        "instance noise cure it. Coverage metrics and a mode-occupancy raster."),
+        "A GAN on 8 / 25 Gaussians or a swiss roll collapses or hops between modes; unrolling and WGAN-GP "
+        "spread it over the modes, instance noise revives a saturated minimax game. Coverage metrics and a "
+        "mode-occupancy raster."),
     "pages/2_Vanishing_gradients.py": (
         "Vanishing gradients", ":material/trending_down:",
         "The saturating minimax loss vs the non-saturating one, the optimal discriminator D* = π/(π+p), and "
         "Arjovsky & Bottou's frozen-generator experiment."),
     "pages/3_Divergences_vs_theta.py": (
         "Divergences vs θ", ":material/stacked_line_chart:",
-        "The parallel-lines example: KL = ∞, JSD = ln 2, W = |θ|, and how instance noise makes the curves smooth."),
+        "The parallel-lines example: for θ ≠ 0, KL = ∞, JSD = ln 2 and W₁ = |θ|; instance noise makes the curves "
+        "smooth."),
     "pages/4_Mode_covering_vs_seeking.py": (
         "Mode covering vs seeking", ":material/target:",
-        "One Gaussian fitted to a two-Gaussian mixture by forward KL, reverse KL and JSD: covering, seeking, and "
-        "what JSD really does."),
+        "One Gaussian fitted to a two-Gaussian mixture by forward KL, reverse KL and JSD: which minima cover both "
+        "modes and which seek one."),
     "pages/5_Earth_movers_distance.py": (
         "Earth mover's distance", ":material/landscape:",
         "Piles of dirt, the optimal transport plan, W₁ between point clouds and the Kantorovich–Rubinstein dual "
@@ -36,7 +38,7 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
     "pages/6_WGAN_and_clipping.py": (
         "WGAN and clipping", ":material/crop_free:",
         "WGAN with weight clipping (slider for c) beside WGAN-GP: weights piling at ±c, exploding or vanishing "
-        "critic gradients, and W tracking sample quality while JSD sits at ln 2."),
+        "critic gradients, and the exact W₁ of the samples beside the critics' estimates and a JSD estimate."),
     "pages/7_Density_ratio_and_AVB.py": (
         "Density ratio and AVB", ":material/percent:",
         "A classifier estimates q₁/q₂ and a KL; adversarial variational Bayes against a Gaussian-encoder VAE."),
@@ -48,7 +50,7 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
         "Two configurations side by side in lockstep, on the same data and seed, with one Play button."),
     "pages/10_Many_seeds.py": (
         "Many seeds", ":material/grid_view:",
-        "Sixteen seeds of one configuration trained at once: how many modes does a loss keep, on average?"),
+        "Many seeds (4 to 32) of one configuration trained at once: how many modes does a loss keep, on average?"),
 }
 
 
