@@ -87,12 +87,8 @@ if avb_tab.open is not False:
         formulas[0].latex(avb.VAE_TEX)
         formulas[1].latex(avb.AVB_TEX)
         st.latex(avb.AVB_ELBO_TEX)
-        st.caption(f"**{preset.note}** x is one of four one-hot vectors, z ∈ ℝ² has prior N(0, I). Look for: "
-                   "the VAE's posteriors stay ellipses that overlap or leave gaps, AVB's tile the prior like "
-                   "slices of a pie; AVB's ELBO and log p(x) climb towards −log 4 while the VAE's stop lower; "
-                   "the VAE's adversary finds the exact Gaussian KL, which is why AVB's estimate can be trusted. "
-                   "AVB's ELBO goes through T, so it is an estimate, not a bound: it wobbles, and pokes above "
-                   "log p(x) whenever T underestimates the KL.")
+        st.latex(avb.KNN_TEX)
+        st.caption(f"**{preset.note}** {avb.CAPTION}")
         ui.live_view(
             "density_ratio.avb",
             lambda: avb.AvbComparison(replace(preset.config, seed=seed, learning_rate=learning_rate,

@@ -67,7 +67,7 @@ def test_avb_tab_draws_and_steps(app):
     app.query_params["dr_tab"] = "AVB"
     app.run()
     assert_clean(app)
-    assert "ELBO: VAE" in markdown_text(app)
+    assert "At step 0: ELBO VAE" in markdown_text(app)
     assert len(app.latex) >= 5
     app.button(key="density_ratio.avb.step").click().run()
     assert_clean(app)
