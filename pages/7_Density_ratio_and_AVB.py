@@ -36,11 +36,7 @@ if ratio_tab.open is not False:
         formulas = ui.side_by_side(2)  # stacked in lecture mode: side by side at 1.3× text they were cut off
         formulas[0].latex(density_ratio.LOSS_TEX)
         formulas[1].latex(density_ratio.KL_TEX)
-        st.caption(f"**{density_ratio.PAIRS[pair_id].note}** Look for: the green logit settling on the dashed "
-                   "exact log-ratio where both distributions have mass, and drifting off outside it (grey bands in "
-                   "1-D, outside the dotted contour in 2-D: beyond the regions holding 99 % of q₁'s or q₂'s mass). "
-                   "Few samples there, little to learn from. "
-                   "The KL estimate is good only when q₁'s mass lies where q₂ has mass too.")
+        st.caption(f"**{density_ratio.PAIRS[pair_id].note}** {density_ratio.CAPTION}")
         ui.live_view(
             "density_ratio.classifier",
             lambda: density_ratio.DensityRatioRun(density_ratio.DensityRatioConfig(

@@ -202,14 +202,17 @@ class AvbPreset:
 PRESETS: dict[str, AvbPreset] = {  # keys are URL ids: never rename
     "paper": AvbPreset(
         "The paper's toy (Fig. 4), fast rates", AvbConfig(),
-        "About 1,500 steps (a minute on a laptop CPU) for AVB's posteriors to tile the prior while the VAE's "
-        "stay ellipses."),
+        "Measured at seed 0: AVB's posteriors tile the prior by step 1,500 while the VAE's stay ellipses. At "
+        "seeds 0 and 1, AVB's log p(x) is above the VAE's from step 1,000 on, but its true ELBO passes the "
+        "VAE's only around step 2,000: AVB climbs the ELBO through T, which sat a few tenths of a nat above "
+        "its true ELBO."),
     "lagging_adversary": AvbPreset(
         "Adversary that lags", AvbConfig(learning_rate=1e-3, adversary_learning_rate=2e-3, adam_beta1=0.9),
-        "Adam's heavier momentum (β₁ = 0.9) lets T fall behind AVB's encoder, which exploits T's errors: by step "
-        "2,000 AVB's posteriors have shrunk to dots, T's KL estimate spikes and the ELBO estimate swings (it "
-        "recovers slowly after ~4,000 steps). The VAE's adversary, chasing an encoder that ignores it, stays on "
-        "the exact KL."),
+        "Adam's heavier momentum (β₁ = 0.9) and halved rates. Measured at seed 0: T fell behind AVB's encoder, "
+        "which exploited its errors: AVB's posteriors shrank towards dots, their true KL (k-NN) rose to about "
+        "6.5 nats by step 1,000 while E_q[T] read about 2.3, and AVB's true ELBO fell below −6 before it "
+        "recovered to about −2 by step 2,500. The VAE's adversary stayed near the exact KL (≤ 0.05 nats off "
+        "in 200-step averages at every 500th step)."),
 }
 
 

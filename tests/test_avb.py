@@ -257,13 +257,21 @@ def test_view_draws_a_snapshot():
 
 @pytest.mark.slow
 def test_lagging_adversary_preset_shrinks_avb_posteriors_to_dots():
-    """The preset's claim at step 2,000 (measured: E‖z‖² ≈ 0.27 against ≈ 1.95 with the paper preset)."""
+    """The preset's claims at seed 0: posteriors near the origin at step 2,000 (measured: E‖z‖² ≈ 0.27 against
+    ≈ 1.95 with the paper preset); the true KL above 6 nats around step 1,000 while E_q[T] reads under 3 (measured
+    6.5 and 2.3); the true ELBO below −6 and later back above −2.5; the VAE's adversary near the exact KL."""
     torch.set_num_threads(1)
     run = AvbComparison(avb.PRESETS["lagging_adversary"].config)
-    run.train(2000)
+    run.train(1000)
+    assert average_of_last(run.history, "avb_kl") > 6.0
+    assert average_of_last(run.history, "avb_kl_adversary") < 3.0
+    assert min(run.history["avb_elbo"]) < -6.0
+    run.train(1000)
     z = run.latent_samples(per_category=500)["avb_z"]
     assert (z**2).sum(1).mean() < 0.6
-    assert abs(average_of_last(run.history, "vae_kl_adversary") - average_of_last(run.history, "vae_kl")) < KL_TOLERANCE
+    assert abs(average_of_last(run.history, "vae_kl_adversary") - average_of_last(run.history, "vae_kl")) < 0.06
+    run.train(500)
+    assert average_of_last(run.history, "avb_elbo") > -2.5
 
 
 # --- the bounds on recorded runs, and the page's sentences against the numbers they state --------------------
@@ -285,9 +293,12 @@ def test_true_elbos_stay_below_log_likelihood(trained):
 
 def test_expressive_encoder_gives_a_better_model(trained):
     """The paper's point, measured on the model itself: AVB's decoder reaches a higher log p(x) than the VAE's
-    (seed 0 after 1,500 steps: −1.44 against −1.57, both by quadrature)."""
+    (seed 0 after 1,500 steps: −1.44 against −1.57, both by quadrature), while AVB's true ELBO is still below
+    the VAE's (−1.83 against −1.72): the preset's note says so, and the ELBO through T (−1.31) would not."""
     history = trained.history
     assert average_of_last(history, "avb_log_likelihood") > average_of_last(history, "vae_log_likelihood") + 0.05
+    assert average_of_last(history, "avb_elbo") < average_of_last(history, "vae_elbo")
+    assert average_of_last(history, "avb_elbo_adversary") > average_of_last(history, "vae_elbo")
 
 
 @pytest.fixture(scope="module")
@@ -306,6 +317,8 @@ def recorded_runs() -> list[AvbComparison]:
 def test_true_elbos_stay_below_log_likelihood_on_other_seeds_and_presets(recorded_runs):
     for run in recorded_runs:
         assert_bounds_hold(run.history)
+    seed_1 = recorded_runs[0].history          # the paper preset's note, at its second measured seed
+    assert average_of_last(seed_1, "avb_log_likelihood") > average_of_last(seed_1, "vae_log_likelihood")
 
 
 NUMBER = r"(-?\d+\.\d+)"

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.density_ratio import SMOOTHING_RECORDS
+from playground.density_ratio import SMOOTHING_RECORDS, ratio_verdict
 from playground.figures import (
     ACCENT_COLOR,
     CRITIC_COLORSCALE,
@@ -282,7 +282,8 @@ def ratio_view(snapshot: dict, *, ratio: bool = False) -> list:
     summary = (f"KL estimate **{snapshot['kl_estimate_smoothed']:.3f}** nats ({over}) "
                f"against exact **{exact_text}** · mean "
                f"|s(x) − log q₁/q₂| where both have mass: **{error.mean():.3f}**" if error.size else "")
-    return [summary, *figures]
+    verdict = ratio_verdict(snapshot["kl_estimate_smoothed"], snapshot["exact_kl"], estimated, exact, trusted)
+    return [f"{summary}. {verdict}" if summary else verdict, *figures]
 
 
 def avb_view(snapshot: dict) -> list:
