@@ -393,3 +393,16 @@ def test_sentences_at_hand_picked_numbers(avb_elbo, adversary_kl, expected):
         assert phrase in text
     assert "0.050 nats below it, and the k-NN estimate 0.010 nats above" in text
     assert_sentences_agree_with_shown_numbers(text)
+
+
+def test_an_elbo_above_its_log_likelihood_is_named():
+    """ELBO ≤ log p(x) is a theorem; estimates can still cross it: the text says by how much, and whether the
+    estimates' accuracy covers it."""
+    values = {"vae_elbo": -1.55, "vae_kl": 1.3, "vae_kl_adversary": 1.3, "vae_kl_knn": 1.3,
+              "vae_log_likelihood": -1.57, "avb_elbo": -1.42, "avb_kl": 1.5, "avb_kl_adversary": 1.5,
+              "avb_elbo_adversary": -1.42, "avb_log_likelihood": -1.45}
+    text = avb.avb_summary(values, 0)
+    assert "The VAE's ELBO lies 0.020 nats above its log p(x), more than the estimates' accuracy allows" in text
+    assert "AVB's ELBO lies 0.030 nats above its log p(x), within the k-NN estimate's accuracy" in text
+    values["avb_log_likelihood"] = -1.57
+    assert "AVB's ELBO lies 0.150 nats above its log p(x), more than" in avb.avb_summary(values, 0)

@@ -239,7 +239,7 @@ def elbo_curves(steps, series: dict[str, np.ndarray], best: float) -> go.Figure:
             top = max(top, float(finite.max()) + 0.05)   # an estimate through T may exceed −log 4: keep it seen
     figure.update_xaxes(title_text="step", rangemode="tozero")
     figure.update_yaxes(title_text="nats per x", range=[max(lowest - 0.15, -4.0), top])
-    return _layout(figure, title="ELBO and log p(x) over training (higher is better)")
+    return _layout(figure, title="ELBO and log p(x) (higher is better)")
 
 
 def kl_curves(steps, series: dict[str, np.ndarray]) -> go.Figure:
