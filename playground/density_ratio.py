@@ -366,9 +366,12 @@ def ratio_verdict(estimate: float, exact: float, estimated_log_ratio: np.ndarray
     if math.isinf(exact):
         sentences.append(f"The exact KL is ∞, so every finite estimate falls short; this one is {estimate:.3f}.")
     else:
-        relative = (estimate - exact) / exact
+        difference = estimate - exact
+        relative = difference / exact
         sentences.append("The KL estimate is within 0.5 % of the exact KL." if abs(relative) < 0.005 else
-                         f"The KL estimate is {abs(relative):.0%} {'below' if relative < 0 else 'above'} the exact KL.")
+                         f"The KL estimate is {abs(difference):.3f} nats ({abs(relative):.0%}) "
+                         f"{'below' if difference < 0 else 'above'} the exact KL"
+                         + (", and negative, which no KL can be." if estimate < 0 else "."))
     estimated = np.asarray(estimated_log_ratio, dtype=np.float64)
     exact_values = np.asarray(exact_log_ratio, dtype=np.float64)
     trusted = np.asarray(trusted, dtype=bool)
@@ -377,8 +380,9 @@ def ratio_verdict(estimate: float, exact: float, estimated_log_ratio: np.ndarray
     if inside.any() and outside.any():
         error_inside = float(np.abs(estimated - exact_values)[inside].mean())
         error_outside = float(np.abs(estimated - exact_values)[outside].mean())
-        sentences.append(f"The logit is off the exact log-ratio by {error_inside:.3f} on average where both have "
-                         f"mass and by {error_outside:.3f} outside that region.")
+        sentences.append(f"Outside the region where both have mass the logit is off by {error_outside:.3f} on "
+                         f"average, {'more' if error_outside > error_inside else 'less'} than inside "
+                         f"({error_inside:.3f}).")
     infinite = np.isposinf(exact_values)
     if infinite.any():
         sentences.append(f"Where only q₁ has mass the exact log-ratio is +∞; the logit there reaches "

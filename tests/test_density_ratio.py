@@ -241,22 +241,27 @@ def assert_verdict_agrees_with_run(run: DensityRatioRun) -> None:
         assert math.isinf(exact) and "every finite estimate falls short" in summary
     else:
         relative = (estimate - float(exact_shown)) / float(exact_shown)
-        match = re.search(r"The KL estimate is (\d+)% (below|above) the exact KL", summary)
+        match = re.search(r"The KL estimate is (\d+\.\d+) nats \((\d+)%\) (below|above) the exact KL", summary)
         if match is None:
             assert "within 0.5 % of the exact KL" in summary and abs(relative) < 0.006
         else:
-            assert (match.group(2) == "below") == (relative < 0)
-            assert int(match.group(1)) == pytest.approx(100 * abs(relative), abs=0.6)
+            assert (match.group(3) == "below") == (relative < 0)
+            assert float(match.group(1)) == pytest.approx(abs(estimate - float(exact_shown)), abs=0.0015)
+            assert int(match.group(2)) == pytest.approx(100 * abs(relative), abs=0.6)
+            assert ("negative, which no KL can be" in summary) == (estimate < 0)
     grid = run.grid
     exact_log_ratio = run.pair.log_ratio(grid)
     finite = np.isfinite(exact_log_ratio)
     errors = np.abs(run.scores(grid) - exact_log_ratio)
-    match = re.search(r"off the exact log-ratio by (\d+\.\d+) on average where both have mass and by "
-                      r"(\d+\.\d+) outside that region", summary)
+    match = re.search(r"the logit is off by (\d+\.\d+) on average, (more|less) than inside \((\d+\.\d+)\)",
+                      summary)
     if match:
-        assert float(match.group(1)) == pytest.approx(errors[run.trusted & finite].mean(), abs=2e-3)
-        assert float(match.group(2)) == pytest.approx(errors[~run.trusted & finite].mean(),
-                                                      rel=1e-3, abs=2e-3)
+        inside, outside = errors[run.trusted & finite].mean(), errors[~run.trusted & finite].mean()
+        assert float(match.group(1)) == pytest.approx(outside, rel=1e-3, abs=2e-3)
+        assert float(match.group(3)) == pytest.approx(inside, abs=2e-3)
+        assert (match.group(2) == "more") == (outside > inside)
+        shown_inside = re.search(r"where both have mass: \*\*(\d+\.\d+)\*\*", summary).group(1)
+        assert float(shown_inside) == pytest.approx(inside, abs=2e-3)
     else:
         assert not (~run.trusted & finite).any()
     infinite = np.isposinf(exact_log_ratio)
