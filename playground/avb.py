@@ -441,8 +441,9 @@ CAPTION = (
     f"with a KL estimated from its samples ({KL_ESTIMATOR}; within ±{KL_ACCURACY:g} nats of the closed form on "
     "Gaussian and pie-slice posteriors in the tests). AVB trains on the ELBO through T instead, an estimate that "
     "equals the ELBO only when T = T*: it is too high wherever E_q[T] underestimates the KL, and can then exceed "
-    "log p(x), which no lower bound can. log p(x) (quadrature over z) bounds its own model's ELBO from above; "
-    "−log 4 bounds every model's log p(x).")
+    "log p(x), which no lower bound can. Every number is a mean over the four x, in nats: log p(x) (quadrature "
+    "over z) bounds its own model's ELBO from above, and −log 4 bounds every model's mean log p(x) (Gibbs' "
+    "inequality).")
 
 
 def _nats(value: float) -> str:
