@@ -111,7 +111,7 @@ def heatmap_limit(exact, trusted) -> float:
 
 
 def log_ratio_heatmap(axis, values, trusted, *, limit: float, title: str) -> go.Figure:
-    """A log-ratio on the plane (red: q₂ dominates, blue: q₁ dominates) with a dotted contour around the
+    """A log-ratio on the plane (orange: q₂ dominates, blue: q₁ dominates) with a dotted contour around the
     region where both distributions have mass."""
     axis = _float32(axis)
     size = len(axis)
