@@ -36,11 +36,7 @@ if ratio_tab.open is not False:
         formulas = ui.side_by_side(2)  # stacked in lecture mode: side by side at 1.3× text they were cut off
         formulas[0].latex(density_ratio.LOSS_TEX)
         formulas[1].latex(density_ratio.KL_TEX)
-        st.caption(f"**{density_ratio.PAIRS[pair_id].note}** Look for: the green logit settling on the dashed "
-                   "exact log-ratio where both distributions have mass, and drifting off outside it (grey bands in "
-                   "1-D, outside the dotted contour in 2-D: beyond the regions holding 99 % of q₁'s or q₂'s mass). "
-                   "Few samples there, little to learn from. "
-                   "The KL estimate is good only when q₁'s mass lies where q₂ has mass too.")
+        st.caption(f"**{density_ratio.PAIRS[pair_id].note}** {density_ratio.CAPTION}")
         ui.live_view(
             "density_ratio.classifier",
             lambda: density_ratio.DensityRatioRun(density_ratio.DensityRatioConfig(
@@ -87,12 +83,8 @@ if avb_tab.open is not False:
         formulas[0].latex(avb.VAE_TEX)
         formulas[1].latex(avb.AVB_TEX)
         st.latex(avb.AVB_ELBO_TEX)
-        st.caption(f"**{preset.note}** x is one of four one-hot vectors, z ∈ ℝ² has prior N(0, I). Look for: "
-                   "the VAE's posteriors stay ellipses that overlap or leave gaps, AVB's tile the prior like "
-                   "slices of a pie; AVB's ELBO and log p(x) climb towards −log 4 while the VAE's stop lower; "
-                   "the VAE's adversary finds the exact Gaussian KL, which is why AVB's estimate can be trusted. "
-                   "AVB's ELBO goes through T, so it is an estimate, not a bound: it wobbles, and pokes above "
-                   "log p(x) whenever T underestimates the KL.")
+        st.latex(avb.KNN_TEX)
+        st.caption(f"**{preset.note}** {avb.CAPTION}")
         ui.live_view(
             "density_ratio.avb",
             lambda: avb.AvbComparison(replace(preset.config, seed=seed, learning_rate=learning_rate,

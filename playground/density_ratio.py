@@ -102,7 +102,8 @@ class DistributionPair:
 PAIRS: dict[str, DistributionPair] = {  # keys are URL ids: never rename
     "gaussians": DistributionPair(
         "1-D: N(0, 1) vs N(1, 1.5²)", gaussian((0.0,), (1.0,)), gaussian((1.0,), (1.5,)), (-5.0, 6.0),
-        "Both have mass everywhere: the log-ratio is a parabola and the classifier finds it."),
+        "Both have mass everywhere and the exact log-ratio is a parabola; the classifier can find it where "
+        "both have samples."),
     "mixture": DistributionPair(
         "1-D: two bumps vs a broad Gaussian",
         GaussianMixture((0.5, 0.5), ((-2.0,), (2.0,)), ((0.5,), (0.5,))), gaussian((0.0,), (2.0,)),
@@ -115,12 +116,12 @@ PAIRS: dict[str, DistributionPair] = {  # keys are URL ids: never rename
     "no_overlap": DistributionPair(
         "1-D: U[−2, 2] vs U[−1, 1] (q₂ has no mass on the sides)", UniformBox((-2.0,), (2.0,)),
         UniformBox((-1.0,), (1.0,)), (-3.0, 3.0),
-        "On 1 < |x| < 2 only q₁ has mass: the true ratio is infinite, KL(q₁‖q₂) = ∞, and the classifier's "
-        "logit there climbs for as long as you train."),
+        "On 1 < |x| < 2 only q₁ has mass: the true ratio is infinite, KL(q₁‖q₂) = ∞, and the logistic loss "
+        "rewards a larger logit there at every step, so it keeps climbing as you train."),
     "gaussians_2d": DistributionPair(
         "2-D: N(0, I) vs N((1, 0), diag(1.5², 0.75²))", gaussian((0.0, 0.0), (1.0, 1.0)),
         gaussian((1.0, 0.0), (1.5, 0.75)), (-4.0, 4.0),
-        "A quadratic log-ratio in the plane; it fails where neither has samples."),
+        "A quadratic log-ratio in the plane; where neither has samples nothing pins the logit to it."),
     "ring_2d": DistributionPair(
         "2-D: eight Gaussians on a ring vs N(0, 1.5² I)",
         GaussianMixture(
@@ -170,6 +171,11 @@ def exact_kl(pair_id: str) -> float:
 
 
 MASS_COVERAGE = 0.99   # a point is "where q has mass" inside the smallest region holding 99 % of q's mass
+CAPTION = (
+    "The logit is judged against the exact log-ratio where both distributions have mass: unshaded in 1-D, inside "
+    f"the dotted contour in 2-D (inside the smallest regions holding {MASS_COVERAGE:.0%} of q₁'s and of q₂'s mass). "
+    "Outside, few samples constrain it. The KL estimate E_q₁[s(x)] averages the logit over q₁'s samples, so it "
+    "inherits the logit's errors wherever q₁ has mass and q₂ little or none.")
 
 
 @cache
@@ -354,3 +360,36 @@ def log_ratio_error(run: DensityRatioRun, points: np.ndarray) -> np.ndarray:
     """|s(x) − log q₁(x)/q₂(x)| at `points`."""
     return np.abs(run.scores(points) - run.pair.log_ratio(points))
 
+
+
+def ratio_verdict(estimate: float, exact: float, estimated_log_ratio: np.ndarray, exact_log_ratio: np.ndarray,
+                  trusted: np.ndarray) -> str:
+    """Sentences comparing the run's numbers with the truth, computed from the values the page shows: the KL
+    estimate against the exact KL, and the logit's mean error where both distributions have mass against its
+    error elsewhere on the chart (and its largest value where the exact log-ratio is +∞)."""
+    sentences = []
+    if math.isinf(exact):
+        sentences.append(f"The exact KL is ∞, so every finite estimate falls short; this one is {estimate:.3f}.")
+    else:
+        difference = estimate - exact
+        relative = difference / exact
+        sentences.append("The KL estimate is within 0.5 % of the exact KL." if abs(relative) < 0.005 else
+                         f"The KL estimate is {abs(difference):.3f} nats ({abs(relative):.0%}) "
+                         f"{'below' if difference < 0 else 'above'} the exact KL"
+                         + (", and negative, which no KL can be." if estimate < 0 else "."))
+    estimated = np.asarray(estimated_log_ratio, dtype=np.float64)
+    exact_values = np.asarray(exact_log_ratio, dtype=np.float64)
+    trusted = np.asarray(trusted, dtype=bool)
+    finite = np.isfinite(exact_values)
+    inside, outside = trusted & finite, ~trusted & finite
+    if inside.any() and outside.any():
+        error_inside = float(np.abs(estimated - exact_values)[inside].mean())
+        error_outside = float(np.abs(estimated - exact_values)[outside].mean())
+        sentences.append(f"Outside the region where both have mass the logit is off by {error_outside:.3f} on "
+                         f"average, {'more' if error_outside > error_inside else 'less'} than inside "
+                         f"({error_inside:.3f}).")
+    infinite = np.isposinf(exact_values)
+    if infinite.any():
+        sentences.append(f"Where only q₁ has mass the exact log-ratio is +∞; the logit there reaches "
+                         f"{float(estimated[infinite].max()):.2f}.")
+    return " ".join(sentences)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -228,3 +229,64 @@ def test_log_ratio_range_caps_infinite_ratios():
 
     assert log_ratio_range(np.array([-0.7, -0.7, np.inf, np.nan])) == (pytest.approx(-1.7), LOG_RATIO_LIMIT)
     assert log_ratio_range(np.array([-50.0, 2.0])) == (-LOG_RATIO_LIMIT, 3.0)
+
+
+
+
+def assert_verdict_agrees_with_run(run: DensityRatioRun) -> None:
+    """The sentences under the KL numbers, read back against the numbers shown and against the run itself."""
+    from playground.figures import density_ratio as figures
+
+    summary = figures.ratio_view(run.snapshot())[0]
+    estimate = float(re.search(r"KL estimate \*\*(-?\d+\.\d+)\*\*", summary).group(1))
+    exact_shown = re.search(r"against exact \*\*(∞|\d+\.\d+)\*\*", summary).group(1)
+    exact = density_ratio.exact_kl(run.config.pair)
+    if exact_shown == "∞":
+        assert math.isinf(exact) and "every finite estimate falls short" in summary
+    else:
+        relative = (estimate - float(exact_shown)) / float(exact_shown)
+        match = re.search(r"The KL estimate is (\d+\.\d+) nats \((\d+)%\) (below|above) the exact KL", summary)
+        if match is None:
+            assert "within 0.5 % of the exact KL" in summary and abs(relative) < 0.006
+        else:
+            assert (match.group(3) == "below") == (relative < 0)
+            assert float(match.group(1)) == pytest.approx(abs(estimate - float(exact_shown)), abs=0.0015)
+            assert int(match.group(2)) == pytest.approx(100 * abs(relative), abs=0.6)
+            assert ("negative, which no KL can be" in summary) == (estimate < 0)
+    grid = run.grid
+    exact_log_ratio = run.pair.log_ratio(grid)
+    finite = np.isfinite(exact_log_ratio)
+    errors = np.abs(run.scores(grid) - exact_log_ratio)
+    match = re.search(r"the logit is off by (\d+\.\d+) on average, (more|less) than inside \((\d+\.\d+)\)",
+                      summary)
+    if match:
+        inside, outside = errors[run.trusted & finite].mean(), errors[~run.trusted & finite].mean()
+        assert float(match.group(1)) == pytest.approx(outside, rel=1e-3, abs=2e-3)
+        assert float(match.group(3)) == pytest.approx(inside, abs=2e-3)
+        assert (match.group(2) == "more") == (outside > inside)
+        shown_inside = re.search(r"where both have mass: \*\*(\d+\.\d+)\*\*", summary).group(1)
+        assert float(shown_inside) == pytest.approx(inside, abs=2e-3)
+    else:
+        assert not (~run.trusted & finite).any()
+    infinite = np.isposinf(exact_log_ratio)
+    match = re.search(r"the logit there reaches (-?\d+\.\d+)", summary)
+    assert (match is not None) == infinite.any()
+    if match:
+        assert float(match.group(1)) == pytest.approx(run.scores(grid[infinite]).max(), abs=0.006)
+
+
+@pytest.mark.parametrize("pair_id", list(PAIRS))
+def test_verdict_agrees_with_the_numbers_for_every_pair(pair_id):
+    run = DensityRatioRun(DensityRatioConfig(pair=pair_id, seed=0))
+    assert_verdict_agrees_with_run(run)                   # the untrained classifier
+    run.train(100)
+    assert_verdict_agrees_with_run(run)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair_id", list(PAIRS))
+def test_verdict_agrees_with_the_numbers_on_other_seeds_and_rates(pair_id):
+    for seed, learning_rate in ((1, 1e-2), (2, 3e-4)):
+        run = DensityRatioRun(DensityRatioConfig(pair=pair_id, seed=seed, learning_rate=learning_rate))
+        run.train(600)
+        assert_verdict_agrees_with_run(run)

@@ -67,7 +67,7 @@ def test_avb_tab_draws_and_steps(app):
     app.query_params["dr_tab"] = "AVB"
     app.run()
     assert_clean(app)
-    assert "ELBO: VAE" in markdown_text(app)
+    assert "At step 0: ELBO VAE" in markdown_text(app)
     assert len(app.latex) >= 5
     app.button(key="density_ratio.avb.step").click().run()
     assert_clean(app)
@@ -82,7 +82,7 @@ def test_avb_preset_sets_the_live_rates(app):
     assert_clean(app)
     assert app.select_slider(key="avb_lr").value == pytest.approx(1e-3)
     assert app.select_slider(key="avb_adversary_lr").value == pytest.approx(2e-3)
-    assert "lets T fall behind" in " ".join(caption.value for caption in app.caption)
+    assert "T fell behind" in " ".join(caption.value for caption in app.caption)
 
 
 def test_bad_url_values_fall_back_to_defaults(app):
