@@ -212,6 +212,9 @@ def test_a_clicked_tab_opens_its_section_and_goes_into_the_address(app_url, page
     page.get_by_role("tab", name="Kantorovich–Rubinstein critic").click()
     page.wait_for_url("**emd_section=critic**", timeout=30_000)
     wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_timeout(1500)
+    screenshot(page, "5_Earth_movers_distance_critic")
     assert page.get_by_role("button", name="Step").count() == 1
 
 
