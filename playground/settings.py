@@ -9,11 +9,11 @@ this module turns URL text into values and back, tolerantly, and tells live chan
         method: str = knob("gradient_penalty", "Lipschitz constraint", choices=METHODS, widget="radio")
 
 Widget keys a knob may carry (all optional): `choices` (id -> label, or id -> object with `.label`; a list of
-ids), `min`/`max` (numbers), `step`, `log` (a 1-2-5 select slider), `options` (the only values a number may
-take: a select slider), `format` (a `str.format` pattern for the options, e.g. "{:g}"), `widget` ("number",
-"powers_of_two", "radio", "slider"), `horizontal` (a radio's options in a row). A settings class may define
-`unused_note(self, name) -> str | None` (grey a control out, saying why) and `shows(self, name) -> bool` (leave a
-control out while it does not apply).
+ids), `min`/`max` (numbers; a float's "number" box may leave them open), `step`, `log` (a 1-2-5 select slider),
+`options` (the only values a number may take: a select slider), `format` (a `str.format` pattern for the options,
+e.g. "{:g}"), `widget` ("number", "powers_of_two", "radio", "slider", "tabs": a choice as the page's tabs),
+`horizontal` (a radio's options in a row). A settings class may define `unused_note(self, name) -> str | None`
+(grey a control out, saying why) and `shows(self, name) -> bool` (leave a control out while it does not apply).
 """
 
 from __future__ import annotations

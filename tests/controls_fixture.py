@@ -39,3 +39,22 @@ def page() -> None:
     settings = ui.controls("piles", Piles, PRESETS, preset_url="pp_preset", columns=2,
                            location=st.container())
     st.markdown(f"settings: {settings!r}")
+
+
+SECTIONS = {"first": "First part", "second": "Second part"}
+
+
+@dataclass(frozen=True)
+class Sections:
+    section: str = knob("first", "Section", live=True, choices=SECTIONS, widget="tabs", url="sec")
+    amount: float = knob(1.0, "Amount", live=True, widget="number", step=1.0, url="amt")  # no bounds
+
+
+def tabbed_page() -> None:
+    import streamlit as st
+    from controls_fixture import Sections
+
+    from playground import ui
+
+    settings = ui.controls("sections", Sections, location=st.container())
+    st.markdown(f"settings: {settings!r}")

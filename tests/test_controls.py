@@ -55,3 +55,32 @@ def test_a_changed_control_goes_to_the_address_and_a_preset_resets_the_controls(
     test.selectbox(key="piles.preset_choice").set_value("three").run()
     assert settings(test) == controls_fixture.Piles(piles=3, third=4.0)
     assert test.query_params["pp_preset"] == "three" and "pp_piles" not in test.query_params
+
+
+def tabbed(**params: str) -> AppTest:
+    test = AppTest.from_function(controls_fixture.tabbed_page, default_timeout=30)
+    for key, value in params.items():
+        test.query_params[key] = value
+    return test.run()
+
+
+def test_a_tabs_knob_opens_the_tab_a_link_names_by_label_or_id_and_writes_its_id():
+    test = tabbed()
+    assert not test.exception and [tab.label for tab in test.tabs] == ["First part", "Second part"]
+    assert test.session_state["sections.config"] == controls_fixture.Sections() and not test.query_params
+    for text in ("Second part", "second"):  # a bound st.tabs wrote the label; the settings layer writes the id
+        test = tabbed(sec=text)
+        assert not test.exception and not test.warning
+        assert test.session_state["sections.config"].section == "second"
+        assert test.session_state[widget_key("sections", "section") + ".tab"] == "Second part"
+        assert test.query_params["sec"] == "second"
+    test = tabbed(sec="Third part")
+    assert "sec=Third part" in " ".join(w.value for w in test.warning)
+    assert test.session_state["sections.config"].section == "first"
+
+
+def test_a_float_number_box_without_bounds_takes_any_finite_value():
+    test = tabbed(amt="-1e9")
+    assert not test.warning and test.session_state["sections.config"].amount == -1e9
+    assert test.number_input(key=widget_key("sections", "amount")).value == -1e9
+    assert "amt=nan" in " ".join(w.value for w in tabbed(amt="nan").warning)

@@ -237,12 +237,19 @@ def _widget(page: str, name: str, spec: Mapping[str, Any], unused: str | None = 
         if widget == "radio":
             return st.radio(label, list(choices), format_func=lambda k: choice_label(choices, k),
                             horizontal=bool(spec.get("horizontal")), **common)
+        if widget == "tabs":
+            return _tabs(key, choices, current)
         return st.selectbox(label, list(choices), format_func=lambda k: choice_label(choices, k), **common)
     if "options" in spec:
         pattern = spec.get("format", "{}")
         return st.select_slider(label, list(spec["options"]), format_func=pattern.format, **common)
     if spec["type"] is bool:
         return st.toggle(label, **common)
+    if widget == "number" and spec["type"] is float:  # a number box may leave either bound open
+        low, high = spec.get("min"), spec.get("max")
+        return float(st.number_input(label, min_value=None if low is None else float(low),
+                                     max_value=None if high is None else float(high), step=spec.get("step", 0.01),
+                                     format="%g", **common))
     low, high = spec["min"], spec["max"]
     if spec.get("log"):
         return st.select_slider(label, log_options(low, high, current), format_func=lambda v: f"{v:g}", **common)
@@ -254,7 +261,17 @@ def _widget(page: str, name: str, spec: Mapping[str, Any], unused: str | None = 
             return int(st.number_input(label, min_value=low, max_value=high, step=1, **common))
         return st.slider(label, low, high, **common)
     step = spec.get("step", 0.01)
-    if widget == "number":
-        return float(st.number_input(label, min_value=float(low), max_value=float(high), step=step, format="%g",
-                                     **common))
     return st.slider(label, float(low), float(high), step=step, **common)
+
+
+def _tabs(key: str, choices: Any, current: Any) -> Any:
+    """A choice as tabs (the open tab is the value). `st.tabs` keeps the open tab's label, under a key of its own;
+    picking a tab copies that label's id into the field's state, which the tabs follow on every run."""
+    ids = {choice_label(choices, choice): choice for choice in choices}
+    tab_key = f"{key}.tab"
+    st.session_state[tab_key] = choice_label(choices, current)
+    return st.tabs(list(ids), key=tab_key, on_change=_take_tab, args=(key, tab_key, ids))
+
+
+def _take_tab(key: str, tab_key: str, ids: Mapping[str, Any]) -> None:
+    st.session_state[key] = ids[st.session_state[tab_key]]
