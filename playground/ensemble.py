@@ -210,6 +210,9 @@ class Ensemble:
         if config.unrolled_steps > 0:
             raise ValueError("The ensemble does not unroll the critic: set unrolled_steps to 0 (a single Trainer "
                              "can unroll).")
+        if config.generator_steps != 1 or config.r1_weight != 0:
+            raise ValueError("The ensemble makes one generator step per iteration and has no R1 penalty: set "
+                             "generator_steps to 1 and r1_weight to 0 (a single Trainer has both).")
         self.config, self.seeds = config, seeds
         self.device = resolve_device(config.device)
         self.dataset = DATASETS[config.dataset]
@@ -280,8 +283,8 @@ class Ensemble:
 
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place, like `Trainer.update_config`. Returns the restart-only
-        fields that differ (not applied). Unrolled steps stay 0: the ensemble does not unroll."""
-        return apply_live_settings(self, config, unrolled_steps=0)
+        fields that differ (not applied). Unrolled steps stay 0, G steps 1 and R1 0: the ensemble has none of them."""
+        return apply_live_settings(self, config, unrolled_steps=0, generator_steps=1, r1_weight=0.0)
 
     # --- shapes, data and networks ----------------------------------------------------------------------------
 
