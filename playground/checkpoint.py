@@ -215,6 +215,26 @@ def optimizer_checker(fresh: torch.optim.Optimizer, parameters: list[Tensor]) ->
     return check
 
 
+def earlier_optimizer_checker(build: Callable[[str, float, float, float], torch.optim.Optimizer],
+                              parameters: list[Tensor]) -> Callable[[Any, str], None]:
+    """`optimizer_checker` for an optimiser state kept from earlier in the run (a restore point), whose kind and
+    settings may predate a live change: the kind is read from its settings (Adam has betas, RMSprop alpha, SGD
+    neither), and it must then be exactly what `build(kind, lr, beta1, beta2)` makes."""
+    def check(value: Any, where: str) -> None:
+        groups = value.get("param_groups") if isinstance(value, dict) else None
+        if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], dict):
+            raise ValueError(f"{where} is not an optimiser state.")
+        group = groups[0]
+        kind = "adam" if "betas" in group else "rmsprop" if "alpha" in group else "sgd"
+        lr, betas = group.get("lr"), group.get("betas", (group.get("momentum", 0.0), 0.999))
+        numbers = [lr, *betas] if isinstance(betas, tuple) and len(betas) == 2 else None
+        usable = numbers is not None and all(type(n) in (int, float) and np.isfinite(n) for n in numbers)
+        if not usable or lr <= 0 or not all(0 <= beta < 1 for beta in betas):
+            raise ValueError(f"{where}'s learning rate or betas are not usable numbers.")
+        optimizer_checker(build(kind, float(lr), float(betas[0]), float(betas[1])), parameters)(value, where)
+    return check
+
+
 def _differs(value: Any, expected: Any) -> bool:
     if isinstance(expected, Tensor) or isinstance(value, Tensor):
         return not (isinstance(value, Tensor) and isinstance(expected, Tensor) and torch.equal(value, expected))

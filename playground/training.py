@@ -322,7 +322,8 @@ class Trainer(checkpoint.Checkpointable):
         self.history = History(METRICS, MAX_HISTORY_ROWS)
         self.coverage_history: list[tuple[int, int, float, np.ndarray]] = []
         self.frames: list[dict[str, Any]] = []  # replay: light snapshots at coverage checkpoints
-        self.replay_states: dict[int, dict[str, Any]] = {}  # step -> {"config", "state"} of some frames
+        self.replay_states: dict[int, dict[str, Any]] = {}  # step -> {"config", "state", "ordinal"} of some frames
+        self._checkpoints_recorded, self._state_stride = -1, 1
         self._last_scores: tuple[Tensor, Tensor] | None = None
         self._build_optimizers()
         self._restore_point = self._state()
@@ -592,12 +593,19 @@ class Trainer(checkpoint.Checkpointable):
         self.frames.append(self.frame(points=500, grid_size=32))
         if len(self.frames) > MAX_REPLAY_FRAMES:
             self.frames = self.frames[::2]
-        self.replay_states[self.step] = {"config": self.config, "state": self._state()}
+        # States sit on every `_state_stride`-th checkpoint (the stride doubling when full, as History's does),
+        # plus the newest: evenly spread over the run, whatever its length.
+        self._checkpoints_recorded += 1
+        self.replay_states[self.step] = {"config": self.config, "state": self._state(),
+                                         "ordinal": self._checkpoints_recorded}
         framed = {frame["step"] for frame in self.frames}
-        kept = sorted(step for step in self.replay_states if step in framed)
-        if len(kept) > MAX_REPLAY_STATES:
-            kept = kept[::-1][::2]  # the newest, and every other one before it
-        self.replay_states = {step: self.replay_states[step] for step in sorted(kept)}
+
+        def kept() -> dict[int, dict[str, Any]]:
+            return {step: value for step, value in self.replay_states.items() if step in framed and (
+                value["ordinal"] % self._state_stride == 0 or step == self.step)}
+        while len(kept()) > MAX_REPLAY_STATES:
+            self._state_stride *= 2
+        self.replay_states = kept()
 
     def resume_from_frame(self, index: int, config: TrainingConfig | None = None) -> Trainer:
         """A new run that continues from replay frame `index` (its networks, optimisers, RNG, history up to there)
@@ -622,6 +630,7 @@ class Trainer(checkpoint.Checkpointable):
         run.coverage_history = [row for row in self.coverage_history if row[0] <= step]
         run.frames = [frame for frame in self.frames if frame["step"] <= step]
         run.replay_states = {kept_step: value for kept_step, value in self.replay_states.items() if kept_step <= step}
+        run._checkpoints_recorded, run._state_stride = kept["ordinal"], self._state_stride
         if config is not None:
             run.update_config(config)
         return run
@@ -658,10 +667,13 @@ class Trainer(checkpoint.Checkpointable):
             "state.frames": checkpoint.bounded_list(
                 MAX_REPLAY_FRAMES, lambda value, where: checkpoint.check_like(value, template["frames"][0], where)),
         }
-        for part in ("run", "restore_point"):
-            for network in ("generator", "critic"):
-                rules[f"state.{part}.{network}_optimizer"] = checkpoint.optimizer_checker(
-                    getattr(self, f"{network}_optimizer"), list(getattr(self, network).parameters()))
+        for network in ("generator", "critic"):
+            parameters = list(getattr(self, network).parameters())
+            rules[f"state.run.{network}_optimizer"] = checkpoint.optimizer_checker(
+                getattr(self, f"{network}_optimizer"), parameters)
+            rules[f"state.restore_point.{network}_optimizer"] = checkpoint.earlier_optimizer_checker(
+                lambda kind, lr, beta1, beta2, parameters=parameters: build_optimizer(
+                    kind, parameters, lr, beta1, beta2, self.device), parameters)
         checkpoint.check_like(state, template, "state", rules)
         counters = [state[part][key] for part in ("run", "restore_point")
                     for key in ("step", "critic_updates", "generator_updates")]
@@ -679,7 +691,7 @@ class Trainer(checkpoint.Checkpointable):
         self.coverage_history = [(row["step"], row["captured"], row["quality"], row["occupancy"].numpy())
                                  for row in state["coverage"]]
         self.frames = [checkpoint.tensors_to_numpy(frame) for frame in state["frames"]]
-        self.replay_states = {self.step: {"config": self.config, "state": copy.deepcopy(state["run"])}}
+        self.replay_states = {self.step: {"config": self.config, "state": copy.deepcopy(state["run"]), "ordinal": 0}}
 
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:
