@@ -13,6 +13,7 @@ import torch
 
 from playground import checkpoint
 from playground.compare import Lockstep
+from playground.ensemble import Ensemble
 from playground.training import MAX_REPLAY_STATES, Trainer, TrainingConfig
 
 SMALL = {"batch_size": 32, "generator_hidden_units": 24, "critic_hidden_units": 24, "coverage_every": 40}
@@ -96,6 +97,40 @@ def test_compare_round_trip():
     assert loaded.step == straight.step == 70 and loaded.exact_w1 == straight.exact_w1
     for side in ("A", "B"):
         same_trainer(straight.trainers[side], loaded.trainers[side])
+
+
+def same_ensemble(a: Ensemble, b: Ensemble) -> None:
+    assert a.config == b.config and a.seeds == b.seeds and a.step == b.step and a.diverged == b.diverged
+    assert a.member_diverged == b.member_diverged and a.critic_updates == b.critic_updates
+    for x, y in zip(a._weights(), b._weights(), strict=True):
+        assert torch.equal(x, y)
+    assert np.array_equal(a.history.rows, b.history.rows) and a.coverage_steps == b.coverage_steps
+    assert np.array_equal(np.stack(a.coverage_captured), np.stack(b.coverage_captured))
+    assert np.array_equal(a.latest_member_metrics, b.latest_member_metrics, equal_nan=True)
+
+
+def test_ensemble_round_trip_with_a_frozen_member():
+    """Save after member 2 has diverged and been frozen: the loaded ensemble keeps it frozen and goes on exactly."""
+    config = TrainingConfig(batch_size=32, generator_hidden_units=16, critic_hidden_units=16, coverage_every=20)
+
+    def blown_up() -> Ensemble:
+        ensemble = Ensemble(config, seeds=(0, 1, 2))
+        ensemble.train(5)
+        with torch.no_grad():
+            for weight in ensemble.critic_parameters.values():
+                weight[2] *= 1e4
+        ensemble.train(20)
+        return ensemble
+    straight, stopped = blown_up(), blown_up()
+    assert straight.alive.tolist() == [True, True, False]
+    straight.train(40)
+    loaded = Ensemble.from_bytes(stopped.to_bytes())
+    loaded.train(40)
+    same_ensemble(straight, loaded)
+    with pytest.raises(ValueError, match="This is a Many seeds run, not a Mode collapse run"):
+        Trainer.from_bytes(stopped.to_bytes())
+    with pytest.raises(ValueError, match="seeds should be 1 to 64"):
+        Ensemble.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(seeds=list(range(10**3)))))
 
 
 # --- hostile and wrong files ---------------------------------------------------------------------------------
