@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -149,6 +150,40 @@ def training_config_from(values: Any, where: str = "config"):
         return TrainingConfig(**values)
     except (TypeError, ValueError) as error:
         raise ValueError(f"The file's {where} cannot be used: {error}") from None
+
+
+def dataclass_from(config_class: type, values: Any, limits: Mapping[str, tuple[float, float]]):
+    """A settings dataclass from a file's table, strictly: every key a field, every value of the field's default's
+    type, numbers inside `limits` (name -> (low, high)) where given; then the class's own checks."""
+    if not isinstance(values, dict):
+        raise ValueError("The file's config is not a table of settings.")
+    defaults = {item.name: item.default for item in fields(config_class)}
+    unknown = [str(key)[:40] for key in values if key not in defaults]
+    if unknown:
+        raise ValueError(f"The file's config has settings this app does not know: {', '.join(unknown)}.")
+    for name, value in values.items():
+        kind = type(defaults[name])
+        if type(value) is not kind and not (kind is float and type(value) is int):
+            raise ValueError(f"The file's config has {name}={str(value)[:40]!r}, not a {kind.__name__}.")
+        if name in limits and not limits[name][0] <= value <= limits[name][1]:
+            raise ValueError(f"The file's config has {name}={value!r}, outside [{limits[name][0]}, {limits[name][1]}].")
+    try:
+        return config_class(**values)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"The file's config cannot be used: {error}") from None
+
+
+def numpy_rng_checker(template: dict[str, Any]) -> Callable[[Any, str], None]:
+    """A `check_like` rule for a numpy Generator's bit_generator.state (plain dicts of str and int)."""
+    def check(value: Any, where: str) -> None:
+        check_like(value, template, where)
+        if value.get("bit_generator") != template.get("bit_generator"):
+            raise ValueError(f"{where} is not a {template.get('bit_generator')} state.")
+        try:
+            np.random.default_rng().bit_generator.__class__().state = value
+        except (TypeError, ValueError, KeyError, OverflowError) as error:
+            raise ValueError(f"{where} is not a usable random state: {error}") from None
+    return check
 
 
 # --- checking a stranger's state against a fresh run's own ----------------------------------------------------

@@ -13,8 +13,10 @@ import torch
 
 from playground import checkpoint
 from playground.compare import Lockstep
+from playground.density_ratio import DensityRatioConfig, DensityRatioRun
 from playground.ensemble import Ensemble
 from playground.training import MAX_REPLAY_STATES, Trainer, TrainingConfig
+from playground.transport import CriticConfig, KantorovichCritic
 
 SMALL = {"batch_size": 32, "generator_hidden_units": 24, "critic_hidden_units": 24, "coverage_every": 40}
 CONFIGS = {
@@ -131,6 +133,48 @@ def test_ensemble_round_trip_with_a_frozen_member():
         Trainer.from_bytes(stopped.to_bytes())
     with pytest.raises(ValueError, match="seeds should be 1 to 64"):
         Ensemble.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(seeds=list(range(10**3)))))
+
+
+@pytest.mark.parametrize("config", [CriticConfig(batch_size=64, evaluation_size=256),
+                                    CriticConfig(lipschitz="clip", batch_size=64, evaluation_size=256)])
+def test_kantorovich_critic_round_trip(config):
+    """The Earth mover's critic draws batches from a numpy Generator and the penalty's mixing from torch: both
+    states travel."""
+    straight, stopped = KantorovichCritic(config), KantorovichCritic(config)
+    straight.train(55)
+    stopped.train(25)
+    loaded = KantorovichCritic.from_bytes(stopped.to_bytes())
+    loaded.train(30)
+    assert loaded.step == straight.step == 55
+    for x, y in zip(straight.critic.parameters(), loaded.critic.parameters(), strict=True):
+        assert torch.equal(x, y)
+    assert (loaded._history_steps, loaded._history_estimates, loaded._history_lipschitz) == (
+        straight._history_steps, straight._history_estimates, straight._history_lipschitz)
+    with pytest.raises(ValueError, match="evaluation_size=100000, outside"):
+        KantorovichCritic.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(evaluation_size=10**5)))
+    with pytest.raises(ValueError, match="numpy_rng"):
+        KantorovichCritic.from_bytes(edited(stopped.to_bytes(), lambda p: p["state"]["numpy_rng"].update(
+            bit_generator="MT19937")))
+
+
+def test_density_ratio_round_trip_keeps_the_live_learning_rate():
+    config = DensityRatioConfig(batch_size=128, evaluation_size=1024)
+    straight, stopped = DensityRatioRun(config), DensityRatioRun(config)
+    for run in (straight, stopped):
+        run.train(25)
+        run.set_learning_rate(1e-3)
+    straight.train(35)
+    loaded = DensityRatioRun.from_bytes(stopped.to_bytes())
+    assert loaded.config.learning_rate == 1e-3
+    loaded.train(35)
+    for x, y in zip(straight.classifier.parameters(), loaded.classifier.parameters(), strict=True):
+        assert torch.equal(x, y)
+    assert np.array_equal(np.array(straight.history["loss"]), np.array(loaded.history["loss"]), equal_nan=True)
+    assert straight.history["kl_estimate"] == loaded.history["kl_estimate"]
+    with pytest.raises(ValueError, match="This is a Density ratio run, not a Mode collapse run"):
+        Trainer.from_bytes(stopped.to_bytes())
+    with pytest.raises(ValueError, match="pair cannot|unknown pair"):
+        DensityRatioRun.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(pair="nonsense")))
 
 
 # --- hostile and wrong files ---------------------------------------------------------------------------------
