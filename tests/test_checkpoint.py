@@ -14,7 +14,10 @@ import torch
 from playground import checkpoint
 from playground.compare import Lockstep
 from playground.density_ratio import DensityRatioConfig, DensityRatioRun
+from playground.divergences import ParallelLinesEstimators
 from playground.ensemble import Ensemble
+from playground.optimal_discriminator import PRESETS as PAIRS
+from playground.optimal_discriminator import LiveDiscriminator
 from playground.training import MAX_REPLAY_STATES, Trainer, TrainingConfig
 from playground.transport import CriticConfig, KantorovichCritic
 
@@ -175,6 +178,41 @@ def test_density_ratio_round_trip_keeps_the_live_learning_rate():
         Trainer.from_bytes(stopped.to_bytes())
     with pytest.raises(ValueError, match="pair cannot|unknown pair"):
         DensityRatioRun.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(pair="nonsense")))
+
+
+@pytest.mark.parametrize("method", ["gradient_penalty", "weight_clipping"])
+def test_parallel_lines_round_trip_with_live_settings(method):
+    """θ and the learning rate moved live before saving: the file keeps them, and the run goes on exactly."""
+    def run() -> ParallelLinesEstimators:
+        estimators = ParallelLinesEstimators(lipschitz_method=method, batch_size=64)
+        estimators.train(25)
+        estimators.set_live(theta=0.5, learning_rate=5e-4)
+        return estimators
+    straight, stopped = run(), run()
+    straight.train(30)
+    loaded = ParallelLinesEstimators.from_bytes(stopped.to_bytes())
+    assert (loaded.theta, loaded.learning_rate) == (0.5, 5e-4)
+    loaded.train(30)
+    for x, y in zip([*straight.critic.parameters(), *straight.discriminator.parameters()],
+                    [*loaded.critic.parameters(), *loaded.discriminator.parameters()], strict=True):
+        assert torch.equal(x, y)
+    assert list(straight._history) == list(loaded._history) and straight._latest == loaded._latest
+    with pytest.raises(ValueError, match="hidden_units=100000, not a whole number"):
+        ParallelLinesEstimators.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(
+            hidden_units=10**5)))
+
+
+def test_optimal_discriminator_round_trip():
+    straight, stopped = LiveDiscriminator(PAIRS["separated"]), LiveDiscriminator(PAIRS["separated"])
+    straight.train(30)
+    stopped.train(10)
+    loaded = LiveDiscriminator.from_bytes(stopped.to_bytes())
+    loaded.train(20)
+    assert loaded.pair == straight.pair and loaded.loss == straight.loss
+    for x, y in zip(straight.critic.parameters(), loaded.critic.parameters(), strict=True):
+        assert torch.equal(x, y)
+    with pytest.raises(ValueError, match="family must be one of"):
+        LiveDiscriminator.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"]["pair"].update(family="x")))
 
 
 # --- hostile and wrong files ---------------------------------------------------------------------------------
