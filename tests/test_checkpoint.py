@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from playground import checkpoint
+from playground.avb import AvbComparison, AvbConfig
 from playground.compare import Lockstep
 from playground.density_ratio import DensityRatioConfig, DensityRatioRun
 from playground.divergences import ParallelLinesEstimators
@@ -213,6 +214,27 @@ def test_optimal_discriminator_round_trip():
         assert torch.equal(x, y)
     with pytest.raises(ValueError, match="family must be one of"):
         LiveDiscriminator.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"]["pair"].update(family="x")))
+
+
+def test_avb_round_trip_keeps_the_live_rates_and_adversary_steps():
+    config = AvbConfig(batch_size=64, evaluation_size=64, record_every=10)
+    straight, stopped = AvbComparison(config), AvbComparison(config)
+    for run in (straight, stopped):
+        run.train(15)
+        run.update_settings(1e-3, 2e-3, 2)
+    straight.train(25)
+    loaded = AvbComparison.from_bytes(stopped.to_bytes())
+    assert loaded.adversary_steps == 2 and loaded.config.learning_rate == 1e-3
+    loaded.train(25)
+
+    def parameters(run):
+        return [*run.vae.model_parameters(), *run.avb.model_parameters(), *run.vae.adversary.parameters(),
+                *run.avb.adversary.parameters()]
+    for x, y in zip(parameters(straight), parameters(loaded), strict=True):
+        assert torch.equal(x, y)
+    assert straight.history == loaded.history
+    with pytest.raises(ValueError, match="adversary_prior_term='yes', not a bool"):
+        AvbComparison.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"].update(adversary_prior_term="yes")))
 
 
 # --- hostile and wrong files ---------------------------------------------------------------------------------
