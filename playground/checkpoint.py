@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any, ClassVar
@@ -106,6 +107,7 @@ def read_payload(data: bytes) -> dict[str, Any]:
         raise ValueError("A run file must be bytes.")
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"The file is {len(data) / 2**20:.0f} MB; a run file is at most {MAX_FILE_BYTES // 2**20} MB.")
+    _refuse_compressed(bytes(data))
     try:
         payload = torch.load(io.BytesIO(bytes(data)), map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - every way a stranger's bytes fail to load is the same answer
@@ -123,6 +125,19 @@ def read_payload(data: bytes) -> dict[str, Any]:
     if missing:
         raise ValueError(f"The file lacks its {', '.join(missing)}.")
     return payload
+
+
+def _refuse_compressed(data: bytes) -> None:
+    """torch.save writes its zip entries uncompressed, so what a run file unpacks to is bounded by its length; a
+    compressed entry (a few KB that would inflate to gigabytes) is refused before anything is unpacked."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: torch.load refuses it, or reads a legacy file no larger than itself
+    if any(entry.compress_type != zipfile.ZIP_STORED for entry in entries):
+        raise ValueError("This file is not a saved run (it holds compressed parts, which a run file never has).")
+    if sum(entry.file_size for entry in entries) > MAX_FILE_BYTES:
+        raise ValueError(f"This file unpacks to more than {MAX_FILE_BYTES // 2**20} MB; a run file is smaller.")
 
 
 def training_config_from(values: Any, where: str = "config"):

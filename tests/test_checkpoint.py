@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import zipfile
 from dataclasses import replace
 
 import numpy as np
@@ -290,6 +291,21 @@ def test_truncated_random_and_empty_files_are_refused(tmp_path):
 def test_a_file_too_large_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(ValueError, match="at most 64 MB"):
         Trainer.from_bytes(bytes(checkpoint.MAX_FILE_BYTES + 1))
+
+
+def test_a_compressed_file_that_would_inflate_is_refused_before_unpacking():
+    """torch.load itself would inflate a deflated entry: 4 MB of zeros pack into a few KB (a zip bomb's trick)."""
+    plain = io.BytesIO()
+    torch.save({"format": checkpoint.FORMAT, "version": 1, "kind": "trainer", "config": {},
+                "state": {"x": torch.zeros(10**6)}}, plain)
+    source, packed = zipfile.ZipFile(io.BytesIO(plain.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for entry in source.infolist():
+            archive.writestr(entry.filename, source.read(entry.filename))
+    assert len(packed.getvalue()) < len(plain.getvalue()) / 100
+    assert torch.load(io.BytesIO(packed.getvalue()), weights_only=True)["state"]["x"].numel() == 10**6
+    with pytest.raises(ValueError, match="compressed parts"):
+        Trainer.from_bytes(packed.getvalue())
 
 
 def edited(data: bytes, edit) -> bytes:
