@@ -5,6 +5,7 @@ snapshot, history). The trainer never raises on a diverging run: it restores its
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import numbers
 import time
@@ -638,7 +639,7 @@ class Trainer(checkpoint.Checkpointable):
     # --- saving and loading (playground/checkpoint.py: the file format and its checks) -----------------------
 
     def _checkpoint_config(self) -> dict[str, Any]:
-        return asdict(self.config)
+        return dataclasses.asdict(self.config)
 
     @classmethod
     def _from_checkpoint_config(cls, values: dict[str, Any]) -> Trainer:
