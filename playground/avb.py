@@ -8,7 +8,7 @@ neighbour entropy estimate on its samples, and log p(x) by quadrature over z."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -17,6 +17,7 @@ from scipy import special, stats
 from scipy.spatial import cKDTree
 from torch import Tensor, nn
 
+from playground import checkpoint
 from playground.density_ratio import logistic_loss
 from playground.models import mlp
 
@@ -243,8 +244,9 @@ def adversary_loss(networks: Networks, labels: Tensor, noise: Tensor, prior: Ten
     return logistic_loss(networks.adversary(labels, z_posterior), networks.adversary(labels, prior))
 
 
+@checkpoint.register
 @dataclass
-class AvbComparison:
+class AvbComparison(checkpoint.Checkpointable):
     """A VAE and AVB trained in lockstep on the same batches (the Steppable protocol).
 
     Each step: (1) the VAE's encoder and decoder climb the exact ELBO and AVB's climb the adversarial ELBO
@@ -376,6 +378,54 @@ class AvbComparison:
             "avb_elbo_adversary": avb_reconstruction - avb_kl_adversary,
             "avb_log_likelihood": mean_log_marginal(self.avb.decoder, self.quadrature),
         }
+
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------------
+
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "avb", "AVB"
+    CHECKPOINT_LIMITS = {"seed": (0, 2**31 - 1), "hidden_units": (1, 512), "depth": (1, 8),
+                         "adversary_hidden_units": (1, 512), "adversary_depth": (1, 8), "noise_size": (2, 256),
+                         "batch_size": (1, 8192), "learning_rate": (1e-8, 10.0),
+                         "adversary_learning_rate": (1e-8, 10.0), "adversary_steps": (1, 100),
+                         "adam_beta1": (0.0, 0.999), "record_every": (1, 10**6), "evaluation_size": (1, 8192)}
+    MAX_HISTORY = 10**6
+
+    def _checkpoint_config(self) -> dict:
+        # the rates and adversary steps are live (reconfigure): the file keeps the ones in use now
+        return {**asdict(self.config), "learning_rate": float(self.model_optimizer.param_groups[0]["lr"]),
+                "adversary_learning_rate": float(self.adversary_optimizer.param_groups[0]["lr"]),
+                "adversary_steps": self.adversary_steps}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> AvbComparison:
+        return cls(checkpoint.dataclass_from(AvbConfig, values, cls.CHECKPOINT_LIMITS))
+
+    def _checkpoint_state(self) -> dict:
+        networks = {f"{model}_{part}": getattr(getattr(self, model), part).state_dict()
+                    for model in ("vae", "avb") for part in ("encoder", "decoder", "adversary")}
+        return {**networks, "model_optimizer": self.model_optimizer.state_dict(),
+                "adversary_optimizer": self.adversary_optimizer.state_dict(), "rng": self.generator.get_state(),
+                "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor([self.history[key] for key in HISTORY_KEYS],
+                                        dtype=torch.float64).T.contiguous()}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.model_optimizer": checkpoint.optimizer_checker(
+                self.model_optimizer, [*self.vae.model_parameters(), *self.avb.model_parameters()]),
+            "state.adversary_optimizer": checkpoint.optimizer_checker(
+                self.adversary_optimizer, [*self.vae.adversary.parameters(), *self.avb.adversary.parameters()]),
+            "state.history": checkpoint.bounded_rows(self.MAX_HISTORY, len(HISTORY_KEYS))})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        for model in ("vae", "avb"):
+            for part in ("encoder", "decoder", "adversary"):
+                getattr(getattr(self, model), part).load_state_dict(state[f"{model}_{part}"])
+        self.model_optimizer.load_state_dict(state["model_optimizer"])
+        self.adversary_optimizer.load_state_dict(state["adversary_optimizer"])
+        self.generator.set_state(state["rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        columns = state["history"].T.tolist() if len(state["history"]) else [[] for _ in HISTORY_KEYS]
+        self.history = dict(zip(HISTORY_KEYS, columns, strict=True))
 
     def _record(self) -> None:
         self.history["step"].append(float(self.step))

@@ -4,17 +4,20 @@ run's samples measured on one clock, for the Compare and WGAN pages."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import torch
 
-from playground import transport
+from playground import checkpoint, transport
 from playground.objectives import OBJECTIVES
 from playground.training import Trainer, TrainingConfig
 
 EVALUATE_EVERY = 100      # steps between exact-W₁ measurements (POT on 500 + 500 points: ~20 ms)
 EVALUATION_POINTS = 500
+MAX_RUNS = 8             # runs side by side that a saved comparison may hold
+MAX_EVALUATIONS = 10**6  # exact-W₁ rows a saved comparison may claim per run
 
 
 # Settings named in the titles when two runs' titles would otherwise read the same, most telling first.
@@ -57,12 +60,15 @@ def run_title(side: str, config: TrainingConfig, two_lines: bool = False, extra:
     return f"{side}: {' · '.join(parts)}"
 
 
-class Lockstep:
+@checkpoint.register
+class Lockstep(checkpoint.Checkpointable):
     """Several trainers advanced together, the same number of steps each, so their curves share one clock.
 
     A run that diverges stops the group (and the message names it): a comparison with one side missing
     would mislead.
     """
+
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "compare", "Compare"
 
     def __init__(self, trainers: Mapping[str, Trainer], evaluate_every: int = EVALUATE_EVERY):
         self.trainers = dict(trainers)
@@ -112,3 +118,42 @@ class Lockstep:
         """Each named run takes the live fields of its config; returns "name.field" for each one changed."""
         return [f"{name}.{field}" for name, config in configs.items()
                 for field in self.trainers[name].reconfigure(config)]
+
+    # --- saving and loading (playground/checkpoint.py) ------------------------------------------------------
+
+    def _checkpoint_config(self) -> dict[str, Any]:
+        return {"evaluate_every": self.evaluate_every,
+                "runs": {name: asdict(trainer.config) for name, trainer in self.trainers.items()}}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict[str, Any]) -> Lockstep:
+        every, runs = values.get("evaluate_every"), values.get("runs")
+        if set(values) != {"evaluate_every", "runs"}:
+            raise ValueError("The file's config should hold evaluate_every and runs.")
+        if type(every) is not int or not 1 <= every <= 10**6:
+            raise ValueError(f"The file's evaluate_every={str(every)[:20]!r} is not a whole number in [1, 10⁶].")
+        if not isinstance(runs, dict) or not 1 <= len(runs) <= MAX_RUNS or not all(
+                isinstance(name, str) and 0 < len(name) <= 20 for name in runs):
+            raise ValueError(f"The file's runs should be 1 to {MAX_RUNS} named settings.")
+        return cls({name: Trainer(checkpoint.training_config_from(config, f"config of run {name}"))
+                    for name, config in runs.items()}, every)
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        return {"step": self.step, "diverged": self.diverged,
+                "exact_w1": {name: torch.tensor(rows, dtype=torch.float64).reshape(-1, 2)
+                             for name, rows in self.exact_w1.items()},
+                "runs": {name: trainer._checkpoint_state() for name, trainer in self.trainers.items()}}
+
+    def _restore_checkpoint_state(self, state: dict[str, Any], template: dict[str, Any]) -> None:
+        rules = {f"state.exact_w1.{name}": checkpoint.bounded_rows(MAX_EVALUATIONS, 2) for name in self.trainers}
+        rules.update({f"state.runs.{name}": lambda value, where: None for name in self.trainers})  # checked below
+        checkpoint.check_like(state, template, "state", rules)
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        for name, trainer in self.trainers.items():
+            if not isinstance(state["runs"][name], dict):
+                raise ValueError(f"Run {name}'s state is not a table.")
+            trainer._restore_checkpoint_state(state["runs"][name], template["runs"][name])
+        self.step, self.diverged = state["step"], state["diverged"]
+        self.exact_w1 = {name: [(int(step), float(value)) for step, value in rows.tolist()]
+                         for name, rows in state["exact_w1"].items()}

@@ -5,7 +5,7 @@ KL(q₁‖q₂). Pairs of 1-D and 2-D distributions with known densities let the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from scipy import special
 from torch import Tensor
 
+from playground import checkpoint
 from playground.models import mlp
 
 # --- distributions with a sampler and an exact log-density ---------------------------------------------------
@@ -248,11 +249,17 @@ def running_mean(values, window: int) -> np.ndarray:
     return ((sums[ends] - sums[ends - counts]) / counts).astype(np.float32)
 
 
+@checkpoint.register
 @dataclass
-class DensityRatioRun:
+class DensityRatioRun(checkpoint.Checkpointable):
     """A live classifier between q₁ and q₂ (the Steppable protocol: step, diverged, train, snapshot)."""
 
     config: DensityRatioConfig = field(default_factory=DensityRatioConfig)
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "density_ratio", "Density ratio"
+    CHECKPOINT_LIMITS = {"seed": (0, 2**31 - 1), "hidden_units": (1, 512), "depth": (1, 8),
+                         "batch_size": (1, 8192), "learning_rate": (1e-8, 10.0), "record_every": (1, 10**6),
+                         "evaluation_size": (1, 65536)}
+    MAX_HISTORY = 10**6
 
     def __post_init__(self) -> None:
         if self.config.pair not in PAIRS:
@@ -332,6 +339,35 @@ class DensityRatioRun:
             if self.step % self.config.record_every == 0:
                 self._record(loss_value)
         return {"loss": loss_value, "kl_estimate": self.history["kl_estimate"][-1]}
+
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------
+
+    def _checkpoint_config(self) -> dict:
+        # the learning rate is live (reconfigure): the file keeps the one the optimiser has now
+        return {**asdict(self.config), "learning_rate": float(self.optimizer.param_groups[0]["lr"])}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> DensityRatioRun:
+        return cls(checkpoint.dataclass_from(DensityRatioConfig, values, cls.CHECKPOINT_LIMITS))
+
+    def _checkpoint_state(self) -> dict:
+        return {"classifier": self.classifier.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "rng": self.generator.get_state(), "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor([self.history["step"], self.history["loss"], self.history["kl_estimate"]],
+                                        dtype=torch.float64).T.contiguous()}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.optimizer": checkpoint.optimizer_checker(self.optimizer, list(self.classifier.parameters())),
+            "state.history": checkpoint.bounded_rows(self.MAX_HISTORY, 3)})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        self.classifier.load_state_dict(state["classifier"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        steps, losses, estimates = state["history"].T.tolist() if len(state["history"]) else ([], [], [])
+        self.history = {"step": [int(step) for step in steps], "loss": losses, "kl_estimate": estimates}
 
     def snapshot(self) -> dict:
         """Numpy arrays for drawing: the logit and the exact log-ratio on the grid, densities, samples, history."""

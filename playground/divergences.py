@@ -7,6 +7,7 @@ Everything is natural log; JSD uses the ½-definition, so 0 ≤ JSD ≤ ln 2.
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 import warnings
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 from scipy import optimize, special
 
-from playground import lipschitz, models, objectives
+from playground import checkpoint, lipschitz, models, objectives
 from playground.settings import knob
 
 LN2 = math.log(2.0)
@@ -678,7 +679,8 @@ class ThetaSettings:
 LIVE_ESTIMATOR_SETTINGS = ("theta", "noise_std", "clip_value", "penalty_weight", "learning_rate")
 
 
-class ParallelLinesEstimators:
+@checkpoint.register
+class ParallelLinesEstimators(checkpoint.Checkpointable):
     """Steppable: a discriminator D and a critic f trained side by side on π = (0, U[0,1]) and
     p_θ = (θ, U[0,1]) (plus instance noise σ on both), to estimate JSD(π, p_θ) and W₁(π, p_θ) from samples.
 
@@ -699,6 +701,7 @@ class ParallelLinesEstimators:
                              f"{list(LIPSCHITZ_METHODS)}")
         self.lipschitz_method = lipschitz_method
         self.seed = seed
+        self._seed, self._hidden_units = seed, hidden_units  # for a saved run's settings
         self.batch_size = batch_size
         self.record_every = record_every
         self.slice_limits = slice_limits
@@ -868,6 +871,71 @@ class ParallelLinesEstimators:
             "slice_discriminator": probability.numpy().astype(np.float32),
             "slice_critic": critic.numpy().astype(np.float32),
         }
+
+
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "parallel_lines", "Divergences (parallel lines)"
+    CHECKPOINT_LIMITS = {"theta": (-1e3, 1e3), "noise_std": (0.0, 1e3), "clip_value": (1e-8, 1e3),
+                         "penalty_weight": (0.0, 1e6), "learning_rate": (1e-8, 10.0), "hidden_units": (1, 512),
+                         "batch_size": (1, 8192), "seed": (0, 2**31 - 1), "record_every": (1, 10**6),
+                         "history_length": (1, 10**5)}
+
+    def _checkpoint_config(self) -> dict:
+        return {"theta": self.theta, "noise_std": self.noise_std, "lipschitz_method": self.lipschitz_method,
+                "clip_value": self.clip_value, "penalty_weight": self.penalty_weight,
+                "learning_rate": self.learning_rate, "hidden_units": self._hidden_units,
+                "batch_size": self.batch_size, "seed": self._seed, "record_every": self.record_every,
+                "history_length": self._history.maxlen, "slice_limits": [float(v) for v in self.slice_limits]}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> ParallelLinesEstimators:
+        defaults = {name: parameter.default for name, parameter in inspect.signature(cls).parameters.items()}
+        if not isinstance(values, dict) or set(values) != set(defaults):
+            raise ValueError("The file's config does not list this run's settings.")
+        for name, (low, high) in cls.CHECKPOINT_LIMITS.items():
+            value, whole = values[name], isinstance(defaults[name], int)
+            if type(value) not in ((int,) if whole else (int, float)) or not low <= value <= high:
+                raise ValueError(f"The file's config has {name}={value!r:.40}, not a "
+                                 f"{'whole ' if whole else ''}number in [{low}, {high}].")
+        limits = values["slice_limits"]
+        if not (isinstance(limits, list) and len(limits) == 2 and all(type(v) is float and abs(v) <= 1e3
+                                                                      for v in limits) and limits[0] < limits[1]):
+            raise ValueError("The file's slice_limits should be two increasing numbers.")
+        return cls(**{**values, "slice_limits": tuple(limits)})
+
+    def _checkpoint_state(self) -> dict:
+        optimizers = {}
+        for name in ("discriminator_optimizer", "critic_optimizer"):
+            state = getattr(self, name).state_dict()
+            # the next step sets the live learning rate first: the file holds that one
+            state["param_groups"] = [{**group, "lr": self.learning_rate} for group in state["param_groups"]]
+            optimizers[name] = state
+        return {"discriminator": self.discriminator.state_dict(), "critic": self.critic.state_dict(), **optimizers,
+                "rng": self._generator.get_state(), "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor(list(self._history), dtype=torch.float64).reshape(-1, 8),
+                "latest": dict(self._latest), "last_estimates": dict(self._last_estimates)}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        def floats(value, where):
+            if not isinstance(value, dict) or len(value) > 16 or not all(
+                    isinstance(k, str) and type(v) is float for k, v in value.items()):
+                raise ValueError(f"{where} should be a small table of numbers.")
+        rules = {"state.history": checkpoint.bounded_rows(self._history.maxlen, 8),
+                 "state.latest": floats, "state.last_estimates": floats}
+        for name in ("discriminator", "critic"):
+            rules[f"state.{name}_optimizer"] = checkpoint.optimizer_checker(
+                getattr(self, f"{name}_optimizer"), list(getattr(self, name).parameters()))
+        checkpoint.check_like(state, template, "state", rules)
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        for name in ("discriminator", "critic"):
+            getattr(self, name).load_state_dict(state[name])
+            getattr(self, f"{name}_optimizer").load_state_dict(state[f"{name}_optimizer"])
+        self._generator.set_state(state["rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        self._history.clear()
+        self._history.extend(tuple(row) for row in state["history"].tolist())
+        self._latest, self._last_estimates = dict(state["latest"]), dict(state["last_estimates"])
 
 
 def parallel_lines_js_gradient(theta: float, noise_std: float) -> float:

@@ -6,7 +6,7 @@ back. A small network trained live with the minimax loss can be drawn over D*.""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ import torch
 from scipy import special
 from torch import Tensor
 
-from playground import objectives
+from playground import checkpoint, objectives
 from playground.models import Critic
 
 FAMILIES = {  # id -> label (the label is what a bound widget writes to the URL: keep it short and stable)
@@ -254,7 +254,8 @@ GRID_POINTS = 401
 SNAPSHOT_SAMPLES = 200     # points in each rug
 
 
-class LiveDiscriminator:
+@checkpoint.register
+class LiveDiscriminator(checkpoint.Checkpointable):
     """A small MLP D(x) = σ(s(x)) trained with the minimax critic loss on fresh samples of π and p_θ.
 
     Steppable: `train(steps)` takes Adam steps; `snapshot()` gives D on a grid next to D* (and the densities).
@@ -265,6 +266,7 @@ class LiveDiscriminator:
                  depth: int = 2, learning_rate: float = 3e-3, batch_size: int = 256):
         self.pair = pair
         self.batch_size = batch_size
+        self._seed, self._hidden_units, self._depth = seed, hidden_units, depth  # for a saved run's settings
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.critic = Critic(hidden_units, depth, "relu", data_size=1)
@@ -304,6 +306,42 @@ class LiveDiscriminator:
             self.step += 1
             self.loss = loss.item()
         return {"step": float(self.step), "critic_loss": self.loss}
+
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "optimal_discriminator", "Optimal discriminator"
+    CHECKPOINT_LIMITS = {"seed": (0, 2**31 - 1), "hidden_units": (1, 512), "depth": (1, 8),
+                         "learning_rate": (1e-8, 10.0), "batch_size": (1, 8192)}
+    PAIR_LIMITS = {"theta": (-1e3, 1e3), "real_width": (1e-6, 1e3), "fake_width": (1e-6, 1e3), "noise": (0.0, 1e3)}
+
+    def _checkpoint_config(self) -> dict[str, Any]:
+        return {"pair": asdict(self.pair), "seed": self._seed, "hidden_units": self._hidden_units, "depth": self._depth,
+                "learning_rate": float(self.optimizer.param_groups[0]["lr"]), "batch_size": self.batch_size}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict[str, Any]) -> LiveDiscriminator:
+        if not isinstance(values, dict) or set(values) != {"pair", *cls.CHECKPOINT_LIMITS}:
+            raise ValueError("The file's config does not list this run's settings.")
+        for name, (low, high) in cls.CHECKPOINT_LIMITS.items():
+            value, whole = values[name], name != "learning_rate"
+            if type(value) not in ((int,) if whole else (int, float)) or not low <= value <= high:
+                raise ValueError(f"The file's config has {name}={value!r:.40}, not a "
+                                 f"{'whole ' if whole else ''}number in [{low}, {high}].")
+        pair = checkpoint.dataclass_from(Pair, values["pair"], cls.PAIR_LIMITS)
+        return cls(pair, **{name: values[name] for name in cls.CHECKPOINT_LIMITS})
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        return {"critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "rng": self.rng.get_state(), "step": self.step, "diverged": self.diverged, "loss": self.loss}
+
+    def _restore_checkpoint_state(self, state: dict[str, Any], template: dict[str, Any]) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.optimizer": checkpoint.optimizer_checker(self.optimizer, list(self.critic.parameters()))})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        self.critic.load_state_dict(state["critic"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.set_state(state["rng"])
+        self.step, self.diverged, self.loss = state["step"], state["diverged"], state["loss"]
 
     def snapshot(self) -> dict[str, Any]:
         """D and D* on the grid, both densities, a few samples, and V(G, D) next to V(G, D*) ≥ V(G, D)."""

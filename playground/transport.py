@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from playground import lipschitz
+from playground import checkpoint, lipschitz
 from playground.settings import knob
 
 # POT's default of 100,000 simplex iterations is reached near n = 1,000 points, after which the result is
@@ -502,12 +502,20 @@ DRAWN_POINTS = 300          # samples of each distribution drawn over the heat m
 ADAM_BETAS = (0.9, 0.999)
 
 
-class KantorovichCritic:
+@checkpoint.register
+class KantorovichCritic(checkpoint.Checkpointable):
     """Train f to maximise E_π f − E_p f under weight clipping or a gradient penalty (a Steppable).
 
     By Kantorovich–Rubinstein duality, W₁(π, p) = sup over 1-Lipschitz f of E_π f − E_p f. A K-Lipschitz f can
     at best reach K · W₁, so a clipped critic (K set by c) estimates W₁ only up to that unknown scale.
     """
+
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "kantorovich_critic", "Kantorovich critic (Earth mover's)"
+    # What a saved file may ask for: the demo's own settings sit well inside (the exact W₁ costs n² memory).
+    CHECKPOINT_LIMITS = {"dimension": (1, 2), "batch_size": (1, 4096), "hidden_units": (1, 512),
+                         "evaluation_size": (2, 4096), "grid_size": (2, 200), "seed": (0, 2**31 - 1),
+                         "clip_value": (1e-6, 10.0), "penalty_weight": (0.0, 1e4), "learning_rate": (1e-8, 10.0)}
+    MAX_HISTORY = 10**6
 
     def __init__(self, config: CriticConfig | None = None):
         self.config = config or CriticConfig()
@@ -676,3 +684,34 @@ class KantorovichCritic:
             shift = np.concatenate([scores_real, scores_fake]).mean() - self._potential_on_samples.mean()
             snapshot["potential_on_grid"] = (self._potential_on_grid + shift).astype(np.float32)
         return snapshot
+
+    # -- saving and loading (playground/checkpoint.py) ------------------------------------------------
+    def _checkpoint_config(self) -> dict:
+        return asdict(self.config)
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> KantorovichCritic:
+        return cls(checkpoint.dataclass_from(CriticConfig, values, cls.CHECKPOINT_LIMITS))
+
+    def _checkpoint_state(self) -> dict:
+        return {"critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "numpy_rng": self._rng.bit_generator.state, "torch_rng": self._torch_generator.get_state(),
+                "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor([self._history_steps, self._history_estimates, self._history_lipschitz],
+                                        dtype=torch.float64).T.contiguous()}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.optimizer": checkpoint.optimizer_checker(self.optimizer, list(self.critic.parameters())),
+            "state.numpy_rng": checkpoint.numpy_rng_checker(template["numpy_rng"]),
+            "state.history": checkpoint.bounded_rows(self.MAX_HISTORY, 3)})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        self.critic.load_state_dict(state["critic"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self._rng.bit_generator.state = state["numpy_rng"]
+        self._torch_generator.set_state(state["torch_rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        steps, estimates, lipschitz_values = state["history"].T.tolist() if len(state["history"]) else ([], [], [])
+        self._history_steps = [int(step) for step in steps]
+        self._history_estimates, self._history_lipschitz = estimates, lipschitz_values

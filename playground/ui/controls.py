@@ -29,8 +29,8 @@ RESTART_MARK = " ↻"             # on the label of a field whose change starts 
 
 # Mode collapse's sidebar: the first group open, the others lazy (closed groups build no widgets).
 TRAINING_GROUPS: dict[str, tuple[str, ...]] = {
-    "The game": ("objective", "critic_steps", "unrolled_steps", "clip_value", "gp_weight", "instance_noise",
-                 "noise_anneal_steps"),
+    "The game": ("objective", "critic_steps", "generator_steps", "unrolled_steps", "clip_value", "gp_weight",
+                 "r1_weight", "instance_noise", "noise_anneal_steps"),
     "Optimisation": ("generator_lr", "critic_lr", "generator_optimizer", "critic_optimizer", "beta1", "beta2",
                      "batch_size"),
     "Data and networks (restart)": ("dataset", "seed", "latent_size", "generator_hidden_units", "generator_depth",
