@@ -4,12 +4,15 @@ against θ, and the frozen-generator experiment's gradient norms (log scale) and
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground import experiments
+from playground import optimal_discriminator as od
 from playground.figures import (
     ACCENT_COLOR,
     BOTTOM_LEGEND,
@@ -107,7 +110,37 @@ def value_curve(thetas, values, theta: float, value: float, *, height: int = 440
     return figure
 
 
+def discriminator_view(snapshot: dict[str, Any]) -> list[Any]:
+    """The live discriminator's frame: D over D* and the densities, and V(G, D) against its ceiling V(G, D*)."""
+    return [discriminator(snapshot),
+            f"V(G, D) = {snapshot['value']:.4f} ≤ V(G, D*) = {round(snapshot['value_optimal'], 4) + 0.0:.4f}"]
+
+
+def pair_metrics(pair: od.Pair) -> list[tuple[str, str, str | None]]:
+    """(label, value, help) of the three numbers beside V(G, D*) against θ, each value at most six characters
+    (a third of the notes column): V(G, D*), JSD(π‖p_θ) and the mean slope of D* at the fakes."""
+    value = od.value_at_optimum(pair)
+    slope = od.mean_slope_at_fakes(pair)
+    return [("V(G, D*)", f"{round(value, 3) + 0.0:.3f}", None),  # + 0.0: no "−0.000"
+            ("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.3f}", "≤ log 2 ≈ 0.6931"),
+            ("E_p |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",
+             "How steep D* is where the fakes are: the only signal G gets through D*.")]
+
+
 # --- the frozen-generator experiment -----------------------------------------------------------------------------
+
+
+def frozen_generator_progress(settings: experiments.FrozenGeneratorSettings
+                              ) -> Generator[tuple[float, str, go.Figure], None, dict[str, Any]]:
+    """Run the frozen-generator experiment `settings` describe in about twenty chunks, yielding (share done, what
+    it is doing, the curves so far) after each; returns its final snapshot."""
+    experiment = experiments.FrozenGeneratorExperiment.from_settings(settings)
+    critic_steps = settings.critic_steps
+    for running in experiment.run(chunk_steps=max(100, critic_steps // 20)):
+        yield (running.progress, f"{running.phase.capitalize()} · D step {running.step:,} of {critic_steps:,}",
+               frozen_generator(running.results(), critic_steps))
+    return experiment.snapshot()
+
 
 
 def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, height: int = 560) -> go.Figure:
