@@ -160,3 +160,42 @@ def test_frozen_generator_summary_agrees_with_the_run_on_every_dataset(dataset):
     assert (f"{fall:,.0f}× below its peak" if fall >= 10 else f"{fall:.1f}× below its peak") in summary or fall <= 1
     change = non_saturating[-1] / non_saturating[0]
     assert ("above its start" in summary) == (change >= 1)
+
+
+def test_the_metrics_beside_the_value_curve_are_the_closed_forms_in_six_characters():
+    from playground.figures import vanishing as figures
+
+    matched = dict((label, value) for label, value, _ in figures.pair_metrics(od.preset_pair("matched")))
+    assert matched == {"V(G, D*)": f"{-math.log(4):.3f}", "JSD(π‖p_θ)": "0.000",
+                       "E_p |∂D*/∂x|": "0.000"}  # D* = ½ everywhere: flat
+    separated = figures.pair_metrics(od.preset_pair("separated"))
+    slope = od.mean_slope_at_fakes(od.preset_pair("separated"))
+    assert 0 < slope < 0.01 and separated[2][1] == f"{slope:.0e}"
+    disjoint = figures.pair_metrics(od.Pair(theta=3.0, family="uniform"))
+    assert [value for _, value, _ in disjoint] == ["0.000", f"{math.log(2):.3f}", "0.000"]  # no "-0.000"
+    for pair in (od.preset_pair(p) for p in od.PRESETS):
+        assert all(len(value) <= 6 for _, value, _ in figures.pair_metrics(pair))
+
+
+@pytest.mark.slow
+def test_the_run_buttons_progress_reaches_the_end_and_returns_the_experiments_own_result():
+    """The progress the Run button shows: shares rising to 1, the step it is at, and a final snapshot whose
+    records are those of `experiments.frozen_generator` with the same settings (same seeds, same protocol)."""
+    from playground.figures import vanishing as figures
+
+    settings = experiments.FrozenGeneratorSettings(dataset="ring", critic_steps=200, seed=2)
+    progress = figures.frozen_generator_progress(settings)
+    shares, texts = [], []
+    while True:
+        try:
+            share, text, _figure = next(progress)
+        except StopIteration as finished:
+            snapshot = finished.value
+            break
+        shares.append(share)
+        texts.append(text)
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == 2  # chunks of 100 D steps
+    assert texts[-1] == "Done · D step 200 of 200"
+    expected = experiments.frozen_generator(TrainingConfig(dataset="ring", seed=2), critic_steps=200)
+    for name, values in expected.items():
+        np.testing.assert_array_equal(snapshot["records"][name], values, err_msg=name)
