@@ -200,7 +200,7 @@ def _crossings(pair: Pair, low: float, high: float) -> np.ndarray:
     c_coefficient = 0.5 * pair.theta**2 / fake_variance + 0.5 * math.log(fake_variance / real_variance)
     roots = np.roots([a_coefficient, b_coefficient, c_coefficient]) if (a_coefficient or b_coefficient) else []
     roots = np.real(np.asarray(roots)[np.isreal(roots)]) if len(roots) else np.zeros(0)
-    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (mean_slope_at_fakes was off by 1e-5 with it inside a panel)
+    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (inside a panel it costs mean_slope_at_fakes its accuracy)
     if real_variance != fake_variance:
         roots = np.append(roots, pair.theta * real_variance / (real_variance - fake_variance))
     return roots[(roots > low) & (roots < high)]

@@ -102,9 +102,9 @@ def value_curve(thetas, values, theta: float, value: float, *, height: int = 440
                                 line={"color": MINIMAX_COLOR, "width": 3}))
     figure.add_trace(go.Scatter(x=_f32([theta]), y=_f32([value]), mode="markers", name="current θ",
                                 marker={"color": FAKE_COLOR, "size": 14, "line": {"color": "#222222", "width": 1}}))
-    # short: the chart sits in the narrower notes column ("… − log 4" was cut at 1280 px); the formula is above
+    # short: the chart sits in the narrower notes column, and the full formula is above it
     base_layout(figure, title="V(G, D*) = 2·JSD − log 4", height=height)
-    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # above the plot it ran into the title
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # below: above the plot it meets the title
     figure.update_xaxes(title_text="θ (mean of p_θ)", range=[float(np.min(thetas)), float(np.max(thetas))])
     figure.update_yaxes(title_text="V(G, D*)", range=[-1.5, 0.12])
     return figure
@@ -155,8 +155,7 @@ def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, heigh
                                     marker={"size": 4}, line={"color": color, "width": 3}), row=1, col=1)
     figure.add_trace(go.Scatter(x=steps, y=_f32(records["critic_accuracy"]), name="D's accuracy",
                                 mode="lines", line={"color": MUTED_COLOR, "width": 3}), row=2, col=1)
-    # a short title and the legend at the bottom: above a 560-px plot (a 1366-px laptop) the three entries wrapped
-    # onto the title, and the long title was cut at "froze"
+    # a short title and the legend at the bottom: on a laptop-sized plot three entries above it run into the title
     base_layout(figure, title="‖∇<sub>θ</sub> L<sub>G</sub>‖ while D trains, G frozen", height=height + 60)
     figure.update_layout(legend=bottom_legend(), margin={"l": 70, "t": 60, "b": 150})
     figure.update_xaxes(range=[0, critic_steps], row=1, col=1)
