@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,9 @@ from scipy import special
 from torch import Tensor
 
 from playground import metrics, objectives
+from playground.datasets import DATASETS
 from playground.models import Critic
+from playground.settings import knob
 from playground.training import Trainer, TrainingConfig
 
 # --- saturation, in one picture -------------------------------------------------------------------------------
@@ -57,6 +60,22 @@ DATA_SEED_OFFSET = 104_729     # its training batches and the fixed evaluation b
 SURFACE_GRID = 48              # the critic surface in snapshots: 48 × 48 points (< 2 ms)
 SNAPSHOT_POINTS = 400          # real and fake points drawn in snapshots
 RECORDS = ("grad_norm_minimax", "grad_norm_non_saturating", "critic_accuracy", "critic_loss")
+
+
+@dataclass(frozen=True)
+class FrozenGeneratorSettings:
+    """The Vanishing gradients page's frozen-generator experiment. Every field is live: the experiment runs on
+    demand (a Run button), so a change starts nothing; the page says when the result shown was run with others."""
+
+    dataset: str = knob(next(iter(DATASETS)), "Dataset", live=True, choices=DATASETS, url="vg_dataset",
+                        help="The real distribution π (2-D).")
+    pretrain_steps: int = knob(0, "Pretrain G (steps)", live=True, options=(0, 100, 250, 500, 1000, 2000),
+                               url="vg_pretrain", help="Train the GAN this long before freezing G; 0 keeps G as "
+                               "initialised.")
+    critic_steps: int = knob(2000, "D steps", live=True, options=(200, 500, 1000, 2000, 4000),
+                             url="vg_critic_steps", help="Discriminator steps against the frozen G.")
+    seed: int = knob(0, "Seed", live=True, min=0, max=2**31 - 1, widget="number", url="vg_seed",
+                     help="Seeds G's weights, D's weights and the data.")
 
 
 def _critic_optimizer(config: TrainingConfig, critic: Critic) -> torch.optim.Optimizer:
@@ -115,6 +134,12 @@ class FrozenGeneratorExperiment:
         self._records: dict[str, list[float]] = {name: [] for name in RECORDS}
         if self.pretrain_steps == 0:
             self._record()
+
+    @classmethod
+    def from_settings(cls, settings: FrozenGeneratorSettings, **options: Any) -> FrozenGeneratorExperiment:
+        """The experiment the page's settings describe: the default config on `settings.dataset` and `.seed`."""
+        return cls(TrainingConfig(dataset=settings.dataset, seed=settings.seed), critic_steps=settings.critic_steps,
+                   pretrain_steps=settings.pretrain_steps, **options)
 
     # --- progress ---------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ back. A small network trained live with the minimax loss can be drawn over D*.""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -16,8 +16,9 @@ from torch import Tensor
 
 from playground import checkpoint, objectives
 from playground.models import Critic
+from playground.settings import Preset, knob
 
-FAMILIES = {  # id -> label (the label is what a bound widget writes to the URL: keep it short and stable)
+FAMILIES = {  # id -> label (links hold either, and old links hold the label: keep it short and stable)
     "gaussian": "Gaussians",
     "uniform": "Uniforms",
 }
@@ -31,13 +32,20 @@ class Pair:
     """π = family(0, real_width) and p_θ = family(theta, fake_width), both convolved with N(0, noise²).
 
     "gaussian": N(centre, width²). "uniform": U[centre − width, centre + width] (disjoint supports are possible,
-    where D* is exactly 0 and 1)."""
+    where D* is exactly 0 and 1). The page's settings: every field is live (the discriminator keeps training
+    against the new pair); the defaults are the overlapping pair."""
 
-    theta: float = 1.0
-    real_width: float = 1.0
-    fake_width: float = 1.0
-    noise: float = 0.0
-    family: str = "gaussian"
+    theta: float = knob(1.0, "θ (mean of p_θ)", live=True, min=-5.0, max=5.0, step=0.1, url="vg_theta",
+                        help="π is centred at 0, p_θ at θ.")
+    real_width: float = knob(1.0, "Width of π", live=True, min=0.05, max=2.0, step=0.05, url="vg_real_width",
+                             help="Standard deviation (Gaussian) or half-width (uniform) of π.")
+    fake_width: float = knob(1.0, "Width of p_θ", live=True, min=0.05, max=2.0, step=0.05, url="vg_fake_width",
+                             help="Standard deviation (Gaussian) or half-width (uniform) of p_θ.")
+    noise: float = knob(0.0, "Instance noise σ", live=True, min=0.0, max=2.0, step=0.05, url="vg_noise",
+                        help="Both π and p_θ are blurred by N(0, σ²) before D sees them.")
+    family: str = knob("gaussian", "Distributions", live=True, choices=FAMILIES, url="vg_family",
+                       help="Gaussians N(centre, width²), or uniforms on [centre − width, centre + width], which "
+                       "can have exactly disjoint supports.")
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -49,17 +57,19 @@ class Pair:
             raise ValueError("widths must be > 0 and noise ≥ 0")
 
 
-PRESETS: dict[str, Pair] = {  # URL ids
+PRESETS = {  # URL ids, never renamed; the labels are the ids, as the page has always shown them
     # θ/width = 16: log π/p_θ ≈ −140 at the fakes, D* ≈ e^−140 there: 0 in float32, and its slope with it.
-    "separated": Pair(theta=4.8, real_width=0.3, fake_width=0.3),
-    "overlapping": Pair(theta=1.0, real_width=1.0, fake_width=1.0),
-    "matched": Pair(theta=0.0, real_width=1.0, fake_width=1.0),
+    "separated": Preset("separated", "Supports far apart relative to their widths: D* is 1 on π and 0 on p_θ, "
+                        "flat where the fakes are.", {"theta": 4.8, "real_width": 0.3, "fake_width": 0.3}),
+    "overlapping": Preset("overlapping", "The densities overlap: D* slides smoothly from 1 to 0 and has a slope at "
+                          "the fakes.", {}),
+    "matched": Preset("matched", "p_θ = π: D* = ½ everywhere and V(G, D*) = −log 4, the minimum.", {"theta": 0.0}),
 }
-PRESET_NOTES = {
-    "separated": "Supports far apart relative to their widths: D* is 1 on π and 0 on p_θ, flat where the fakes are.",
-    "overlapping": "The densities overlap: D* slides smoothly from 1 to 0 and has a slope at the fakes.",
-    "matched": "p_θ = π: D* = ½ everywhere and V(G, D*) = −log 4, the minimum.",
-}
+
+
+def preset_pair(preset_id: str) -> Pair:
+    """The pair a preset starts from."""
+    return PRESETS[preset_id].settings(Pair)
 
 
 # --- densities ------------------------------------------------------------------------------------------------
@@ -190,7 +200,7 @@ def _crossings(pair: Pair, low: float, high: float) -> np.ndarray:
     c_coefficient = 0.5 * pair.theta**2 / fake_variance + 0.5 * math.log(fake_variance / real_variance)
     roots = np.roots([a_coefficient, b_coefficient, c_coefficient]) if (a_coefficient or b_coefficient) else []
     roots = np.real(np.asarray(roots)[np.isreal(roots)]) if len(roots) else np.zeros(0)
-    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (mean_slope_at_fakes was off by 1e-5 with it inside a panel)
+    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (inside a panel it costs mean_slope_at_fakes its accuracy)
     if real_variance != fake_variance:
         roots = np.append(roots, pair.theta * real_variance / (real_variance - fake_variance))
     return roots[(roots > low) & (roots < high)]
@@ -262,7 +272,7 @@ class LiveDiscriminator(checkpoint.Checkpointable):
     `pair` may change between calls (a slider moved): training continues against the new distributions.
     """
 
-    def __init__(self, pair: Pair = PRESETS["overlapping"], *, seed: int = 0, hidden_units: int = 32,
+    def __init__(self, pair: Pair = Pair(), *, seed: int = 0, hidden_units: int = 32,
                  depth: int = 2, learning_rate: float = 3e-3, batch_size: int = 256):
         self.pair = pair
         self.batch_size = batch_size
@@ -284,8 +294,8 @@ class LiveDiscriminator(checkpoint.Checkpointable):
         return self.pair
 
     def reconfigure(self, pair: Pair) -> list[str]:
-        """Move to another pair in place (the discriminator keeps its weights); returns ["pair"] if it changed."""
-        changed = ["pair"] if pair != self.pair else []
+        """Move to another pair in place (the discriminator keeps its weights); returns the fields that changed."""
+        changed = [item.name for item in fields(Pair) if getattr(pair, item.name) != getattr(self.pair, item.name)]
         self.pair = pair
         return changed
 

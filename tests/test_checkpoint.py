@@ -18,8 +18,7 @@ from playground.compare import Lockstep
 from playground.density_ratio import DensityRatioConfig, DensityRatioRun
 from playground.divergences import ParallelLinesEstimators
 from playground.ensemble import Ensemble
-from playground.optimal_discriminator import PRESETS as PAIRS
-from playground.optimal_discriminator import LiveDiscriminator
+from playground.optimal_discriminator import LiveDiscriminator, preset_pair
 from playground.training import MAX_REPLAY_STATES, Trainer, TrainingConfig
 from playground.transport import CriticConfig, KantorovichCritic
 
@@ -205,7 +204,7 @@ def test_parallel_lines_round_trip_with_live_settings(method):
 
 
 def test_optimal_discriminator_round_trip():
-    straight, stopped = LiveDiscriminator(PAIRS["separated"]), LiveDiscriminator(PAIRS["separated"])
+    straight, stopped = LiveDiscriminator(preset_pair("separated")), LiveDiscriminator(preset_pair("separated"))
     straight.train(30)
     stopped.train(10)
     loaded = LiveDiscriminator.from_bytes(stopped.to_bytes())

@@ -84,3 +84,32 @@ def test_a_float_number_box_without_bounds_takes_any_finite_value():
     assert not test.warning and test.session_state["sections.config"].amount == -1e9
     assert test.number_input(key=widget_key("sections", "amount")).value == -1e9
     assert "amt=nan" in " ".join(w.value for w in tabbed(amt="nan").warning)
+
+
+def experiment_page() -> None:
+    """A Run button over a two-chunk experiment that sums 1..n, its setting a number box."""
+    import streamlit as st
+
+    from playground import ui
+
+    def summing(n):
+        total = 0
+        for half in (range(1, n // 2 + 1), range(n // 2 + 1, n + 1)):
+            total += sum(half)
+            yield half[-1] / n, f"summed to {half[-1]}", None
+        return total
+
+    n = int(st.number_input("n", 2, 100, 10, key="n"))
+    result = ui.experiment("summing", summing, n, idle="Nothing yet.")
+    st.markdown(f"result: {result}")
+
+
+def test_an_experiment_runs_on_its_button_and_says_when_the_settings_moved_on():
+    test = AppTest.from_function(experiment_page, default_timeout=30).run()
+    assert [i.value for i in test.info] == ["Nothing yet."] and test.markdown[-1].value == "result: None"
+    test.button(key="summing.run").click().run()
+    assert not test.exception and not test.info and test.markdown[-1].value == "result: 55"  # 1 + … + 10
+    test.number_input(key="n").set_value(4).run()
+    assert "settings changed" in test.info[0].value and test.markdown[-1].value == "result: 55"  # kept, flagged
+    test.button(key="summing.run").click().run()
+    assert not test.info and test.markdown[-1].value == "result: 10"

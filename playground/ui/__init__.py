@@ -4,6 +4,7 @@
     url.py        the only reader/writer of the query parameters: tolerant read, write of owned keys, lecture mode
     page.py       navigation (PAGES), page_header, side_by_side
     controls.py   controls(): a widget per knob of a settings dataclass, presets, greying, URL round trip
+    experiment.py experiment(): a Run button for an on-demand experiment, with progress; its result kept
     live_view.py  live_view(): play a Steppable run in the background, redraw it, restart or reconfigure it
     tools.py      replay, export, load settings, share (under a live Trainer)
     legacy.py     THE OLD PATH for pages that still bind widgets to the URL by hand; goes with the last one
@@ -22,6 +23,7 @@ from typing import Any
 from playground.training import Trainer, TrainingConfig
 from playground.ui.charts import LIVE_TRACE_TYPES, ROOT, STATIC_PLOTLY, chart, figure_json, live_charts
 from playground.ui.controls import TRAINING_GROUPS, controls, load_settings, widget_key
+from playground.ui.experiment import experiment
 from playground.ui.legacy import accept_ids_in_link, url_notices
 from playground.ui.live_view import GAN_STEP, Render, play_with_token
 from playground.ui.live_view import live_view as _live_view
@@ -31,7 +33,7 @@ from playground.ui.url import hidden_controls, lecture_mode, navigation_params
 
 __all__ = [
     "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS", "accept_ids_in_link",
-    "chart", "controls", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
+    "chart", "controls", "experiment", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
     "live_training", "live_view", "load_settings", "navigation_params", "page_header", "run_tools", "share_link",
     "side_by_side", "sidebar_navigation", "url_notices", "widget_key",
 ]
