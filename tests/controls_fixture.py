@@ -39,3 +39,18 @@ def page() -> None:
     settings = ui.controls("piles", Piles, PRESETS, preset_url="pp_preset", columns=2,
                            location=st.container())
     st.markdown(f"settings: {settings!r}")
+
+
+# Presets that a reading box names: each sets the number of piles and the third pile, not the first two.
+READ_PRESETS = {"two": Preset("Two piles", "Two.", {"piles": 2, "third": 0.0}),
+                "three": Preset("Three piles", "All three.", {"piles": 3, "third": 4.0})}
+
+
+def reading_page() -> None:
+    import streamlit as st
+    from controls_fixture import READ_PRESETS, Piles
+
+    from playground import ui
+
+    settings = ui.controls("piles", Piles, READ_PRESETS, preset_url="pp_preset", custom_preset="Custom")
+    st.markdown(f"settings: {settings!r}")

@@ -55,3 +55,37 @@ def test_a_changed_control_goes_to_the_address_and_a_preset_resets_the_controls(
     test.selectbox(key="piles.preset_choice").set_value("three").run()
     assert settings(test) == controls_fixture.Piles(piles=3, third=4.0)
     assert test.query_params["pp_preset"] == "three" and "pp_piles" not in test.query_params
+
+
+def reading_app(**params: str) -> AppTest:
+    test = AppTest.from_function(controls_fixture.reading_page, default_timeout=30)
+    for key, value in params.items():
+        test.query_params[key] = value
+    return test.run()
+
+
+def test_a_reading_preset_box_names_the_preset_the_controls_hold_or_custom():
+    """With `custom_preset` the box says which preset the controls hold: Custom (offered only then) once a
+    control leaves every preset, the preset again when it comes back; picking one sets only its own fields."""
+    test = reading_app()
+    box = test.selectbox(key="piles.preset_choice")
+    assert box.value == "two" and box.options == ["Two piles", "Three piles"] and not test.query_params
+    test.slider(key=widget_key("piles", "piles")).set_value(1).run()
+    box = test.selectbox(key="piles.preset_choice")
+    assert box.value == "custom" and box.options == ["Two piles", "Three piles", "Custom"]
+    assert test.query_params["pp_piles"] == "1" and "pp_preset" not in test.query_params
+    test.slider(key=widget_key("piles", "first")).set_value(6.0).run()
+    test.selectbox(key="piles.preset_choice").set_value("three").run()
+    assert settings(test) == controls_fixture.Piles(piles=3, third=4.0, first=6.0)  # pile 1 kept its value
+    assert test.selectbox(key="piles.preset_choice").options == ["Two piles", "Three piles"]
+    assert dict(test.query_params) == {"pp_piles": "3", "pp_1": "6", "pp_3": "4"}
+    test.slider(key=widget_key("piles", "piles")).set_value(2).run()
+    test.slider(key=widget_key("piles", "piles")).set_value(3).run()   # away and back: named again
+    assert test.selectbox(key="piles.preset_choice").value == "three"
+
+
+def test_a_link_opens_a_reading_preset_box_on_the_preset_its_values_match():
+    assert reading_app(pp_piles="3", pp_3="4").selectbox(key="piles.preset_choice").value == "three"
+    test = reading_app(pp_piles="3", pp_3="5")
+    assert test.selectbox(key="piles.preset_choice").value == "custom" and not test.warning
+    assert settings(test) == controls_fixture.Piles(piles=3, third=5.0)
