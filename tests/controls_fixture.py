@@ -54,3 +54,19 @@ def reading_page() -> None:
 
     settings = ui.controls("piles", Piles, READ_PRESETS, preset_url="pp_preset", custom_preset="Custom")
     st.markdown(f"settings: {settings!r}")
+
+
+def on_demand_page() -> None:
+    import streamlit as st
+
+    from playground import ui
+
+    calls = st.session_state.setdefault("calls", [])
+
+    def square(progress) -> int:
+        calls.append(1)
+        progress(0.5)
+        return 7**2
+
+    result = ui.on_demand("square", "Measure", square, progress_text="Squaring…")
+    st.markdown(f"result {result}, computed {len(calls)} times")
