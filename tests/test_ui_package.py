@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 UI = ROOT / "playground" / "ui"
-CONVERTED_PAGES = ("1_Mode_collapse.py", "3_Divergences_vs_theta.py", "4_Mode_covering_vs_seeking.py")
+CONVERTED_PAGES = ("1_Mode_collapse.py", "3_Divergences_vs_theta.py", "4_Mode_covering_vs_seeking.py",
+                   "6_WGAN_and_clipping.py")
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in UI.glob("*.py")))
