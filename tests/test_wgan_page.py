@@ -175,3 +175,15 @@ def test_link_values_no_control_can_take_are_named_and_the_defaults_kept():
     warnings = " ".join(w.value for w in app.sidebar.warning)
     assert "wg_c=1e9" in warnings and "wg_dataset=nope" in warnings and "wg_seed=-5" in warnings
     assert app.session_state["wgan.config"] == wgan.WganSettings() and "wg_c" not in app.query_params
+
+
+@pytest.mark.slow
+def test_page_changes_c_in_place_and_restarts_for_another_dataset():
+    """c is live: the comparison keeps its steps; the dataset is not: a new comparison starts at step 0."""
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.button(key="wgan.lockstep.step").click().run()
+    assert "**Step 1**" in " ".join(m.value for m in app.markdown)
+    app.select_slider(key=widget_key("wgan", "clip_value")).set_value(0.1).run()
+    assert "**Step 1**" in " ".join(m.value for m in app.markdown) and app.query_params["wg_c"] == "0.1"
+    app.selectbox(key=widget_key("wgan", "dataset")).set_value("swiss_roll").run()
+    assert not app.exception and "**Step 0**" in " ".join(m.value for m in app.markdown)
