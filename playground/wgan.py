@@ -42,7 +42,9 @@ class WganSettings:
                              help="Every critic weight is clamped into [−c, c] after each critic step (live).")
     gp_weight: float = knob(0.1, "Gradient penalty λ", live=True, options=(0.1, 0.3, 1.0, 3.0, 10.0),
                             url="wg_lambda", help="WGAN-GP's weight of (‖∇f‖ − 1)² (live).")
-    critic_steps: int = knob(5, "Critic steps per G step", live=True, min=1, max=10, url="wg_critic_steps")
+    critic_steps: int = knob(5, "Critic steps per G step", live=True, min=1, max=10, url="wg_critic_steps",
+                             help="Critic updates before each generator update, for both WGANs (live); the classic "
+                                  "GAN keeps one.")
     learning_rate: float = knob(5e-4, "Learning rate", live=True, options=(5e-5, 1e-4, 2e-4, 5e-4, 1e-3),
                                 format="{:g}", url="wg_lr",
                                 help="For every network (the paper's 5e-5 is slow for a lecture minute).")
