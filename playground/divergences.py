@@ -12,14 +12,14 @@ import math
 import threading
 import warnings
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from scipy import optimize, special
 
 from playground import checkpoint, lipschitz, models, objectives
-from playground.settings import knob
+from playground.settings import Preset, field_specs, knob
 
 LN2 = math.log(2.0)
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -542,7 +542,7 @@ def landscape_minima(weights, means, stds, divergence: str, mus, sigmas, landsca
 
 
 MIXTURE_PRESETS = {  # URL id -> (label, separation, weight of the left mode, left std, right std)
-    # labels fit the sidebar's closed box (~30 characters): "Lecture: ½N(−2, 0.55²) + ½N(2, 0.55²)" was cut
+    # labels fit the sidebar's closed box (~30 characters)
     "lecture": ("Lecture: ½N(±2, 0.55²)", 4.0, 0.5, 0.55, 0.55),
     "unequal_weights": ("Unequal weights 0.75 / 0.25", 4.0, 0.75, 0.55, 0.55),
     "wide_and_narrow": ("A wide and a narrow mode", 4.0, 0.5, 1.0, 0.3),
@@ -557,6 +557,52 @@ def two_mode_mixture(separation: float, left_weight: float, left_std: float, rig
     if not (0 < left_weight < 1 and left_std > 0 and right_std > 0 and separation >= 0):
         raise ValueError("need 0 < w < 1, positive widths and a separation ≥ 0")
     return [left_weight, 1.0 - left_weight], [-separation / 2, separation / 2], [left_std, right_std]
+
+
+MIXTURE_FIELDS = ("separation", "weight", "left_std", "right_std")  # CoveringSettings' fields, MIXTURE_PRESETS' order
+
+
+def mixture_formula(separation: float, left_weight: float, left_std: float, right_std: float) -> str:
+    """π = w N(−d/2, s₁²) + (1 − w) N(d/2, s₂²), written out with the numbers."""
+    half = separation / 2
+    return (f"π = {left_weight:g} N(−{half:g}, {left_std:g}²) + {1 - left_weight:g} N({half:g}, {right_std:g}²)."
+            .replace("−0,", "0,"))
+
+
+COVERING_PRESETS = {  # MIXTURE_PRESETS as the page's preset box loads them; the note is the mixture itself
+    preset_id: Preset(label, mixture_formula(*values), dict(zip(MIXTURE_FIELDS, values, strict=True)))
+    for preset_id, (label, *values) in MIXTURE_PRESETS.items()}
+# The landscapes' fixed axes, comparable across mixtures. σ reaches 5 because the widest mixture the sliders make
+# (d = 8, s₁ = s₂ = 2) has its forward-KL optimum at σ = √20 ≈ 4.47.
+COVERING_MUS, COVERING_SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50)
+
+
+@dataclass(frozen=True)
+class CoveringSettings:
+    """The Mode-covering page: the two-mode mixture π and where the three descents start. No run plays, so every
+    field is live. URL ids are the page's first links' keys (cov_separation, …): never rename them."""
+
+    separation: float = knob(4.0, "Separation of the modes d", live=True, min=0.0, max=8.0, step=0.1,
+                             url="cov_separation", help="Means at −d/2 and +d/2.")
+    weight: float = knob(0.5, "Weight of the left mode w", live=True, min=0.05, max=0.95, step=0.05,
+                         url="cov_weight", help="π = w N(−d/2, s₁²) + (1 − w) N(d/2, s₂²).")
+    left_std: float = knob(0.55, "Width of the left mode s₁", live=True, min=0.1, max=2.0, step=0.05,
+                           url="cov_left_std", help="Standard deviation of the left component.")
+    right_std: float = knob(0.55, "Width of the right mode s₂", live=True, min=0.1, max=2.0, step=0.05,
+                            url="cov_right_std", help="Standard deviation of the right component.")
+    mu0: float = knob(1.0, "μ₀", live=True, min=-5.0, max=5.0, step=0.05, url="cov_mu0", help="Initial mean.")
+    sigma0: float = knob(1.0, "σ₀", live=True, min=0.15, max=4.0, step=0.05, url="cov_sigma0",
+                         help="Initial width.")
+
+    def mixture(self) -> tuple[list[float], list[float], list[float]]:
+        """(weights, means, stds) of π, as `two_mode_mixture`."""
+        return two_mode_mixture(self.separation, self.weight, self.left_std, self.right_std)
+
+    def with_start(self, mu: float, sigma: float) -> CoveringSettings:
+        """These settings with the descents' start at a clicked (μ, σ), to two decimals, within the sliders."""
+        specs = field_specs(CoveringSettings)
+        return replace(self, **{name: float(np.clip(round(value, 2), specs[name]["min"], specs[name]["max"]))
+                                for name, value in (("mu0", mu), ("sigma0", sigma))})
 
 
 def landscapes_and_minima(weights, means, stds, mus, sigmas) -> dict[str, dict]:
@@ -617,6 +663,43 @@ def minima_summary(means, minima_by_divergence: dict[str, list[dict[str, float]]
         count = "one minimum" if len(minima) == 1 else f"{len(minima)} minima"
         sentences.append(f"{name}, {count}: " + "; ".join(described) + ".")
     return " ".join(sentences)
+
+
+def covering_caption(means, study: dict[str, dict]) -> str:
+    """The landscapes' caption: what to look for, the covering definition, and `minima_summary` of this mixture."""
+    return ("**Look for:** ★ global and ☆ local minima; the path runs from ○ (your start) to ✕. Forward KL has one "
+            "minimum, moment matching, whatever the start. " + COVERING_DEFINITION + " Here: "
+            + minima_summary(means, {d: study[d]["minima"] for d in DIVERGENCES}))
+
+
+def covering_results(mixture, study: dict[str, dict], paths: dict[str, dict], short_names: dict[str, str]
+                     ) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The page's table of fits (one row per divergence: the fit reached, its value and steps, `classify_fit` and
+    `covering_verdict`), and a (level, text) note, "warning" or "info", for each descent that stopped where the
+    divergence is stationary without a minimum: stuck at its start on a flat plateau, or on a saddle."""
+    rows, notes = [], []
+    for divergence, path in paths.items():
+        mu, sigma = float(path["mu"][-1]), float(path["sigma"][-1])
+        reached = classify_fit(*mixture, divergence, mu, sigma, study[divergence]["minima"])
+        rows.append({"divergence": DIVERGENCES[divergence], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
+                     "value": float(path["loss"][-1]), "steps": len(path["mu"]) - 1, "reached": reached,
+                     "modes": covering_verdict(mixture[1], mu, sigma)})
+        if reached != "stationary, not a minimum":
+            continue
+        if len(path["mu"]) == 1:
+            notes.append(("warning", f"{short_names[divergence]}: the descent cannot move from this start — the "
+                                     "divergence is flat here to machine precision (p and π barely overlap). Pick a "
+                                     "start nearer π."))
+        else:
+            notes.append(("info", f"{short_names[divergence]} stopped where its gradient vanishes without a minimum: "
+                                  "a saddle on a symmetry axis, which gradient descent cannot leave. Move the start "
+                                  "off the axis."))
+    return rows, notes
+
+
+def moment_matching_sentence(mixture) -> str:
+    mean, std = moment_matching(*mixture)
+    return f"Moment matching (forward KL's exact optimum): μ = {mean:.4f}, σ = {std:.4f}."
 
 
 def _is_minimum(mixture: Mixture, divergence: str, mu: float, sigma: float) -> bool:

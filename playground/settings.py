@@ -47,6 +47,18 @@ class Preset:
         return cls(**{**self.overrides, **changes})
 
 
+def matching_preset(settings: Any, presets: Mapping[str, Any]) -> str | None:
+    """The first preset whose overrides `settings` hold (floats to rounding), or None: what a preset box that
+    reads the settings names."""
+    def same(a: Any, b: Any) -> bool:
+        if isinstance(a, float) or isinstance(b, float):
+            return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+        return a == b
+
+    return next((preset_id for preset_id, preset in presets.items()
+                 if all(same(getattr(settings, name), value) for name, value in preset.overrides.items())), None)
+
+
 def field_specs(cls: type) -> dict[str, dict[str, Any]]:
     """name -> the knob's spec (label, live, help, url, widget keys) plus the field's `type` and `default`.
     `url` is resolved: the field's own name unless the knob names another key."""

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 
 from playground import lipschitz
-from playground.compare import Lockstep
+from playground.compare import EVALUATE_EVERY, Lockstep
+from playground.datasets import DATASETS
 from playground.models import Critic
+from playground.settings import knob, live_changes
 from playground.training import Trainer, TrainingConfig
 
 
@@ -29,13 +31,63 @@ def share_at_clip_boundary(weights: np.ndarray, clip_value: float, tolerance: fl
     return float(np.mean(np.abs(np.abs(weights) - clip_value) <= tolerance * clip_value))
 
 
+@dataclass(frozen=True)
+class WganSettings:
+    """The WGAN page: the data, seed and optimisation its three runs share, WGAN's clipping constant c and
+    WGAN-GP's penalty λ. URL ids are the page's first links' keys (wg_c, …): never rename them."""
+
+    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="wg_dataset")
+    clip_value: float = knob(0.01, "Clipping constant c", live=True,
+                             options=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0), url="wg_c",
+                             help="Every critic weight is clamped into [−c, c] after each critic step (live).")
+    gp_weight: float = knob(0.1, "Gradient penalty λ", live=True, options=(0.1, 0.3, 1.0, 3.0, 10.0),
+                            url="wg_lambda", help="WGAN-GP's weight of (‖∇f‖ − 1)² (live).")
+    critic_steps: int = knob(5, "Critic steps per G step", live=True, min=1, max=10, url="wg_critic_steps",
+                             help="Critic updates before each generator update, for both WGANs (live); the classic "
+                                  "GAN keeps one.")
+    learning_rate: float = knob(5e-4, "Learning rate", live=True, options=(5e-5, 1e-4, 2e-4, 5e-4, 1e-3),
+                                format="{:g}", url="wg_lr",
+                                help="For every network (the paper's 5e-5 is slow for a lecture minute).")
+    seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number", url="wg_seed")
+
+    def configs(self) -> dict[str, TrainingConfig]:
+        """The three runs' configs (`comparison_configs`), with small 64-unit networks and batches of 128 so
+        that three GANs train live at once."""
+        base = TrainingConfig(dataset=self.dataset, seed=self.seed, critic_steps=self.critic_steps,
+                              generator_lr=self.learning_rate, critic_lr=self.learning_rate,
+                              generator_hidden_units=64, critic_hidden_units=64, batch_size=128)
+        return comparison_configs(base, self.clip_value, self.gp_weight)
+
+
 class WganComparison(Lockstep):
-    """The WGAN page's runs in lockstep; each snapshot adds every critic's weights for the histograms."""
+    """The WGAN page's runs in lockstep, built from `WganSettings` (its `config`); each snapshot adds every
+    critic's weights for the histograms and the classic discriminator's `jsd_note`."""
+
+    def __init__(self, settings: WganSettings, evaluate_every: int = EVALUATE_EVERY):
+        self.settings = settings
+        super().__init__({name: Trainer(config) for name, config in settings.configs().items()}, evaluate_every)
+
+    @classmethod
+    def from_settings(cls, settings: WganSettings) -> WganComparison:
+        return cls(settings)
+
+    @property
+    def config(self) -> WganSettings:
+        return self.settings
+
+    def reconfigure(self, settings: WganSettings) -> list[str]:
+        """c, λ, the critic steps and the learning rate into every run in place; returns the names of those that
+        changed. The dataset and the seed need a new comparison."""
+        changed = live_changes(self.settings, settings)
+        super().reconfigure(settings.configs())
+        self.settings = replace(self.settings, **{name: getattr(settings, name) for name in changed})
+        return changed
 
     def snapshot(self) -> dict[str, Any]:
         snapshot = super().snapshot()
         for name, trainer in self.trainers.items():
             snapshot["runs"][name]["weights"] = critic_weights(trainer.critic)
+        snapshot["jsd_note"] = jsd_note(snapshot["runs"]["Classic GAN"]["history"]["critic_loss"])
         return snapshot
 
 
@@ -97,8 +149,7 @@ def layer_activation_gradient_norms(critic: Critic, real: torch.Tensor, fake: to
 
 
 # RMSprop's step is ~lr per weight whatever the gradient's size: at 1e-3, 20 steps push many weights to ±c, the state a
-# long clipped training ends in (Gulrajani et al.'s Fig. 1c). At WGAN's own 5e-5 a 20-step profile only measured the
-# initial weights (c = 0.1 clipped almost none of them), and the chart did not show the explosion its caption claimed.
+# long clipped training ends in (Gulrajani et al.'s Fig. 1c); at WGAN's own 5e-5 they barely leave their initial values.
 CLIP_PROFILE_LR = 1e-3
 
 

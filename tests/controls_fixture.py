@@ -58,3 +58,34 @@ def tabbed_page() -> None:
 
     settings = ui.controls("sections", Sections, location=st.container())
     st.markdown(f"settings: {settings!r}")
+
+
+# Presets that a reading box names: each sets the number of piles and the third pile, not the first two.
+READ_PRESETS = {"two": Preset("Two piles", "Two.", {"piles": 2, "third": 0.0}),
+                "three": Preset("Three piles", "All three.", {"piles": 3, "third": 4.0})}
+
+
+def reading_page() -> None:
+    import streamlit as st
+    from controls_fixture import READ_PRESETS, Piles
+
+    from playground import ui
+
+    settings = ui.controls("piles", Piles, READ_PRESETS, preset_url="pp_preset", custom_preset="Custom")
+    st.markdown(f"settings: {settings!r}")
+
+
+def on_demand_page() -> None:
+    import streamlit as st
+
+    from playground import ui
+
+    calls = st.session_state.setdefault("calls", [])
+
+    def square(progress) -> int:
+        calls.append(1)
+        progress(0.5)
+        return 7**2
+
+    result = ui.on_demand("square", "Measure", square, progress_text="Squaring…")
+    st.markdown(f"result {result}, computed {len(calls)} times")

@@ -64,6 +64,13 @@ def tabbed(**params: str) -> AppTest:
     return test.run()
 
 
+def reading_app(**params: str) -> AppTest:
+    test = AppTest.from_function(controls_fixture.reading_page, default_timeout=30)
+    for key, value in params.items():
+        test.query_params[key] = value
+    return test.run()
+
+
 def test_a_tabs_knob_opens_the_tab_a_link_names_by_label_or_id_and_writes_its_id():
     test = tabbed()
     assert not test.exception and [tab.label for tab in test.tabs] == ["First part", "Second part"]
@@ -113,3 +120,40 @@ def test_an_experiment_runs_on_its_button_and_says_when_the_settings_moved_on():
     assert "settings changed" in test.info[0].value and test.markdown[-1].value == "result: 55"  # kept, flagged
     test.button(key="summing.run").click().run()
     assert not test.info and test.markdown[-1].value == "result: 10"
+
+
+def test_a_reading_preset_box_names_the_preset_the_controls_hold_or_custom():
+    """With `custom_preset` the box says which preset the controls hold: Custom (offered only then) once a
+    control leaves every preset, the preset again when it comes back; picking one sets only its own fields."""
+    test = reading_app()
+    box = test.selectbox(key="piles.preset_choice")
+    assert box.value == "two" and box.options == ["Two piles", "Three piles"] and not test.query_params
+    test.slider(key=widget_key("piles", "piles")).set_value(1).run()
+    box = test.selectbox(key="piles.preset_choice")
+    assert box.value == "custom" and box.options == ["Two piles", "Three piles", "Custom"]
+    assert test.query_params["pp_piles"] == "1" and "pp_preset" not in test.query_params
+    test.slider(key=widget_key("piles", "first")).set_value(6.0).run()
+    test.selectbox(key="piles.preset_choice").set_value("three").run()
+    assert settings(test) == controls_fixture.Piles(piles=3, third=4.0, first=6.0)  # pile 1 kept its value
+    assert test.selectbox(key="piles.preset_choice").options == ["Two piles", "Three piles"]
+    assert dict(test.query_params) == {"pp_piles": "3", "pp_1": "6", "pp_3": "4"}
+    test.slider(key=widget_key("piles", "piles")).set_value(2).run()
+    test.slider(key=widget_key("piles", "piles")).set_value(3).run()   # away and back: named again
+    assert test.selectbox(key="piles.preset_choice").value == "three"
+
+
+def test_a_link_opens_a_reading_preset_box_on_the_preset_its_values_match():
+    assert reading_app(pp_piles="3", pp_3="4").selectbox(key="piles.preset_choice").value == "three"
+    test = reading_app(pp_piles="3", pp_3="5")
+    assert test.selectbox(key="piles.preset_choice").value == "custom" and not test.warning
+    assert settings(test) == controls_fixture.Piles(piles=3, third=5.0)
+
+
+def test_on_demand_measures_when_asked_and_keeps_the_result():
+    """Nothing is computed until the button is pressed; the result then stays without computing again."""
+    test = AppTest.from_function(controls_fixture.on_demand_page, default_timeout=30).run()
+    assert test.markdown[0].value == "result None, computed 0 times"
+    test.button(key="square.run").click().run()
+    assert not test.exception and test.markdown[0].value == "result 49, computed 1 times"
+    test.run()
+    assert test.markdown[0].value == "result 49, computed 1 times"

@@ -17,6 +17,8 @@ from playground.ui import widget_key
 PAGES = Path(__file__).parents[1] / "pages"
 THETA_PAGE = str(PAGES / "3_Divergences_vs_theta.py")
 COVERING_PAGE = str(PAGES / "4_Mode_covering_vs_seeking.py")
+COVERING_PRESET = "covering.preset_choice"  # the preset box ui.controls draws
+CUSTOM_LABEL = "Custom (sliders below)"     # its reading when the sliders match no preset
 
 
 
@@ -157,7 +159,7 @@ def test_covering_page_reference_mixture_fits(covering_app):
 def test_covering_page_states_the_verdicts_of_the_minima_it_marks(covering_app, preset):
     """The caption's covering/seeking sentence is the one computed from this mixture's minima, and each table row
     carries the verdict of the fit it reached."""
-    covering_app.selectbox(key="cov_preset").set_value(preset).run()
+    covering_app.selectbox(key=COVERING_PRESET).set_value(preset).run()
     assert_clean(covering_app)
     mixture = divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:])
     minima = {d: divergences.landscape_minima(*mixture, d, np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50))
@@ -176,7 +178,7 @@ def test_covering_page_states_the_verdicts_of_the_minima_it_marks(covering_app, 
 def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):
     """d = 8: the forward KL spans about three decades, and its colour bar printed 5, 3 and 2 on each other.
     Ticks now sit at least an eighth of a bar's range apart, label the true values, and there are at least two."""
-    covering_app.slider(key="cov_separation").set_value(8.0).run()
+    covering_app.slider(key=widget_key("covering", "separation")).set_value(8.0).run()
     for divergence in ("forward_kl", "reverse_kl", "js"):
         heat = chart(covering_app, f"cov_landscape_{divergence}")["data"][0]
         positions, labels = np.array(heat["colorbar"]["tickvals"]), heat["colorbar"]["ticktext"]
@@ -185,17 +187,17 @@ def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):
 
 
 def test_covering_page_jsd_local_minimum_from_a_mode(covering_app):
-    covering_app.slider(key="cov_mu0").set_value(2.0).run()
-    covering_app.slider(key="cov_sigma0").set_value(0.5).run()
+    covering_app.slider(key=widget_key("covering", "mu0")).set_value(2.0).run()
+    covering_app.slider(key=widget_key("covering", "sigma0")).set_value(0.5).run()
     assert_clean(covering_app)
     row = results(covering_app)["JSD(π"]
     assert row["μ"] == pytest.approx(1.998, abs=1e-3) and row["reached"] == "local minimum"
 
 
 def test_covering_page_preset_with_unequal_weights(covering_app):
-    covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
+    covering_app.selectbox(key=COVERING_PRESET).set_value("unequal_weights").run()
     assert_clean(covering_app)
-    assert covering_app.slider(key="cov_weight").value == 0.75
+    assert covering_app.slider(key=widget_key("covering", "weight")).value == 0.75
     rows = results(covering_app)
     assert rows["KL(π‖p)"]["μ"] == pytest.approx(-1.0, abs=1e-4)     # E_π x = 0.75·(−2) + 0.25·2
     spec = chart(covering_app, "cov_densities_chart")
@@ -205,29 +207,66 @@ def test_covering_page_preset_with_unequal_weights(covering_app):
 def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_app):
     """A lecturer moved d after choosing a preset, then opened the copied link: the box still named the preset
     while the sliders and charts showed another mixture. It reads Custom until the sliders match a preset."""
-    assert "custom" not in covering_app.selectbox(key="cov_preset").options  # not a choice while a preset holds
-    covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
-    covering_app.slider(key="cov_separation").set_value(8.0).run()
-    assert covering_app.selectbox(key="cov_preset").value == "custom"
-    covering_app.slider(key="cov_separation").set_value(4.0).run()       # back to the preset's own d
-    assert covering_app.selectbox(key="cov_preset").value == "unequal_weights"
-    covering_app.selectbox(key="cov_preset").set_value("far_modes").run()
-    assert covering_app.selectbox(key="cov_preset").value == "far_modes"
-    assert covering_app.slider(key="cov_separation").value == 7.0
+    separation = widget_key("covering", "separation")
+    assert CUSTOM_LABEL not in covering_app.selectbox(key=COVERING_PRESET).options  # no choice while a preset holds
+    covering_app.selectbox(key=COVERING_PRESET).set_value("unequal_weights").run()
+    covering_app.slider(key=separation).set_value(8.0).run()
+    assert covering_app.selectbox(key=COVERING_PRESET).value == "custom"
+    assert CUSTOM_LABEL in covering_app.selectbox(key=COVERING_PRESET).options
+    covering_app.slider(key=separation).set_value(4.0).run()       # back to the preset's own d
+    assert covering_app.selectbox(key=COVERING_PRESET).value == "unequal_weights"
+    assert CUSTOM_LABEL not in covering_app.selectbox(key=COVERING_PRESET).options
+    covering_app.selectbox(key=COVERING_PRESET).set_value("far_modes").run()
+    assert covering_app.selectbox(key=COVERING_PRESET).value == "far_modes"
+    assert covering_app.slider(key=separation).value == 7.0
     linked = AppTest.from_file(COVERING_PAGE, default_timeout=90)
     linked.query_params.update(cov_separation="8.0", cov_weight="0.75")
     linked.run()
     assert_clean(linked)
-    assert linked.selectbox(key="cov_preset").value == "custom" and linked.slider(key="cov_separation").value == 8.0
+    assert linked.selectbox(key=COVERING_PRESET).value == "custom" and linked.slider(key=separation).value == 8.0
+
+
+def covering_page_from_link(**params: str) -> AppTest:
+    app = AppTest.from_file(COVERING_PAGE, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_covering_page_old_links_open_the_same_view():
+    """Links the page wrote with its hand-bound sliders (cov_* keys, integers for floats) open the same values; the
+    box names the preset those values make, and the address keeps the old keys."""
+    app = covering_page_from_link(cov_separation="7", cov_weight="0.5", cov_left_std="0.5", cov_right_std="0.5",
+                                  cov_mu0="-2", cov_sigma0="1")
+    assert_clean(app)
+    assert not app.sidebar.warning
+    values = {name: app.slider(key=widget_key("covering", name)).value
+              for name in ("separation", "weight", "left_std", "right_std", "mu0", "sigma0")}
+    assert values == {"separation": 7.0, "weight": 0.5, "left_std": 0.5, "right_std": 0.5, "mu0": -2.0,
+                      "sigma0": 1.0}
+    assert app.selectbox(key=COVERING_PRESET).value == "far_modes"
+    forward = results(app)["KL(π‖p)"]                                 # moment matching: σ² = (d/2)² + s²
+    assert forward["μ"] == pytest.approx(0.0, abs=1e-4) and forward["σ"] == pytest.approx(12.5**0.5, abs=1e-4)
+    assert (app.query_params["cov_separation"], app.query_params["cov_mu0"]) == ("7", "-2")
+    assert "cov_weight" not in app.query_params                       # the default: the address drops it
+
+
+def test_covering_page_names_link_values_it_cannot_take_and_keeps_the_defaults():
+    app = covering_page_from_link(cov_separation="12", cov_sigma0="0", cov_weight="half")
+    assert_clean(app)
+    warnings = " ".join(w.value for w in app.sidebar.warning)
+    assert "cov_separation=12" in warnings and "cov_sigma0=0" in warnings and "cov_weight=half" in warnings
+    assert app.slider(key=widget_key("covering", "separation")).value == 4.0
+    assert app.slider(key=widget_key("covering", "sigma0")).value == 1.0
+    assert app.selectbox(key=COVERING_PRESET).value == "lecture" and not app.query_params
 
 
 @pytest.mark.slow
 def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(covering_app):
     """d = 8 with both widths 2: forward KL's optimum is σ = √20 ≈ 4.47. With σ up to 4 on the axis the landscapes
     showed no minimum at all and the paths ran off the top."""
-    for key, value in (("cov_separation", 8.0), ("cov_left_std", 2.0), ("cov_right_std", 2.0),
-                       ("cov_sigma0", 4.0)):
-        covering_app.slider(key=key).set_value(value).run()
+    for name, value in (("separation", 8.0), ("left_std", 2.0), ("right_std", 2.0), ("sigma0", 4.0)):
+        covering_app.slider(key=widget_key("covering", name)).set_value(value).run()
     assert_clean(covering_app)
     assert results(covering_app)["KL(π‖p)"]["σ"] == pytest.approx(20 ** 0.5, abs=1e-3)
     for divergence in ("forward_kl", "reverse_kl", "js"):
@@ -242,11 +281,11 @@ def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(co
 @pytest.mark.slow
 def test_covering_page_flat_start_warns(covering_app):
     """A narrow start far from π: JSD is ln 2 to machine precision and cannot move — the page says so."""
-    covering_app.slider(key="cov_separation").set_value(8.0).run()
-    covering_app.slider(key="cov_left_std").set_value(0.1).run()
-    covering_app.slider(key="cov_right_std").set_value(0.1).run()
-    covering_app.slider(key="cov_mu0").set_value(0.0).run()
-    covering_app.slider(key="cov_sigma0").set_value(0.15).run()
+    covering_app.slider(key=widget_key("covering", "separation")).set_value(8.0).run()
+    covering_app.slider(key=widget_key("covering", "left_std")).set_value(0.1).run()
+    covering_app.slider(key=widget_key("covering", "right_std")).set_value(0.1).run()
+    covering_app.slider(key=widget_key("covering", "mu0")).set_value(0.0).run()
+    covering_app.slider(key=widget_key("covering", "sigma0")).set_value(0.15).run()
     assert_clean(covering_app)
     assert any("cannot move" in w.value for w in covering_app.warning)
     rows = results(covering_app)

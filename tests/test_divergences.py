@@ -547,3 +547,14 @@ def test_covering_summary_matches_the_optima_for_every_preset(preset):
 @pytest.mark.parametrize("settings", SLIDER_GRID, ids=[f"d{d}-w{w}-s{a}-{b}" for d, w, a, b in SLIDER_GRID])
 def test_covering_summary_matches_the_optima_over_the_sliders(settings):
     check_covering_summary(divergences.two_mode_mixture(*settings))
+
+
+def test_covering_settings_click_start_stays_on_the_sliders_and_presets_are_the_mixtures():
+    """A click outside the start's sliders lands on their edge, to two decimals; each preset loads its mixture."""
+    clicked = divergences.CoveringSettings().with_start(7.3, 0.012)
+    assert (clicked.mu0, clicked.sigma0) == (5.0, 0.15)
+    inside = divergences.CoveringSettings().with_start(-1.234, 2.346)
+    assert (inside.mu0, inside.sigma0) == (-1.23, 2.35)
+    for preset_id, (_, *values) in divergences.MIXTURE_PRESETS.items():
+        settings = divergences.COVERING_PRESETS[preset_id].settings(divergences.CoveringSettings)
+        assert settings.mixture() == divergences.two_mode_mixture(*values)

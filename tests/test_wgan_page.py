@@ -14,6 +14,7 @@ from playground import objectives, wgan
 from playground.datasets import DATASETS
 from playground.figures.wgan import layer_gradient_profile
 from playground.models import Critic
+from playground.ui import widget_key
 
 PAGE = str(ROOT / "pages" / "6_WGAN_and_clipping.py")
 
@@ -109,7 +110,7 @@ def test_profile_chart_says_where_a_gradient_is_exactly_zero():
 def test_page_measures_the_profile_on_request():
     page = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not page.exception
-    page.button(key="wg_profile_run").click().run()
+    page.button(key="wg_profile.run").click().run()
     assert not page.exception
     spec = chart(page, "wg_profile_chart")
     assert [trace["name"] for trace in spec["data"]] == ["clip c = 0.1", "clip c = 0.01", "clip c = 0.001",
@@ -125,3 +126,64 @@ def test_estimates_chart_keeps_negative_jsd_estimates_on_its_axis_and_prints_the
     low = figure["layout"]["yaxis2"]["range"][0]
     assert low <= 0.5 * (np.log(4) - 1.6) < 0
     assert figure["layout"]["title"]["text"].endswith("<sup>a note</sup>")
+
+
+def test_the_comparison_takes_live_settings_in_place_and_reports_them():
+    """c, λ, critic steps and the learning rate reach the runs they belong to without a restart; the dataset and
+    seed are not applied in place (they need a new comparison, which live_view starts)."""
+    settings = wgan.WganSettings()
+    run = wgan.WganComparison.from_settings(settings)
+    run.train(2)
+    changed = run.reconfigure(wgan.WganSettings(clip_value=0.1, gp_weight=10.0, critic_steps=2, learning_rate=1e-4,
+                                                seed=9))
+    assert changed == ["clip_value", "gp_weight", "critic_steps", "learning_rate"] and run.step == 2
+    clipped, penalised, classic = (run.trainers[name].config for name in ("WGAN (clip c)", "WGAN-GP", "Classic GAN"))
+    assert clipped.clip_value == 0.1 and penalised.gp_weight == 10.0
+    assert clipped.critic_steps == penalised.critic_steps == 2 and classic.critic_steps == 1  # classic: 1 D step
+    assert {config.critic_lr for config in (clipped, penalised, classic)} == {1e-4}
+    assert {config.seed for config in (clipped, penalised, classic)} == {0} and run.config.seed == 0
+    assert run.config == wgan.WganSettings(clip_value=0.1, gp_weight=10.0, critic_steps=2, learning_rate=1e-4)
+
+
+def page_from_link(**params: str) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_old_links_open_the_same_view():
+    """Links the page wrote with its hand-bound controls (wg_* keys, the dataset by its label, λ as "10.0", the
+    learning rate as "5e-05") open the same values, and the address keeps the old keys."""
+    app = page_from_link(wg_dataset="25 Gaussians", wg_c="0.05", wg_lambda="10.0", wg_critic_steps="3",
+                         wg_lr="5e-05", wg_seed="7")
+    assert not app.exception and not app.error and not app.sidebar.warning
+    assert app.selectbox(key=widget_key("wgan", "dataset")).value == "twenty_five_gaussians"
+    assert app.select_slider(key=widget_key("wgan", "clip_value")).value == 0.05
+    assert app.select_slider(key=widget_key("wgan", "gp_weight")).value == 10.0
+    assert app.slider(key=widget_key("wgan", "critic_steps")).value == 3
+    assert app.select_slider(key=widget_key("wgan", "learning_rate")).value == 5e-5
+    assert app.number_input(key=widget_key("wgan", "seed")).value == 7
+    assert app.session_state["wgan.config"] == wgan.WganSettings("twenty_five_gaussians", 0.05, 10.0, 3, 5e-5, 7)
+    assert (app.query_params["wg_dataset"], app.query_params["wg_c"], app.query_params["wg_lr"]) == (
+        "twenty_five_gaussians", "0.05", "5e-05")
+
+
+def test_link_values_no_control_can_take_are_named_and_the_defaults_kept():
+    app = page_from_link(wg_c="1e9", wg_dataset="nope", wg_seed="-5")
+    assert not app.exception
+    warnings = " ".join(w.value for w in app.sidebar.warning)
+    assert "wg_c=1e9" in warnings and "wg_dataset=nope" in warnings and "wg_seed=-5" in warnings
+    assert app.session_state["wgan.config"] == wgan.WganSettings() and "wg_c" not in app.query_params
+
+
+@pytest.mark.slow
+def test_page_changes_c_in_place_and_restarts_for_another_dataset():
+    """c is live: the comparison keeps its steps; the dataset is not: a new comparison starts at step 0."""
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.button(key="wgan.lockstep.step").click().run()
+    assert "**Step 1**" in " ".join(m.value for m in app.markdown)
+    app.select_slider(key=widget_key("wgan", "clip_value")).set_value(0.1).run()
+    assert "**Step 1**" in " ".join(m.value for m in app.markdown) and app.query_params["wg_c"] == "0.1"
+    app.selectbox(key=widget_key("wgan", "dataset")).set_value("swiss_roll").run()
+    assert not app.exception and "**Step 0**" in " ".join(m.value for m in app.markdown)

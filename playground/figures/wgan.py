@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS, bottom_legend
-from playground.figures.training import Figure, decimate, layout
+from playground.figures.training import Figure, decimate, layout, samples_and_critic
 
 RUN_COLORS = {"WGAN (clip c)": FAKE_COLOR, "WGAN-GP": REAL_COLOR, "Classic GAN": ACCENT_COLOR}
 
@@ -100,3 +100,19 @@ def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420)
         yaxis={"title": {"text": "‖∂L/∂h_ℓ‖ (log)", "standoff": 12}, "type": "log", "exponentformat": "power",
                "automargin": True},
     )}
+
+
+def comparison_view(snapshot: dict[str, Any]) -> list[Figure]:
+    """The WGAN page's live charts from a `wgan.WganComparison` snapshot: the clipped WGAN's and WGAN-GP's samples
+    over their critics, both critics' weights (the clipped one's walls at ±c), and every run's estimate against
+    its exact W₁ (titled with the classic discriminator's JSD note)."""
+    runs = snapshot["runs"]
+    clip_run, gp_run = runs["WGAN (clip c)"], runs["WGAN-GP"]
+    return [
+        samples_and_critic(clip_run, title=f"WGAN, clip c = {clip_run['config'].clip_value:g}", height=440),
+        samples_and_critic(gp_run, title="WGAN-GP", height=440),
+        weight_histogram(clip_run["weights"], clip_run["config"].clip_value,
+                         title="Clipped critic's weights (walls at ±c)"),
+        weight_histogram(gp_run["weights"], None, title="WGAN-GP critic's weights"),
+        estimates_against_truth(runs, note=snapshot["jsd_note"]),
+    ]

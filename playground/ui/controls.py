@@ -26,6 +26,7 @@ from playground.ui import url
 Groups = Mapping[str, Sequence[str]]
 LOG_MANTISSAS = (1.0, 2.0, 5.0)  # a log slider's stops: 1, 2, 5 of each decade
 RESTART_MARK = " ↻"             # on the label of a field whose change starts a new run
+CUSTOM_PRESET = "custom"        # a reading preset box's id for settings that match no preset
 
 # Mode collapse's sidebar: the first group open, the others lazy (closed groups build no widgets).
 TRAINING_GROUPS: dict[str, tuple[str, ...]] = {
@@ -42,7 +43,8 @@ _RUN = threading.local()  # per script thread: the preset each settings object t
 
 def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, default_preset: str | None = None,
              *, groups: Groups | None = None, lazy_groups: bool = True, columns: int | None = None,
-             location: Any = "sidebar", preset_url: str = "preset", report_unknown: bool = True) -> Any:
+             location: Any = "sidebar", preset_url: str = "preset", report_unknown: bool = True,
+             custom_preset: str | None = None) -> Any:
     """Draw a widget for every knob of `cls` and return the frozen settings object they describe.
 
     `presets`: id -> object with `label`, `note` and `overrides` (a dict of fields), as `settings.Preset`; a
@@ -55,6 +57,10 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
     are no field of `cls` (a page with two sections turns it off in both). `?hide=a,b` leaves those controls
     out; a field the class's `unused_note` hook says is ignored is greyed out, with the reason in its help, and one
     its `shows(name)` hook says is irrelevant now (e.g. piles beyond the chosen count) is not drawn at all.
+    `custom_preset` (a label) makes the preset box a reading of the settings rather than their base: it names the
+    first preset whose overrides the controls hold, or this label, offered only while it is the reading; picking a
+    preset sets its overrides' fields only, and the address holds no preset, just the fields that differ from
+    `default_preset`'s.
     """
     specs = field_specs(cls)
     presets = presets or {}
@@ -70,7 +76,11 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
     stored = st.session_state[config_key]
     for name, value in asdict(stored).items():  # widgets forget their state on page switches: re-seed them
         st.session_state.setdefault(f"{page}.{name}", value)
-    if presets:
+    reads = bool(presets) and custom_preset is not None
+    if reads:  # the box names what the controls hold now (a slider moved since: maybe no preset)
+        reading = settings_layer.matching_preset(_current(page, stored), presets) or CUSTOM_PRESET
+        st.session_state[preset_key] = st.session_state[f"{page}.preset_choice"] = reading
+    elif presets:
         st.session_state.setdefault(f"{page}.preset_choice", st.session_state[preset_key])
 
     hidden = url.hidden_controls()
@@ -81,10 +91,14 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
         if loaded := st.session_state.pop(f"{page}.loaded", None):
             st.success(loaded)  # a file that loaded cleanly is good news, not a warning
         if presets:
-            st.selectbox("Preset", list(presets), key=f"{page}.preset_choice", on_change=_pick_preset,
-                         args=(page, cls, presets), format_func=lambda k: presets[k].label,
-                         help="A starting point; each setting can be changed.")
-            st.caption(presets[st.session_state[preset_key]].note)
+            custom = st.session_state[preset_key] not in presets  # "Custom" is offered only while it is the reading
+            st.selectbox("Preset", [*presets, *([CUSTOM_PRESET] if custom else [])], key=f"{page}.preset_choice",
+                         on_change=_pick_preset, args=(page, cls, presets, reads),
+                         format_func=lambda k: presets[k].label if k in presets else custom_preset,
+                         help="Loads a preset's settings; it names the preset the controls hold, if any." if reads
+                         else "A starting point; each setting can be changed.")
+            if not custom:
+                st.caption(presets[st.session_state[preset_key]].note)
         current = _current(page, stored)  # what the widgets hold now: greying follows a choice made this run
         drawn = set()
         for index, (title, names) in enumerate(drawn_groups.items()):
@@ -112,11 +126,11 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
     settings = _build(stored, values)
     st.session_state[config_key] = settings
     preset_id = st.session_state.get(preset_key)
-    wanted = url_params(settings, _preset_settings(cls, presets, preset_id))
-    if presets and preset_id != default_preset:
+    wanted = url_params(settings, _preset_settings(cls, presets, default_preset if reads else preset_id))
+    if presets and not reads and preset_id != default_preset:
         wanted = {preset_url: preset_id, **wanted}
     url.write(owned, wanted)
-    _remember_origin(settings, f"{page}:{preset_id}")
+    _remember_origin(settings, page if reads else f"{page}:{preset_id}")  # a reading is no run's origin
     return settings
 
 
@@ -169,10 +183,16 @@ def _preset_settings(cls: type, presets: Mapping[str, Any], preset_id: str | Non
     return cls(**preset.overrides) if preset is not None else cls()
 
 
-def _pick_preset(page: str, cls: type, presets: Mapping[str, Any]) -> None:
+def _pick_preset(page: str, cls: type, presets: Mapping[str, Any], reads: bool = False) -> None:
     preset_id = st.session_state[f"{page}.preset_choice"]
+    if preset_id not in presets:  # the custom reading: nothing to load
+        return
     st.session_state[f"{page}.preset"] = preset_id
-    _seed_widgets(page, _preset_settings(cls, presets, preset_id))
+    if reads:  # only the preset's own fields: the others keep what the controls hold
+        current = _current(page, st.session_state[f"{page}.config"])
+        _seed_widgets(page, _build(current, presets[preset_id].overrides))
+    else:
+        _seed_widgets(page, _preset_settings(cls, presets, preset_id))
 
 
 def _seed_widgets(page: str, settings: Any) -> None:

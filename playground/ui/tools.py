@@ -1,6 +1,10 @@
-"""Run tools under a live Trainer: replay recorded frames, export (CSV, JSON, GIF), load settings, share a link."""
+"""Run tools under a live Trainer: replay recorded frames, export (CSV, JSON, GIF), load settings, share a link;
+and `on_demand`, a measurement too slow for every rerun, made when asked and kept."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -74,3 +78,14 @@ def _load_upload(page: str) -> None:
 def _share_tab(page: str, trainer: Trainer) -> None:
     st.caption("This link reproduces the page, its preset and every setting you changed.")
     share_link()
+
+
+def on_demand(key: str, label: str, compute: Callable[[Callable[[float], None]], Any], *, icon: str | None = None,
+              progress_text: str = "Working…") -> Any:
+    """A button (key `{key}.run`) that runs `compute(progress)` under a progress bar (`progress(fraction)`, 0 to
+    1) and keeps the result for the session: returns the latest result, or None before the first press."""
+    if st.button(label, key=f"{key}.run", icon=icon):
+        bar = st.progress(0.0, text=progress_text)
+        st.session_state[f"{key}.result"] = compute(lambda fraction: bar.progress(fraction, text=progress_text))
+        bar.empty()
+    return st.session_state.get(f"{key}.result")
