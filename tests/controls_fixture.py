@@ -39,3 +39,17 @@ def page() -> None:
     settings = ui.controls("piles", Piles, PRESETS, preset_url="pp_preset", columns=2,
                            location=st.container())
     st.markdown(f"settings: {settings!r}")
+
+
+@dataclass(frozen=True)
+class Counts:
+    steps: int = knob(1500, "Steps", live=True, min=10, max=5000, step=10, widget="slider")
+    seed: int = knob(0, "Seed", min=0, max=1000)
+
+
+def counts_page() -> None:
+    from controls_fixture import Counts
+
+    from playground import ui
+
+    ui.controls("counts", Counts)

@@ -55,3 +55,11 @@ def test_a_changed_control_goes_to_the_address_and_a_preset_resets_the_controls(
     test.selectbox(key="piles.preset_choice").set_value("three").run()
     assert settings(test) == controls_fixture.Piles(piles=3, third=4.0)
     assert test.query_params["pp_preset"] == "three" and "pp_piles" not in test.query_params
+
+
+def test_a_wide_integer_range_is_a_slider_with_its_step_when_the_knob_asks_for_one():
+    test = AppTest.from_function(controls_fixture.counts_page, default_timeout=30).run()
+    assert not test.exception
+    steps = test.slider(key=widget_key("counts", "steps"))
+    assert (steps.value, steps.min, steps.max, steps.step) == (1500, 10, 5000, 10)
+    assert test.number_input(key=widget_key("counts", "seed")).value == 0  # wide and not asked: typed

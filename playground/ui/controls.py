@@ -250,9 +250,9 @@ def _widget(page: str, name: str, spec: Mapping[str, Any], unused: str | None = 
         options = sorted({2**k for k in range(int(math.log2(low)), int(math.log2(high)) + 1)} | {current})
         return st.select_slider(label, options, **common)
     if spec["type"] is int:
-        if widget == "number" or high - low > 64:
+        if widget == "number" or widget != "slider" and high - low > 64:  # a wide range: typed, unless asked
             return int(st.number_input(label, min_value=low, max_value=high, step=1, **common))
-        return st.slider(label, low, high, **common)
+        return st.slider(label, low, high, step=spec.get("step", 1), **common)
     step = spec.get("step", 0.01)
     if widget == "number":
         return float(st.number_input(label, min_value=float(low), max_value=float(high), step=step, format="%g",
