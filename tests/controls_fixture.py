@@ -53,3 +53,18 @@ def counts_page() -> None:
     from playground import ui
 
     ui.controls("counts", Counts)
+
+
+def linked_page() -> None:
+    """Two sections; picking a preset of the second sets a control of the first (as Compare's dataset)."""
+    from dataclasses import replace
+
+    import streamlit as st
+    from controls_fixture import PRESETS, Counts, Piles
+
+    from playground import ui
+
+    counts = ui.controls("counts", Counts)
+    ui.controls("piles", Piles, PRESETS, preset_url="pp_preset", location=st.container(),
+                on_preset=lambda preset_id: ui.load_settings("counts", replace(counts, steps=len(preset_id) * 10)))
+

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -42,7 +42,8 @@ _RUN = threading.local()  # per script thread: the preset each settings object t
 
 def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, default_preset: str | None = None,
              *, groups: Groups | None = None, lazy_groups: bool = True, columns: int | None = None,
-             location: Any = "sidebar", preset_url: str = "preset", report_unknown: bool = True) -> Any:
+             location: Any = "sidebar", preset_url: str = "preset", report_unknown: bool = True,
+             on_preset: Callable[[str], Any] | None = None) -> Any:
     """Draw a widget for every knob of `cls` and return the frozen settings object they describe.
 
     `presets`: id -> object with `label`, `note` and `overrides` (a dict of fields), as `settings.Preset`; a
@@ -55,6 +56,8 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
     are no field of `cls` (a page with two sections turns it off in both). `?hide=a,b` leaves those controls
     out; a field the class's `unused_note` hook says is ignored is greyed out, with the reason in its help, and one
     its `shows(name)` hook says is irrelevant now (e.g. piles beyond the chosen count) is not drawn at all.
+    `on_preset(preset_id)`: called when a preset is picked, after this section's controls took it (e.g. to set
+    another section's controls with `load_settings`: Compare's presets bring the dataset both runs share).
     """
     specs = field_specs(cls)
     presets = presets or {}
@@ -82,7 +85,7 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
             st.success(loaded)  # a file that loaded cleanly is good news, not a warning
         if presets:
             st.selectbox("Preset", list(presets), key=f"{page}.preset_choice", on_change=_pick_preset,
-                         args=(page, cls, presets), format_func=lambda k: presets[k].label,
+                         args=(page, cls, presets, on_preset), format_func=lambda k: presets[k].label,
                          help="A starting point; each setting can be changed.")
             st.caption(presets[st.session_state[preset_key]].note)
         current = _current(page, stored)  # what the widgets hold now: greying follows a choice made this run
@@ -169,10 +172,12 @@ def _preset_settings(cls: type, presets: Mapping[str, Any], preset_id: str | Non
     return cls(**preset.overrides) if preset is not None else cls()
 
 
-def _pick_preset(page: str, cls: type, presets: Mapping[str, Any]) -> None:
+def _pick_preset(page: str, cls: type, presets: Mapping[str, Any], on_preset: Callable[[str], Any] | None) -> None:
     preset_id = st.session_state[f"{page}.preset_choice"]
     st.session_state[f"{page}.preset"] = preset_id
     _seed_widgets(page, _preset_settings(cls, presets, preset_id))
+    if on_preset is not None:
+        on_preset(preset_id)
 
 
 def _seed_widgets(page: str, settings: Any) -> None:
