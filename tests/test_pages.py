@@ -42,7 +42,6 @@ BAD_AND_GOOD_LINKS = {
     "pages/10_Many_seeds.py": ({"seeds_members": "1000", "seeds_dataset": "nope"},
                                {"seeds_members": "4", "seeds_dataset": "25 Gaussians"}),
     "pages/6_WGAN_and_clipping.py": ({"wg_c": "1e9"}, {"wg_c": "0.05"}),
-    "pages/9_Compare_runs.py": ({"cmp_A_loss": "zzz", "cmp_seed": "-5"}, {"cmp_seed": "3"}),
 }
 
 

@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 UI = ROOT / "playground" / "ui"
-CONVERTED_PAGES = ("1_Mode_collapse.py", "3_Divergences_vs_theta.py", "8_Dirac_GAN.py")
+CONVERTED_PAGES = ("1_Mode_collapse.py", "3_Divergences_vs_theta.py", "8_Dirac_GAN.py",
+                   "9_Compare_runs.py")
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in UI.glob("*.py")))
