@@ -19,7 +19,7 @@ from playground.presets import PRESETS
 from playground.settings import Preset, field_specs, knob
 from playground.training import Trainer, TrainingConfig
 
-EVALUATE_EVERY = 100      # steps between exact-W₁ measurements (POT on 500 + 500 points: ~20 ms)
+EVALUATE_EVERY = 100      # steps between exact-W₁ measurements: one (POT, 500 + 500 points) costs several steps
 EVALUATION_POINTS = 500
 
 

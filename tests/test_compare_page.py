@@ -76,8 +76,8 @@ def test_page_steps_both_runs_and_greys_out_c_under_losses_that_ignore_it():
 
 
 def test_picking_a_preset_sets_the_runs_loss_noise_and_unrolling_to_the_presets():
-    """Keyed widgets keep their own state: without the preset's callback, "Unrolled GAN" trained with 0 unrolled
-    steps and "Instance noise" with no noise, under the previous preset's loss."""
+    """A preset sets the run's controls, not only its name: "Unrolled GAN" trains with 10 unrolled steps and
+    "Instance noise" with its noise, under the preset's loss; each run keeps its own settings."""
     test = AppTest.from_file(PAGE, default_timeout=120).run()
     test.selectbox(key=control("A", "preset_choice")).set_value("unrolled").run()
     assert test.slider(key=control("A", "unrolled_steps")).value == 10
@@ -127,7 +127,7 @@ def test_a_preset_named_for_its_data_brings_that_dataset_for_both_runs():
 
 
 def test_a_hand_made_link_may_name_presets_losses_and_the_dataset_by_id():
-    """Bound selectboxes keep labels in the URL; ?cmp_A_preset=wgan fell back to the default with a notice."""
+    """Links may name options by id (as the code and a notebook do) as well as by the labels the page wrote."""
     test = AppTest.from_file(PAGE, default_timeout=120)
     test.query_params.update(cmp_A_preset="wgan", cmp_B_loss="hinge", cmp_dataset="swiss_roll")
     test.run()

@@ -50,7 +50,7 @@ def test_default_view_is_the_plain_gan_spiralling_out(app):
 
 
 @pytest.mark.parametrize(("game", "update", "step_size", "knob", "value"), [
-    ("r1", "simultaneous", 1.0, "penalty_weight", 0.1),           # issue 20: R1 that does not converge
+    ("r1", "simultaneous", 1.0, "penalty_weight", 0.1),           # R1 that does not converge
     ("instance_noise", "simultaneous", 0.1, "noise_std", 0.1),    # h > 2σ²: diverges
     ("minimax", "alternating", 0.5, None, None),                        # |λ| = 1, yet drifts out
     ("consensus", "simultaneous", 0.1, "penalty_weight", 1.0),    # converges
@@ -108,7 +108,7 @@ def test_r1_preset_shows_damped_eigenvalues(app):
 
 def test_url_parameters_set_the_view():
     page = AppTest.from_file(PAGE, default_timeout=60)
-    page.query_params["dirac_game"] = dirac.GAMES["instance_noise"].label     # bound selectboxes use labels
+    page.query_params["dirac_game"] = dirac.GAMES["instance_noise"].label   # as bound selectboxes wrote it
     page.query_params["dirac_noise_std"] = "0.5"
     page.run()
     assert not page.exception
@@ -170,8 +170,8 @@ def test_a_picked_preset_and_a_changed_control_go_to_the_address():
 
 
 def test_lecture_mode_stacks_the_charts_instead_of_squeezing_them(app):
-    """At 1.3× text on a 1280-px projector the field chart beside the distance chart shrank to a sliver next to
-    its own legend: in lecture mode the pairs stand one under the other (ui.side_by_side)."""
+    """In lecture mode the chart pairs stand one under the other (ui.side_by_side): side by side at 1.3× text on a
+    1280-px projector the field chart is a sliver next to its own legend."""
     assert len(app.columns) == 4                                                # two pairs side by side
     lecture = AppTest.from_file(PAGE, default_timeout=60)
     lecture.query_params["lecture"] = "1"
