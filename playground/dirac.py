@@ -23,6 +23,7 @@ from scipy.special import expit
 from torch import Tensor, nn
 
 from playground import lipschitz, noise, objectives
+from playground.settings import Preset, knob
 
 # f(t) = −log(1 + e^{−t}) for the classic GAN: f'(0) = ½ sets the speed of rotation, f''(0) = −¼ the damping
 # that instance noise brings. WGAN has f(t) = t, so f'(0) = 1 and f'' = 0.
@@ -31,8 +32,8 @@ GAN_CURVATURE_AT_ZERO = -0.25
 WGAN_SLOPE = 1.0
 GRADIENT_PENALTY_TARGET = 1.0   # g₀: WGAN-GP pulls the critic's slope to Gulrajani et al.'s unit norm
 # E_ε over ε ~ N(0, σ²) by the trapezoidal rule on ±10σ: for these analytic integrands its error decays like
-# exp(−2π²/(Δ|ψ|σ)) with node spacing Δ = 1/12: measured 2e-12 against scipy's quad at |ψ|σ = 6, where
-# 96-node Gauss–Hermite was off by 3e-5. The tails beyond 10σ weigh 1e-23.
+# exp(−2π²/(Δ|ψ|σ)) with node spacing Δ = 1/12, which stays accurate at large |ψ|σ where Gauss–Hermite does not;
+# the tails beyond 10σ weigh 1e-23.
 QUADRATURE_HALF_WIDTH = 10.0
 QUADRATURE_NODES = 241
 ESCAPE_RADIUS = 1e3             # a trajectory this far out has spiralled away for good: stop there
@@ -597,51 +598,76 @@ def flow_statement(game: str, start: tuple[float, float], regularisation: Regula
 
 # ---- one page view: settings in, every array the figures need out ----------------------------------------
 
+STEP_SIZES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+PENALTY_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
+NOISE_STDS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
+CLIP_VALUES = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+
+
 @dataclass(frozen=True)
 class DiracSettings:
-    """Everything the page lets a lecturer change; one field = one widget = one URL key."""
+    """Everything the page lets a lecturer change; one field = one widget = one URL key. URL ids are the page's
+    first links' keys (dirac_game, dirac_step_size, …): never rename them. Every field is live: the page
+    recomputes its view from the settings, there is no run to restart."""
 
-    game: str = "minimax"
-    update: str = "simultaneous"
-    step_size: float = 0.1        # h
-    steps: int = 1500
-    penalty_weight: float = 1.0   # γ (R1, WGAN-GP)
-    noise_std: float = 1.0        # σ (instance noise)
-    clip_value: float = 0.5       # c (WGAN)
-    theta: float = 1.0            # θ₀
-    psi: float = 1.0              # ψ₀
+    game: str = knob("minimax", "Game", live=True, choices=GAMES, url="dirac_game",
+                     help="The objective the two players optimise.")
+    update: str = knob("simultaneous", "Update rule", live=True, choices=UPDATES, widget="radio", url="dirac_update",
+                       help="Both players step at once, or the critic first and then the generator against the "
+                       "new critic.")
+    step_size: float = knob(0.1, "Step size h", live=True, options=STEP_SIZES, url="dirac_step_size",
+                            help="Learning rate of both players.")
+    steps: int = knob(1500, "Steps", live=True, min=10, max=5000, step=10, widget="slider", url="dirac_steps",
+                      help="Number of gradient steps.")
+    penalty_weight: float = knob(1.0, "Penalty weight γ", live=True, options=PENALTY_WEIGHTS,
+                                 url="dirac_penalty_weight",
+                                 help="R1's γ/2 ψ², WGAN-GP's γ/2 (|ψ|−1)², consensus' γ/2 ‖v‖².")
+    noise_std: float = knob(1.0, "Instance noise σ", live=True, options=NOISE_STDS, url="dirac_noise_std",
+                            help="Std of the Gaussian added to real and fake points.")
+    clip_value: float = knob(0.5, "Clip c", live=True, options=CLIP_VALUES, url="dirac_clip_value",
+                             help="WGAN keeps the critic's weight ψ in [−c, c].")
+    theta: float = knob(1.0, "Start θ₀", live=True, min=-3.0, max=3.0, step=0.1, url="dirac_theta",
+                        help="Where the generator starts (the data sit at 0).")
+    psi: float = knob(1.0, "Start ψ₀", live=True, min=-3.0, max=3.0, step=0.1, url="dirac_psi",
+                      help="The discriminator's starting slope.")
 
     @property
     def regularisation(self) -> Regularisation:
         return Regularisation(self.penalty_weight, self.noise_std, self.clip_value)
 
-
-@dataclass(frozen=True)
-class Preset:
-    """A small, self-explaining override of the page's settings that shows one claim of the paper."""
-
-    label: str
-    claim: str
-    settings: DiracSettings
+    def unused_note(self, name: str) -> str | None:
+        """γ, σ and c each belong to the games whose `knob` they are; the other games ignore them."""
+        users = [f"“{game.label}”" for game in GAMES.values() if game.knob == name]
+        if not users or GAMES[self.game].knob == name:
+            return None
+        names = " and ".join([", ".join(users[:-1]), users[-1]] if len(users) > 1 else users)
+        return f"Only the game{'s' if len(users) > 1 else ''} {names} use{'' if len(users) > 1 else 's'} it; " \
+               f"“{GAMES[self.game].label}” ignores it."
 
 
 PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
     "plain_spirals": Preset(
         "Plain GAN spirals out", "Simultaneous steps multiply the radius by √(1 + h²f'(ψθ)²) > 1 every time.",
-        DiracSettings("minimax", "simultaneous", step_size=0.1, steps=1500)),
+        {"game": "minimax", "update": "simultaneous", "step_size": 0.1, "steps": 1500}),
     "plain_circles": Preset(
         "Alternating GAN circles", "At h = 0.1 alternating steps keep |λ| = 1 and the point circles (0, 0).",
-        DiracSettings("minimax", "alternating", step_size=0.1, steps=1500)),
+        {"game": "minimax", "update": "alternating", "step_size": 0.1, "steps": 1500}),
     "r1_converges": Preset(
         "R1 converges", "γ/2 ψ² damps the critic: eigenvalues −γ/2 ± √(γ²/4 − ¼), the spiral closes in.",
-        DiracSettings("r1", "simultaneous", step_size=0.3, steps=600, penalty_weight=0.3)),
+        {"game": "r1", "update": "simultaneous", "step_size": 0.3, "steps": 600, "penalty_weight": 0.3}),
     "noise_converges": Preset(
         "Instance noise converges", "Blurring both points gives real parts f''(0)σ² = −σ²/4 < 0.",
-        DiracSettings("instance_noise", "simultaneous", step_size=0.3, steps=600, noise_std=0.7)),
+        {"game": "instance_noise", "update": "simultaneous", "step_size": 0.3, "steps": 600, "noise_std": 0.7}),
     "wgan_oscillates": Preset(
         "WGAN clipped oscillates", "|ψ| ≤ c caps the spiral, but θ keeps swinging on a circle of radius ≈ c.",
-        DiracSettings("wgan", "simultaneous", step_size=0.1, steps=1500, clip_value=0.5)),
+        {"game": "wgan", "update": "simultaneous", "step_size": 0.1, "steps": 1500, "clip_value": 0.5}),
 }
+
+
+def preset_settings(preset_id: str, **changes) -> DiracSettings:
+    """The settings of `PRESETS[preset_id]`, with `changes` applied on top."""
+    return PRESETS[preset_id].settings(DiracSettings, **changes)
+
 
 GRID_POINTS = 21                # arrows per axis of the vector-field plot
 MIN_EXTENT, MAX_EXTENT = 1.5, 8.0

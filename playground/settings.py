@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 TRUE_TEXT = frozenset({"1", "true", "yes", "on"})
@@ -171,15 +171,35 @@ def url_params(settings: Any, preset_settings: Any) -> dict[str, str]:
 
 
 def restart_changes(old: Any, new: Any) -> list[str]:
-    """Names of the fields that differ between `old` and `new` and cannot change a running run (not `live`)."""
-    specs = field_specs(type(new))
-    return [name for name, spec in specs.items() if not spec["live"] and getattr(old, name) != getattr(new, name)]
+    """Names of the fields that differ between `old` and `new` and cannot change a running run (not `live`). A
+    field holding a settings object of its own (a page of several sections, e.g. Compare's run A) is compared
+    field by field, and its fields are named "section.field"."""
+    return _changes(old, new, live=False)
 
 
 def live_changes(old: Any, new: Any) -> list[str]:
-    """Names of the `live` fields that differ between `old` and `new`."""
-    specs = field_specs(type(new))
-    return [name for name, spec in specs.items() if spec["live"] and getattr(old, name) != getattr(new, name)]
+    """Names of the `live` fields that differ between `old` and `new` (sections' fields as "section.field")."""
+    return _changes(old, new, live=True)
+
+
+def _changes(old: Any, new: Any, live: bool) -> list[str]:
+    names = []
+    for name, spec in field_specs(type(new)).items():
+        before, after = getattr(old, name), getattr(new, name)
+        if is_dataclass(after) and not isinstance(after, type) and type(before) is type(after):
+            names += [f"{name}.{inner}" for inner in _changes(before, after, live)]
+        elif spec["live"] == live and before != after:
+            names.append(name)
+    return names
+
+
+def field_label(cls: type, name: str) -> str:
+    """The label of the field `name` of `cls`; a section's field ("a.objective") as "Loss (run A)"."""
+    section, _, inner = name.partition(".")
+    spec = field_specs(cls)[section]
+    if not inner:
+        return spec["label"]
+    return f"{field_label(spec['type'], inner)} ({spec['label']})"
 
 
 def unused_note(settings: Any, name: str) -> str | None:

@@ -89,3 +89,32 @@ def on_demand_page() -> None:
 
     result = ui.on_demand("square", "Measure", square, progress_text="Squaring…")
     st.markdown(f"result {result}, computed {len(calls)} times")
+
+
+@dataclass(frozen=True)
+class Counts:
+    steps: int = knob(1500, "Steps", live=True, min=10, max=5000, step=10, widget="slider")
+    seed: int = knob(0, "Seed", min=0, max=1000)
+
+
+def counts_page() -> None:
+    from controls_fixture import Counts
+
+    from playground import ui
+
+    ui.controls("counts", Counts)
+
+
+def linked_page() -> None:
+    """Two sections; picking a preset of the second sets a control of the first (as Compare's dataset)."""
+    from dataclasses import replace
+
+    import streamlit as st
+    from controls_fixture import PRESETS, Counts, Piles
+
+    from playground import ui
+
+    counts = ui.controls("counts", Counts)
+    ui.controls("piles", Piles, PRESETS, preset_url="pp_preset", location=st.container(),
+                on_preset=lambda preset_id: ui.load_settings("counts", replace(counts, steps=len(preset_id) * 10)))
+

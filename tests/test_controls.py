@@ -157,3 +157,22 @@ def test_on_demand_measures_when_asked_and_keeps_the_result():
     assert not test.exception and test.markdown[0].value == "result 49, computed 1 times"
     test.run()
     assert test.markdown[0].value == "result 49, computed 1 times"
+
+
+def test_a_wide_integer_range_is_a_slider_with_its_step_when_the_knob_asks_for_one():
+    test = AppTest.from_function(controls_fixture.counts_page, default_timeout=30).run()
+    assert not test.exception
+    steps = test.slider(key=widget_key("counts", "steps"))
+    assert (steps.value, steps.min, steps.max, steps.step) == (1500, 10, 5000, 10)
+    assert test.number_input(key=widget_key("counts", "seed")).value == 0  # wide and not asked: typed
+
+
+def test_a_picked_preset_can_set_another_sections_controls():
+    test = AppTest.from_function(controls_fixture.linked_page, default_timeout=30).run()
+    assert not test.exception and test.slider(key=widget_key("counts", "steps")).value == 1500
+    test.selectbox(key="piles.preset_choice").set_value("three").run()
+    assert test.slider(key=widget_key("counts", "steps")).value == 50      # len("three") * 10
+    assert test.session_state["piles.config"] == controls_fixture.Piles(piles=3, third=4.0)
+    assert test.query_params["steps"] == "50" and test.query_params["pp_preset"] == "three"
+    test.slider(key=widget_key("counts", "steps")).set_value(70).run()   # the other section keeps its own say
+    assert test.session_state["counts.config"] == controls_fixture.Counts(steps=70)

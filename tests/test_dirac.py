@@ -281,7 +281,7 @@ def test_unknown_update_rule_is_rejected():
 
 @pytest.mark.parametrize("preset", list(dirac.PRESETS))
 def test_presets_show_their_claims(preset):
-    settings = dirac.PRESETS[preset].settings
+    settings = dirac.preset_settings(preset)
     view = dirac.simulate(settings)
     expected = {"plain_spirals": "diverges", "plain_circles": "circles", "r1_converges": "converges",
                 "noise_converges": "converges", "wgan_oscillates": "circles"}[preset]
@@ -330,7 +330,7 @@ def test_eigenvalue_tex():
 # ---- figures -----------------------------------------------------------------------------------------------
 
 def test_phase_portrait_draws_field_trajectory_and_replay():
-    view = dirac.simulate(dirac.PRESETS["r1_converges"].settings)
+    view = dirac.simulate(dirac.preset_settings("r1_converges"))
     figure = dirac_figures.phase_portrait(view.grid_theta, view.grid_psi, view.field_theta, view.field_psi,
                                           view.trajectory, extent=view.extent, flow=view.flow, clip_value=0.5)
     names = [trace.name for trace in figure.data]
@@ -354,7 +354,7 @@ def test_arrow_heads_point_along_the_field():
 
 
 def test_distance_and_eigenvalue_figures():
-    view = dirac.simulate(dirac.PRESETS["plain_spirals"].settings)
+    view = dirac.simulate(dirac.preset_settings("plain_spirals"))
     distance = dirac_figures.distance_curves(view.distances, highlight="simultaneous",
                                              flow_iterations=view.flow_iterations,
                                              flow_distances=dirac.distances_to_equilibrium(view.flow))
@@ -368,7 +368,7 @@ def test_distance_and_eigenvalue_figures():
 def test_distance_chart_draws_a_fast_oscillation_as_the_band_it_swings_in():
     """WGAN at h = 1 cycles with period 5 (simultaneous) and 3 (alternating): 1,500 points zig-zagging in 300 px
     drew a two-colour block that hid one rule. Each is drawn as its range per window, which holds every iterate."""
-    settings = replace(dirac.PRESETS["plain_spirals"].settings, game="wgan", step_size=1.0)
+    settings = replace(dirac.preset_settings("plain_spirals"), game="wgan", step_size=1.0)
     view = dirac.simulate(settings)
     figure = dirac_figures.distance_curves(view.distances, highlight="simultaneous")
     named = [trace for trace in figure.data if trace.showlegend is not False]
@@ -382,7 +382,7 @@ def test_distance_chart_draws_a_fast_oscillation_as_the_band_it_swings_in():
             assert lower.y[index] == pytest.approx(chunk.min(), rel=1e-6)
             assert upper.y[index] == pytest.approx(chunk.max(), rel=1e-6)
     assert 0.70 < figure.data[3].y[-1] < 0.71 < 1.11 < figure.data[1].y[-1] < 1.12  # cycles: √0.5 and √1.25 at most
-    slow = dirac.simulate(dirac.PRESETS["plain_spirals"].settings)   # h = 0.1: one cycle in 63 steps stays a line
+    slow = dirac.simulate(dirac.preset_settings("plain_spirals"))   # h = 0.1: one cycle in 63 steps stays a line
     assert all(trace.fill is None for trace in dirac_figures.distance_curves(slow.distances).data)
     converging = dirac.simulate(replace(settings, game="instance_noise"))  # h = 1: rounding noise at 1e-16 is no cycle
     assert all(trace.fill is None for trace in dirac_figures.distance_curves(converging.distances).data)

@@ -119,6 +119,24 @@ def test_restart_and_live_changes_follow_the_live_metadata():
     assert TrainingConfig(seed=1).restart_changes(TrainingConfig()) == ["seed"]
 
 
+@dataclass(frozen=True)
+class TwoSections:
+    shared: Example = knob(Example(), "both")
+    other: Example = knob(Example(seed=1), "run B")
+    steps: int = knob(10, "Steps", min=1, max=100)
+
+
+def test_a_section_field_is_compared_field_by_field_and_labelled_with_its_section():
+    """A page of several sections (Compare's runs A and B) restarts on a section's restart field only."""
+    old = TwoSections()
+    new = TwoSections(other=Example(seed=2, theta=0.1), steps=11)
+    assert restart_changes(old, new) == ["other.seed", "steps"]
+    assert settings.live_changes(old, new) == ["other.theta"]
+    assert restart_changes(old, TwoSections(shared=Example(clip=0.5))) == []
+    assert settings.field_label(TwoSections, "other.seed") == "Seed (run B)"
+    assert settings.field_label(TwoSections, "steps") == "Steps"
+
+
 def test_unused_notes_come_from_the_class_hook():
     assert settings.unused_note(Example(), "clip") == "Only weight clipping uses it."
     assert settings.unused_note(Example(method="weight_clipping"), "clip") is None

@@ -11,21 +11,19 @@ notice); afterwards the widgets do, and the URL is rewritten to the preset and t
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
 import streamlit as st
 
 from playground import settings as settings_layer
-from playground.settings import choice_label, field_specs, parse_settings, url_params
+from playground.settings import field_specs, parse_settings, url_params
 from playground.ui import url
+from playground.ui.widgets import widget
 
 Groups = Mapping[str, Sequence[str]]
-LOG_MANTISSAS = (1.0, 2.0, 5.0)  # a log slider's stops: 1, 2, 5 of each decade
-RESTART_MARK = " ↻"             # on the label of a field whose change starts a new run
 CUSTOM_PRESET = "custom"        # a reading preset box's id for settings that match no preset
 
 # Mode collapse's sidebar: the first group open, the others lazy (closed groups build no widgets).
@@ -44,7 +42,8 @@ _RUN = threading.local()  # per script thread: the preset each settings object t
 def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, default_preset: str | None = None,
              *, groups: Groups | None = None, lazy_groups: bool = True, columns: int | None = None,
              location: Any = "sidebar", preset_url: str = "preset", report_unknown: bool = True,
-             custom_preset: str | None = None) -> Any:
+             custom_preset: str | None = None,
+             on_preset: Callable[[str], Any] | None = None) -> Any:
     """Draw a widget for every knob of `cls` and return the frozen settings object they describe.
 
     `presets`: id -> object with `label`, `note` and `overrides` (a dict of fields), as `settings.Preset`; a
@@ -61,6 +60,8 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
     first preset whose overrides the controls hold, or this label, offered only while it is the reading; picking a
     preset sets its overrides' fields only, and the address holds no preset, just the fields that differ from
     `default_preset`'s.
+    `on_preset(preset_id)`: called when a preset is picked, after this section's controls took it (e.g. to set
+    another section's controls with `load_settings`: Compare's presets bring the dataset both runs share).
     """
     specs = field_specs(cls)
     presets = presets or {}
@@ -93,7 +94,7 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
         if presets:
             custom = st.session_state[preset_key] not in presets  # "Custom" is offered only while it is the reading
             st.selectbox("Preset", [*presets, *([CUSTOM_PRESET] if custom else [])], key=f"{page}.preset_choice",
-                         on_change=_pick_preset, args=(page, cls, presets, reads),
+                         on_change=_pick_preset, args=(page, cls, presets, reads, on_preset),
                          format_func=lambda k: presets[k].label if k in presets else custom_preset,
                          help="Loads a preset's settings; it names the preset the controls hold, if any." if reads
                          else "A starting point; each setting can be changed.")
@@ -116,7 +117,7 @@ def controls(page: str, cls: type, presets: Mapping[str, Any] | None = None, def
                 cells = _cells(len(visible), columns)
                 for name, cell in zip(visible, cells, strict=True):
                     with cell:
-                        _widget(page, name, specs[name], settings_layer.unused_note(current, name))
+                        widget(widget_key(page, name), specs[name], settings_layer.unused_note(current, name))
                     drawn.add(name)
     # Every field's value is its widget state; re-assigning keeps it while its widget is not drawn (Streamlit
     # drops the state of widgets a run does not draw, and a widget drawn later would fall back to its default).
@@ -183,7 +184,8 @@ def _preset_settings(cls: type, presets: Mapping[str, Any], preset_id: str | Non
     return cls(**preset.overrides) if preset is not None else cls()
 
 
-def _pick_preset(page: str, cls: type, presets: Mapping[str, Any], reads: bool = False) -> None:
+def _pick_preset(page: str, cls: type, presets: Mapping[str, Any], reads: bool = False,
+                 on_preset: Callable[[str], Any] | None = None) -> None:
     preset_id = st.session_state[f"{page}.preset_choice"]
     if preset_id not in presets:  # the custom reading: nothing to load
         return
@@ -193,6 +195,8 @@ def _pick_preset(page: str, cls: type, presets: Mapping[str, Any], reads: bool =
         _seed_widgets(page, _build(current, presets[preset_id].overrides))
     else:
         _seed_widgets(page, _preset_settings(cls, presets, preset_id))
+    if on_preset is not None:
+        on_preset(preset_id)
 
 
 def _seed_widgets(page: str, settings: Any) -> None:
@@ -228,70 +232,3 @@ def _cells(count: int, columns: int | None) -> list[Any]:
     while len(cells) < count:
         cells.extend(st.columns(columns))
     return cells[:count]
-
-
-def log_options(low: float, high: float, current: float) -> list[float]:
-    """1, 2, 5 of each decade within [low, high], and the current value."""
-    options = {current}
-    for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
-        for mantissa in LOG_MANTISSAS:
-            value = float(f"{mantissa * 10.0**exponent:.10g}")
-            if low <= value <= high:
-                options.add(value)
-    return sorted(options)
-
-
-def _widget(page: str, name: str, spec: Mapping[str, Any], unused: str | None = None) -> Any:
-    """The control for one knob. `unused` (why the current choices ignore the field) greys it out and says why
-    in its help: a slider that visibly moves but changes nothing misleads a hall."""
-    key = widget_key(page, name)
-    current = st.session_state[key]
-    label = spec["label"] + ("" if spec["live"] else RESTART_MARK)
-    help_text = spec.get("help", "") + ("" if spec["live"] else " Changing it starts a new run.")
-    if unused:
-        help_text = f"{help_text} {unused}"
-    common = {"key": key, "help": help_text.strip(), "disabled": bool(unused)}
-    widget = spec.get("widget")
-    if "choices" in spec:
-        choices = spec["choices"]
-        if widget == "radio":
-            return st.radio(label, list(choices), format_func=lambda k: choice_label(choices, k),
-                            horizontal=bool(spec.get("horizontal")), **common)
-        if widget == "tabs":
-            return _tabs(key, choices, current)
-        return st.selectbox(label, list(choices), format_func=lambda k: choice_label(choices, k), **common)
-    if "options" in spec:
-        pattern = spec.get("format", "{}")
-        return st.select_slider(label, list(spec["options"]), format_func=pattern.format, **common)
-    if spec["type"] is bool:
-        return st.toggle(label, **common)
-    if widget == "number" and spec["type"] is float:  # a number box may leave either bound open
-        low, high = spec.get("min"), spec.get("max")
-        return float(st.number_input(label, min_value=None if low is None else float(low),
-                                     max_value=None if high is None else float(high), step=spec.get("step", 0.01),
-                                     format="%g", **common))
-    low, high = spec["min"], spec["max"]
-    if spec.get("log"):
-        return st.select_slider(label, log_options(low, high, current), format_func=lambda v: f"{v:g}", **common)
-    if widget == "powers_of_two":
-        options = sorted({2**k for k in range(int(math.log2(low)), int(math.log2(high)) + 1)} | {current})
-        return st.select_slider(label, options, **common)
-    if spec["type"] is int:
-        if widget == "number" or high - low > 64:
-            return int(st.number_input(label, min_value=low, max_value=high, step=1, **common))
-        return st.slider(label, low, high, **common)
-    step = spec.get("step", 0.01)
-    return st.slider(label, float(low), float(high), step=step, **common)
-
-
-def _tabs(key: str, choices: Any, current: Any) -> Any:
-    """A choice as tabs (the open tab is the value). `st.tabs` keeps the open tab's label, under a key of its own;
-    picking a tab copies that label's id into the field's state, which the tabs follow on every run."""
-    ids = {choice_label(choices, choice): choice for choice in choices}
-    tab_key = f"{key}.tab"
-    st.session_state[tab_key] = choice_label(choices, current)
-    return st.tabs(list(ids), key=tab_key, on_change=_take_tab, args=(key, tab_key, ids))
-
-
-def _take_tab(key: str, tab_key: str, ids: Mapping[str, Any]) -> None:
-    st.session_state[key] = ids[st.session_state[tab_key]]

@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 
 from playground.live import LiveRun, Scheduler, Steppable
-from playground.settings import field_specs, restart_changes
+from playground.settings import field_label, restart_changes
 from playground.ui.charts import live_charts
 from playground.ui.controls import origin_of
 
@@ -72,11 +72,11 @@ def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, se
     restart, apply = None, None
     if previous is not None:
         old_settings, old_origin = previous
-        specs = field_specs(type(settings))
         if origin != old_origin:
             restart = "Preset changed: started a new run."
         elif changed := restart_changes(old_settings, settings):
-            restart = f"{', '.join(specs[name]['label'] for name in changed)} changed: started a new run."
+            labels = ", ".join(field_label(type(settings), name) for name in changed)
+            restart = f"{labels} changed: started a new run."
         elif settings != old_settings:
             apply = lambda run: run.reconfigure(settings)  # noqa: E731 — the run's own thread-safe turn
     st.session_state[state_key] = (settings, origin)
