@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).parents[1]
 UI = ROOT / "playground" / "ui"
 CONVERTED_PAGES = ("1_Mode_collapse.py", "2_Vanishing_gradients.py", "3_Divergences_vs_theta.py",
-                   "5_Earth_movers_distance.py")
+                   "5_Earth_movers_distance.py", "7_Density_ratio_and_AVB.py")
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in UI.glob("*.py")))
