@@ -138,7 +138,7 @@ def test_a_preset_from_a_link_brings_its_rates_to_the_run(app):
     assert app.select_slider(key=widget_key("avb", "learning_rate")).value == pytest.approx(1e-3)
     assert app.select_slider(key=widget_key("avb", "adversary_learning_rate")).value == pytest.approx(2e-3)
     settings, _ = app.session_state["density_ratio.avb.settings"]
-    assert avb.AvbComparison.from_settings(settings).config == avb.AvbConfig(
+    assert settings.comparison_config() == avb.AvbConfig(   # what AvbComparison.from_settings builds
         learning_rate=1e-3, adversary_learning_rate=2e-3, adam_beta1=0.9)
 
 
