@@ -18,8 +18,9 @@ from scipy.spatial import cKDTree
 from torch import Tensor, nn
 
 from playground import checkpoint
-from playground.density_ratio import logistic_loss
+from playground.density_ratio import LEARNING_RATES, logistic_loss
 from playground.models import mlp
+from playground.settings import Preset, knob
 
 CATEGORIES = 4            # x ∈ {e₁, e₂, e₃, e₄} ⊂ {0, 1}⁴, uniform
 LATENT_SIZE = 2
@@ -194,26 +195,45 @@ class AvbConfig:
 
 
 @dataclass(frozen=True)
-class AvbPreset:
-    label: str
-    config: AvbConfig
-    note: str
+class AvbSettings:
+    """The AVB section's controls, the `AvbConfig` fields a lecturer changes. URL ids are the page's first links'
+    keys (avb_lr, avb_seed, …): never rename them. β₁ has no control of its own: a preset sets it."""
+
+    learning_rate: float = knob(2e-3, "Encoder/decoder rate", live=True, options=LEARNING_RATES, format="{:g}",
+                                url="avb_lr", help="Adam's rate for both models' encoders and decoders; applies live.")
+    adversary_learning_rate: float = knob(
+        4e-3, "Adversary rate", live=True, options=LEARNING_RATES, format="{:g}", url="avb_adversary_lr",
+        help="Adam's rate for the adversaries T(x, z); applies live. T must keep up with the encoder.")
+    adversary_steps: int = knob(1, "T steps per step", live=True, min=1, max=5, widget="number",
+                                url="avb_adversary_steps",
+                                help="Adversary updates per encoder/decoder update; applies live.")
+    seed: int = knob(0, "Seed", min=0, max=9999, widget="number", url="avb_seed",
+                     help="Initial weights and noise.")
+    adam_beta1: float = knob(0.5, "Adam's β₁", options=(0.5, 0.9), format="{:g}",
+                             help="Adam's momentum for every network of both models.")
+
+    def comparison_config(self, **config) -> AvbConfig:
+        """The `AvbConfig` these settings describe (`config`: its other fields)."""
+        return AvbConfig(learning_rate=self.learning_rate, adversary_learning_rate=self.adversary_learning_rate,
+                         adversary_steps=self.adversary_steps, seed=self.seed, adam_beta1=self.adam_beta1, **config)
 
 
-PRESETS: dict[str, AvbPreset] = {  # keys are URL ids: never rename
-    "paper": AvbPreset(
-        "The paper's toy (Fig. 4), fast rates", AvbConfig(),
-        "Measured at seed 0: AVB's posteriors tile the prior by step 1,500 while the VAE's stay ellipses. At "
+PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
+    "paper": Preset(
+        "The paper's toy (Fig. 4), fast rates",
+        "Mescheder, Nowozin & Geiger (2017), Fig. 4, with rates fast enough for a CPU. Measured at seed 0: "
+        "AVB's posteriors tile the prior by step 1,500 while the VAE's stay ellipses. At "
         "seeds 0 and 1, AVB's log p(x) is above the VAE's from step 1,000 on, but its true ELBO passes the "
         "VAE's only around step 2,000: AVB climbs the ELBO through T, which sat a few tenths of a nat above "
         "its true ELBO."),
-    "lagging_adversary": AvbPreset(
-        "Adversary that lags", AvbConfig(learning_rate=1e-3, adversary_learning_rate=2e-3, adam_beta1=0.9),
+    "lagging_adversary": Preset(
+        "Adversary that lags",
         "Adam's heavier momentum (β₁ = 0.9) and halved rates. Measured at seed 0: T fell behind AVB's encoder, "
         "which exploited its errors: AVB's posteriors shrank towards dots, their true KL (k-NN) rose to about "
         "6.5 nats by step 1,000 while E_q[T] read about 2.3, and AVB's true ELBO fell below −6 before it "
         "recovered to about −2 by step 2,500. The VAE's adversary stayed near the exact KL (≤ 0.05 nats off "
-        "in 200-step averages at every 500th step)."),
+        "in 200-step averages at every 500th step).",
+        {"learning_rate": 1e-3, "adversary_learning_rate": 2e-3, "adam_beta1": 0.9}),
 }
 
 
@@ -333,7 +353,12 @@ class AvbComparison(checkpoint.Checkpointable):
                 self._record()
         return metrics
 
-    def reconfigure(self, config: AvbConfig) -> list[str]:
+    @classmethod
+    def from_settings(cls, settings: AvbSettings, **config) -> AvbComparison:
+        """A comparison built from the page's settings (`config`: other `AvbConfig` fields)."""
+        return cls(settings.comparison_config(**config))
+
+    def reconfigure(self, config: AvbSettings | AvbConfig) -> list[str]:
         """The live settings of `config`: both models' rates and the adversaries' updates per step; returns the
         names that changed. The others need a new comparison."""
         live = ("learning_rate", "adversary_learning_rate", "adversary_steps")

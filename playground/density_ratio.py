@@ -16,6 +16,7 @@ from torch import Tensor
 
 from playground import checkpoint
 from playground.models import mlp
+from playground.settings import knob
 
 # --- distributions with a sampler and an exact log-density ---------------------------------------------------
 
@@ -234,6 +235,33 @@ class DensityRatioConfig:
     evaluation_size: int = 8192   # fixed q₁ sample for E_{q₁}[s]; its Monte Carlo error is ~0.01 nats
 
 
+LEARNING_RATES = (3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 1e-2)  # the page's stops for Adam's rate (AVB's page too)
+SCALES = ("log-ratio", "ratio")
+SECTIONS = {"ratio": "Density-ratio trick", "avb": "AVB"}  # keys are URL ids: never rename
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """Which part of the density-ratio and AVB page is open (its tabs); `dr_tab` links held the tab's label."""
+
+    section: str = knob("ratio", "Section", live=True, choices=SECTIONS, widget="tabs", url="dr_tab")
+
+
+@dataclass(frozen=True)
+class RatioSettings:
+    """The density-ratio section's controls. URL ids are the page's first links' keys (dr_pair, dr_lr, …): never
+    rename them. `scale` only changes the drawing; the run ignores it."""
+
+    pair: str = knob("gaussians", "Distributions q₁ and q₂", choices=PAIRS, url="dr_pair",
+                     help="Two distributions with known densities.")
+    learning_rate: float = knob(3e-3, "Learning rate", live=True, options=LEARNING_RATES, format="{:g}", url="dr_lr",
+                                help="Adam's rate; applies live.")
+    seed: int = knob(0, "Seed", min=0, max=9999, widget="number", url="dr_seed",
+                     help="Initial weights and samples.")
+    scale: str = knob("log-ratio", "Show", live=True, choices=SCALES, widget="radio", horizontal=True, url="dr_scale",
+                      help="The logit s(x) against log q₁/q₂, or D/(1 − D) = eˢ against q₁/q₂ (1-D).")
+
+
 GRID_POINTS = {1: 400, 2: 60}    # drawing resolution per axis
 # The logit's offset follows each batch's sampling noise: the KL estimate of a single step jitters by ~±10 %
 # (seeds 0–3, Gaussian pair), the mean of the last 20 records (200 steps) by ~±3 %.
@@ -305,7 +333,13 @@ class DensityRatioRun(checkpoint.Checkpointable):
         """The mean of the last SMOOTHING_RECORDS recorded estimates."""
         return float(np.mean(self.history["kl_estimate"][-SMOOTHING_RECORDS:]))
 
-    def reconfigure(self, config: DensityRatioConfig) -> list[str]:
+    @classmethod
+    def from_settings(cls, settings: RatioSettings, **config) -> DensityRatioRun:
+        """A run built from the page's settings (`config`: other `DensityRatioConfig` fields)."""
+        return cls(DensityRatioConfig(pair=settings.pair, seed=settings.seed, learning_rate=settings.learning_rate,
+                                      **config))
+
+    def reconfigure(self, config: RatioSettings | DensityRatioConfig) -> list[str]:
         """Take the learning rate of `config` in place (the pair and seed need a new run); returns
         ["learning_rate"] if it changed."""
         changed = ["learning_rate"] if config.learning_rate != self.config.learning_rate else []

@@ -267,7 +267,7 @@ def test_lagging_adversary_preset_shrinks_avb_posteriors_to_dots():
     while E_q[T] reads under 3 (measured 6.5 and 2.3), the true ELBO below −6; by step 2,500 the true ELBO is
     back above −2.5 (measured −2.0), and the VAE's adversary stays near the exact KL."""
     torch.set_num_threads(1)
-    run = AvbComparison(avb.PRESETS["lagging_adversary"].config)
+    run = AvbComparison.from_settings(avb.PRESETS["lagging_adversary"].settings(avb.AvbSettings))
     run.train(1000)
     samples = run.latent_samples(per_category=500)
     entropies = [avb.knn_entropy(samples["avb_z"][samples["labels"] == category]) for category in range(4)]
@@ -315,7 +315,7 @@ def recorded_runs() -> list[AvbComparison]:
     torch.set_num_threads(1)
     runs = []
     for preset, seed in (("paper", 1), ("paper", 2), ("lagging_adversary", 0)):
-        run = AvbComparison(dataclasses.replace(avb.PRESETS[preset].config, seed=seed))
+        run = AvbComparison.from_settings(avb.PRESETS[preset].settings(avb.AvbSettings, seed=seed))
         run.train(TRAINING_STEPS)
         runs.append(run)
     return runs
@@ -415,3 +415,16 @@ def test_an_elbo_above_its_log_likelihood_is_named():
     assert "AVB's ELBO lies 0.030 nats above its log p(x), within the k-NN estimate's accuracy" in text
     values["avb_log_likelihood"] = -1.57
     assert "AVB's ELBO lies 0.150 nats above its log p(x), more than" in avb.avb_summary(values, 0)
+
+
+def test_a_comparison_from_the_page_settings_is_the_config_they_describe():
+    """The settings' defaults are AvbConfig's, and each preset's overrides reach the comparison."""
+    assert avb.AvbSettings().comparison_config() == AvbConfig()
+    lagging = AvbComparison.from_settings(avb.PRESETS["lagging_adversary"].settings(avb.AvbSettings), record_every=5)
+    assert lagging.config == AvbConfig(learning_rate=1e-3, adversary_learning_rate=2e-3, adam_beta1=0.9,
+                                       record_every=5)
+    assert lagging.model_optimizer.param_groups[0]["betas"] == (0.9, 0.999)
+    faster = avb.AvbSettings(learning_rate=3e-3, adversary_learning_rate=1e-2, adversary_steps=2, adam_beta1=0.9)
+    assert lagging.reconfigure(faster) == ["learning_rate", "adversary_learning_rate", "adversary_steps"]
+    assert lagging.model_optimizer.param_groups[1]["lr"] == 3e-3 and lagging.adversary_steps == 2
+    assert lagging.adversary_optimizer.param_groups[0]["lr"] == 1e-2

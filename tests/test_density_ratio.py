@@ -290,3 +290,14 @@ def test_verdict_agrees_with_the_numbers_on_other_seeds_and_rates(pair_id):
         run = DensityRatioRun(DensityRatioConfig(pair=pair_id, seed=seed, learning_rate=learning_rate))
         run.train(600)
         assert_verdict_agrees_with_run(run)
+
+
+def test_a_run_from_the_page_settings_is_the_config_they_describe():
+    settings = density_ratio.RatioSettings(pair="ring_2d", learning_rate=1e-3, seed=4, scale="ratio")
+    run = density_ratio.DensityRatioRun.from_settings(settings, record_every=5)
+    assert run.config == density_ratio.DensityRatioConfig(pair="ring_2d", learning_rate=1e-3, seed=4, record_every=5)
+    assert density_ratio.DensityRatioRun.from_settings(density_ratio.RatioSettings()).config == \
+        density_ratio.DensityRatioConfig()
+    assert run.reconfigure(replace(settings, learning_rate=1e-2, scale="log-ratio")) == ["learning_rate"]
+    assert run.optimizer.param_groups[0]["lr"] == 1e-2 and run.config.learning_rate == 1e-2
+    assert run.reconfigure(replace(settings, learning_rate=1e-2)) == []
