@@ -271,3 +271,16 @@ def test_continue_from_a_replay_frame_in_chromium(app_url, page):
     wait_for_app(page)
     assert screen_step(page) > continued
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.browser
+def test_start_trained_in_chromium(app_url, page):
+    page.goto(app_url + "/Mode_collapse?preset=wgan_gp")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.get_by_role("button", name="Start trained").click()
+    page.get_by_text("Started from a checkpoint trained for 2,000 steps").wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert screen_step(page) == 2000
+    screenshot(page, "mode_collapse_started_trained")
+    assert page.locator("[data-testid='stException']").count() == 0

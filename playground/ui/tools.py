@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from playground import export
+from playground import checkpoint, export
 from playground.figures import training as training_figures
 from playground.objectives import OBJECTIVES
 from playground.settings import parse_settings
@@ -127,6 +127,7 @@ def run_file_tools(page: str, live_key: str, run_class: type, *,
                              mime="application/octet-stream", key=f"{page}.run_download", on_click="ignore",
                              icon=":material/download:", help=help_text)
     right.file_uploader("Load a run (a file downloaded here)", type=RUN_FILE_TYPES, key=f"{page}.run_upload",
+                        max_upload_size=checkpoint.MAX_FILE_BYTES // 2**20,  # what the loader reads at most
                         on_change=_load_run_upload, args=(page, live_key, run_class, settings_of),
                         help="Replaces the run on screen with the file's, paused at its step, and sets the "
                              "controls to its settings. Files are read safely: they cannot run code.")
