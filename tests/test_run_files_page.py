@@ -14,6 +14,8 @@ from conftest import ROOT, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from playground.compare import Lockstep
+from playground.ensemble import Ensemble
+from playground.live import LiveRun
 from playground.presets import CHECKPOINT_DIR, PRESETS
 from playground.training import Trainer, TrainingConfig
 
@@ -34,15 +36,15 @@ def step_count(test: AppTest) -> int:
 
 
 @pytest.fixture
-def page_runs(monkeypatch) -> list[Trainer]:
-    """Every Trainer the page serialises for its download button, newest last: the page's live run itself."""
-    seen: list[Trainer] = []
-    original = Trainer.to_bytes
+def page_runs(monkeypatch) -> list:
+    """Every run a page's live view holds (a `LiveRun` is built around each), newest last."""
+    seen: list = []
+    original = LiveRun.__init__
 
-    def recording(self):
-        seen.append(self)
-        return original(self)
-    monkeypatch.setattr(Trainer, "to_bytes", recording)
+    def recording(self, run, *args, **kwargs):
+        seen.append(run)
+        original(self, run, *args, **kwargs)
+    monkeypatch.setattr(LiveRun, "__init__", recording)
     return seen
 
 
@@ -66,7 +68,7 @@ def test_download_then_upload_brings_back_the_run_and_its_settings(page_runs):
     assert saved.step == 12 and saved.config.seed == 5
     data = Trainer.to_bytes(saved)
     button = test.get("download_button")[0]
-    assert button.label == "Download this run" and not button.proto.disabled
+    assert button.label == "Download this run" and not button.proto.disabled and button.proto.deferred_file_id
     # another seed starts another run; loading the file brings seed 5 and step 12 back, widgets and URL too
     test.session_state["mode_collapse.group2"] = True  # open "Data and networks"
     test.run()
@@ -81,7 +83,7 @@ def test_download_then_upload_brings_back_the_run_and_its_settings(page_runs):
     assert test.number_input(key="mode_collapse.seed").value == 5 and test.query_params["seed"] == "5"
     # the next rerun keeps the loaded run (no "seed changed" restart) and trains it on
     test.button(key="mode_collapse.live.step").click().run()
-    assert step_count(test) == 13 and page_runs[-1] is loaded
+    assert step_count(test) == 13 and page_runs[-1] is loaded and loaded.step == 13
     reference = Trainer.from_bytes(data)
     reference.train(1)
     assert same_weights(loaded, reference)
@@ -145,7 +147,6 @@ def test_continue_from_a_frame_with_another_loss(page_runs, monkeypatch):
         return resumed[-1]
     monkeypatch.setattr(Trainer, "resume_from_frame", recording)
     test = app(**SMALL)
-    open_export(test)
     page_runs[-1].train(40)  # paused: the test trains the page's own run directly (frames at 0, 10, …, 40)
     test.session_state["mode_collapse.tools"] = "Replay"
     test.run()
@@ -172,7 +173,6 @@ def test_continue_from_a_frame_with_another_loss(page_runs, monkeypatch):
 
 def test_frames_without_a_state_cannot_be_continued(page_runs):
     test = app(**SMALL)
-    open_export(test)
     run = page_runs[-1]
     run.train(10)
     run.replay_states.pop(0)  # as the replay thins them on a long run
@@ -283,4 +283,43 @@ def test_start_trained_in_chromium(app_url, page):
     wait_for_app(page)
     assert screen_step(page) == 2000
     screenshot(page, "mode_collapse_started_trained")
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_many_seeds_offers_its_run_as_a_file(page_runs):
+    """Many seeds' four controls cannot show every ensemble, so the page offers the download only."""
+    test = AppTest.from_file(str(ROOT / "pages" / "10_Many_seeds.py"), default_timeout=120)
+    test.query_params["seeds_members"] = "4"
+    test.run()
+    button = next(b for b in test.get("download_button") if b.label == "Download this run")
+    assert not button.proto.disabled and button.proto.deferred_file_id and not test.get("file_uploader")
+    run = page_runs[-1]
+    assert isinstance(run, Ensemble) and Ensemble.from_bytes(run.to_bytes()).seeds == run.seeds
+
+
+@pytest.mark.browser
+def test_download_and_load_a_run_in_chromium(app_url, page, tmp_path):
+    """The file is made on the click (deferred): the browser gets the run at the step on screen, and loading it
+    back after Reset brings that step back."""
+    page.goto(app_url + "/Mode_collapse")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    for _ in range(3):
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_app(page)
+    page.get_by_role("tab", name="Export and load").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this run").click()
+    assert download.value.suggested_filename == "mode_collapse_step3.gganrun"
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert Trainer.load(saved).step == 3
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_for_app(page)
+    assert screen_step(page) == 0
+    page.locator("[data-testid='stFileUploader']", has_text="Load a run").locator(
+        "[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(saved))
+    page.get_by_text("Loaded mode_collapse_step3.gganrun: step 3, paused.").wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert screen_step(page) == 3
     assert page.locator("[data-testid='stException']").count() == 0

@@ -105,10 +105,12 @@ def _continue_from_frame(page: str, live_key: str, step: int) -> None:
 
 
 def run_file_tools(page: str, live_key: str, run_class: type, *,
-                   settings_of: Callable[[Any], Any] = lambda run: run.config) -> None:
+                   settings_of: Callable[[Any], Any] = lambda run: run.config, load: bool = True) -> None:
     """"Download this run" (the live run's `to_bytes()`, named after the page and step) and "Load a run" (a file
     uploader that replaces the live run, paused at its step, and puts `settings_of(run)` into the controls of
-    `page`). A file that cannot be loaded leaves the run as it is and says why in an error box."""
+    `page`). A file that cannot be loaded leaves the run as it is and says why in an error box. `load=False`:
+    the download only, for a page whose controls cannot show every run of its kind (still loadable in a
+    notebook with `run_class.load`)."""
     live = live_run(live_key)
     if live is None:
         return
@@ -116,16 +118,21 @@ def run_file_tools(page: str, live_key: str, run_class: type, *,
         st.error(error)
     left, right = st.columns([1, 2])
     help_text = ("The whole run in one file (settings, networks, optimiser and random states, step, metric "
-                 "history, replay frames): load it here or with `Trainer.load` in a notebook to continue it.")
+                 f"history): load it {'here or ' if load else ''}with `{run_class.__name__}.load(path)` in a "
+                 "notebook to continue it.")
     if live.playing:  # the name and the contents must be the step on screen
         left.download_button("Download this run", b"", key=f"{page}.run_download", disabled=True,
                              icon=":material/download:", help=f"Pause first. {help_text}")
     else:
-        with live.lock:
-            data, step = live.run.to_bytes(), live.run.step
-        left.download_button("Download this run", data, file_name=f"{page}_step{step}.{RUN_FILE_TYPES[0]}",
+        def data(live=live) -> bytes:  # serialised on the click only: a Many-seeds run is megabytes
+            with live.lock:
+                return live.run.to_bytes()
+        left.download_button("Download this run", data,
+                             file_name=f"{page}_step{live.run.step}.{RUN_FILE_TYPES[0]}",
                              mime="application/octet-stream", key=f"{page}.run_download", on_click="ignore",
                              icon=":material/download:", help=help_text)
+    if not load:
+        return
     right.file_uploader("Load a run (a file downloaded here)", type=RUN_FILE_TYPES, key=f"{page}.run_upload",
                         max_upload_size=checkpoint.MAX_FILE_BYTES // 2**20,  # what the loader reads at most
                         on_change=_load_run_upload, args=(page, live_key, run_class, settings_of),
