@@ -99,7 +99,6 @@ class Payload:
         return (print, ("pwned",))
 
 
-@pytest.mark.slow
 def test_a_file_that_is_not_a_usable_run_is_refused_and_the_run_stays(page_runs):
     test = app(**SMALL)
     for _ in range(3):
@@ -135,7 +134,6 @@ def test_a_newer_format_is_named():
         Trainer.from_bytes(buffer.getvalue())
 
 
-@pytest.mark.slow
 def test_continue_from_a_frame_with_another_loss(page_runs, monkeypatch):
     """The classic demo: scrub back, switch the loss in the sidebar, Continue from here. The page's run is then
     the frame's state with the new loss, and the next reruns keep it (no restart)."""
@@ -169,6 +167,10 @@ def test_continue_from_a_frame_with_another_loss(page_runs, monkeypatch):
     reference.update_config(replace(config, objective="wgan_gp"))
     reference.train(3)
     assert resumed[0].config.objective == "wgan_gp" and resumed[0].step == 13 and same_weights(resumed[0], reference)
+    # a later live change reaches the resumed run in place; it is still the page's run
+    test.selectbox(key="mode_collapse.objective").set_value("non_saturating").run()
+    assert page_runs[-1] is resumed[0] and resumed[0].config.objective == "non_saturating"
+    assert step_count(test) == 13
 
 
 def test_frames_without_a_state_cannot_be_continued(page_runs):
@@ -213,7 +215,6 @@ def test_the_tool_reproduces_a_shipped_checkpoint_bit_for_bit():
     assert trainer.to_bytes() == (CHECKPOINT_DIR / PRESETS["wgan_gp"].checkpoint).read_bytes()
 
 
-@pytest.mark.slow
 def test_start_trained_loads_the_presets_checkpoint_and_says_so(page_runs):
     test = app(preset="wgan_gp")
     test.button(key="mode_collapse.start_trained").click().run()
