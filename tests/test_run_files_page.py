@@ -324,3 +324,12 @@ def test_download_and_load_a_run_in_chromium(app_url, page, tmp_path):
     wait_for_app(page)
     assert screen_step(page) == 3
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_every_presets_run_can_be_shown_by_the_controls_it_is_loaded_into():
+    """A run file of any preset loads on Mode collapse: its settings are inside every control's range."""
+    from playground.ui.tools import _check_controls_can_show
+    for preset in PRESETS.values():
+        _check_controls_can_show(preset.config(device="cpu"))
+    with pytest.raises(ValueError, match="critic_steps"):
+        _check_controls_can_show(TrainingConfig(critic_steps=50))
