@@ -39,10 +39,8 @@ st.caption("Gulrajani et al. (2017), Fig. 1b: the norm of the critic loss's grad
            "The paper trains whole WGANs on the swiss roll; here each critic trains 20 steps against a fixed, "
            "untrained generator (RMSprop at lr 1e-3 for clipping, which pushes many weights to ±c as a long clipped "
            "training does; Adam for the penalty, λ = 10).")
-profile = ui.on_demand(
-    "wg_profile", "Measure per-layer gradient norms", lambda progress: wgan.clipping_gradient_profile(
-        steps=20, hidden_units=256, dataset=settings.dataset, seed=settings.seed, progress=progress),
-    icon=":material/science:", progress_text="Training deep critics…")
+profile = ui.experiment("wg_profile", wgan.page_gradient_profile, settings, label="Measure per-layer gradient norms",
+                        idle="Press **Measure per-layer gradient norms** to train the four deep critics.")
 if profile is not None:
     ui.chart(figures.layer_gradient_profile(profile), key="wg_profile_chart")
     st.caption(wgan.profile_summary(profile))

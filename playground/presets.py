@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -17,7 +18,12 @@ from playground.training import Trainer, TrainingConfig
 
 @dataclass(frozen=True)
 class Preset(settings.Preset):
-    """A Mode-collapse starting point: the `TrainingConfig` fields it changes (see `settings.Preset`)."""
+    """A Mode-collapse starting point: the `TrainingConfig` fields it changes (see `settings.Preset`), and for a
+    preset whose point takes a long wait, a shipped run file (`checkpoint`, under CHECKPOINT_DIR) trained for
+    `checkpoint_steps` steps by tools/make_checkpoints.py, that "Start trained" loads."""
+
+    checkpoint: str | None = None
+    checkpoint_steps: int = 0
 
     def config(self, **changes: Any) -> TrainingConfig:
         """The defaults with this preset's overrides, then `changes` (e.g. seed=3), applied."""
@@ -37,6 +43,8 @@ COLLAPSING_GAME: dict[str, Any] = {
     "critic_depth": 1,
     "batch_size": 128,     # half the default: faster, and the collapse is no weaker
 }
+
+CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
 
 UNROLLED_STEPS = 10  # Metz et al. unrolled 5-10; with 5, 2 of 100 seeds stayed collapsed here, with 10 none
 
@@ -85,7 +93,7 @@ PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
         "WGAN-GP",
         "Gradient penalty λ = 0.1 (the authors' toy script), 5 critic steps, Adam 1e-4 with β = (0.5, 0.9): "
         "the samples spread over all 8 modes within about a thousand steps.",
-        dict(WGAN_GP_GAME),
+        dict(WGAN_GP_GAME), checkpoint="wgan_gp_8_gaussians.gganrun", checkpoint_steps=2000,
     ),
     "minimax_saturates": Preset(
         "Minimax saturates",
@@ -104,6 +112,7 @@ PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
         "WGAN-GP on the 5×5 grid of Gulrajani et al., with Adam 1e-3 (ten times the paper's, to fit a "
         "lecture): most of the 25 modes within a few thousand steps.",
         {**WGAN_GP_GAME, "dataset": "twenty_five_gaussians", "generator_lr": 1e-3, "critic_lr": 1e-3},
+        checkpoint="wgan_gp_25_gaussians.gganrun", checkpoint_steps=3000,
     ),
     "swiss_roll": Preset(
         "WGAN-GP on the swiss roll",

@@ -5,7 +5,7 @@ deep clipped critic (2017, Fig. 1b: gradients with respect to each layer's activ
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -157,6 +157,26 @@ def clipping_gradient_profile(clip_values=(0.1, 0.01, 0.001), *, gp_weight: floa
                               hidden_units: int = 64, steps: int = 100, dataset: str = "swiss_roll",
                               seed: int = 0, progress: Callable[[float], None] | None = None
                               ) -> dict[str, np.ndarray]:
+    """`measure_gradient_profile` run to the end; `progress(share)` after each critic."""
+    measuring = measure_gradient_profile(clip_values, gp_weight=gp_weight, depth=depth, hidden_units=hidden_units,
+                                         steps=steps, dataset=dataset, seed=seed)
+    while True:
+        try:
+            share, _, _ = next(measuring)
+        except StopIteration as finished:
+            return finished.value
+        if progress:
+            progress(share)
+
+
+def page_gradient_profile(settings: WganSettings) -> Generator[tuple[float, str, None], None, dict[str, np.ndarray]]:
+    """The WGAN page's measurement (256-unit critics, 20 steps, on the page's dataset and seed), for `ui.experiment`."""
+    return measure_gradient_profile(steps=20, hidden_units=256, dataset=settings.dataset, seed=settings.seed)
+
+
+def measure_gradient_profile(clip_values=(0.1, 0.01, 0.001), *, gp_weight: float = 10.0, depth: int = 12,
+                             hidden_units: int = 64, steps: int = 100, dataset: str = "swiss_roll", seed: int = 0
+                             ) -> Generator[tuple[float, str, None], None, dict[str, np.ndarray]]:
     """Train a deep critic (depth ReLU layers, no normalisation) between the data and a fixed, untrained
     generator for `steps` RMSprop steps (lr CLIP_PROFILE_LR) with weight clipping at each c — and once with a
     gradient penalty (Adam) — then measure ‖∂L/∂h_ℓ‖ for every layer's activations (Gulrajani et al.'s Fig. 1b,
@@ -179,8 +199,7 @@ def clipping_gradient_profile(clip_values=(0.1, 0.01, 0.001), *, gp_weight: floa
         with torch.no_grad():
             fake = trainer.generator(trainer.latent_batch())
         profile[label] = layer_activation_gradient_norms(trainer.critic, real, fake)
-        if progress:
-            progress((index + 1) / len(settings))
+        yield (index + 1) / len(settings), f"Measured the critic with {label}", None
     return profile
 
 

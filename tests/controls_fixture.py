@@ -75,22 +75,6 @@ def reading_page() -> None:
     st.markdown(f"settings: {settings!r}")
 
 
-def on_demand_page() -> None:
-    import streamlit as st
-
-    from playground import ui
-
-    calls = st.session_state.setdefault("calls", [])
-
-    def square(progress) -> int:
-        calls.append(1)
-        progress(0.5)
-        return 7**2
-
-    result = ui.on_demand("square", "Measure", square, progress_text="Squaring…")
-    st.markdown(f"result {result}, computed {len(calls)} times")
-
-
 @dataclass(frozen=True)
 class Counts:
     steps: int = knob(1500, "Steps", live=True, min=10, max=5000, step=10, widget="slider")

@@ -149,16 +149,6 @@ def test_a_link_opens_a_reading_preset_box_on_the_preset_its_values_match():
     assert settings(test) == controls_fixture.Piles(piles=3, third=5.0)
 
 
-def test_on_demand_measures_when_asked_and_keeps_the_result():
-    """Nothing is computed until the button is pressed; the result then stays without computing again."""
-    test = AppTest.from_function(controls_fixture.on_demand_page, default_timeout=30).run()
-    assert test.markdown[0].value == "result None, computed 0 times"
-    test.button(key="square.run").click().run()
-    assert not test.exception and test.markdown[0].value == "result 49, computed 1 times"
-    test.run()
-    assert test.markdown[0].value == "result 49, computed 1 times"
-
-
 def test_a_wide_integer_range_is_a_slider_with_its_step_when_the_knob_asks_for_one():
     test = AppTest.from_function(controls_fixture.counts_page, default_timeout=30).run()
     assert not test.exception

@@ -323,6 +323,8 @@ def test_run_tools_tabs_build_their_content_when_opened(app_url, page):
     assert page.get_by_text("Metrics (CSV)").count() == 0, "the export tab is not built before it is opened"
     page.get_by_role("tab", name="Export and load").click()
     page.get_by_role("button", name="Metrics (CSV)").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Download this run").wait_for(timeout=30_000)
+    screenshot(page, "mode_collapse_export_tab")
     with page.expect_download() as download:
         page.get_by_role("button", name="Settings (JSON)").click()
     saved = json.loads(Path(download.value.path()).read_text())
@@ -330,7 +332,8 @@ def test_run_tools_tabs_build_their_content_when_opened(app_url, page):
     # loading it back: the settings return, with a success message (it was a yellow warning box)
     upload = Path(download.value.path()).with_name("settings.json")
     upload.write_text(json.dumps({**saved, "critic_steps": 3}))
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
+    page.locator("[data-testid='stFileUploader']", has_text="Load settings").locator(
+        "[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
     success = page.locator("[data-testid='stSidebar'] [data-testid='stAlertContentSuccess']")
     success.wait_for(timeout=30_000)
     assert "Loaded settings from settings.json." in success.inner_text()

@@ -84,6 +84,30 @@ def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, se
                 single_steps=single_steps, step_help=step_help)
 
 
+def live_run(key: str) -> LiveRun | None:
+    """The live run `live_view(key, …)` plays in this session, if it has started."""
+    return _runs().get(key)
+
+
+def replace_run(key: str, run: Steppable, settings: Any = None) -> LiveRun:
+    """Put `run` (loaded from a file, resumed from a replay frame) in place of the live run `key`, paused.
+
+    `settings` (the run's settings, which the caller has put into the page's controls) become the ones the live
+    view remembers, with the preset it remembers: the next rerun then finds nothing changed and keeps this run,
+    where comparing with the old run's settings would see a "restart" and throw it away. Without `settings` the
+    remembered ones stay (a run resumed with the settings the controls show now)."""
+    runs = _runs()
+    old = runs.get(key)
+    if old is not None:
+        old.close(timeout=0.5)
+    runs[key] = live = LiveRun(run, _scheduler())
+    state_key = f"{key}.settings"
+    if settings is not None:
+        previous = st.session_state.get(state_key)
+        st.session_state[state_key] = (settings, previous[1] if previous is not None else None)
+    return live
+
+
 def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart: str | None = None,
          apply: Callable[[Steppable], Any] | None = None, columns: int = 2,
          single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
