@@ -19,28 +19,32 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from playground import lipschitz, metrics
 from playground.datasets import DATASETS
 from playground.models import Critic, Generator
-from playground.noise import noise_level
+from playground.noise import add_instance_noise, noise_level
 from playground.objectives import OBJECTIVES
 from playground.training import (
     COVERAGE_SAMPLES,
-    EXPLODED,
+    DIVERGENCE_ADVICE,
     MAX_COVERAGE_ROWS,
     MAX_HISTORY_ROWS,
     METRICS,
     History,
     TrainingConfig,
     apply_live_settings,
+    bad_rows,
     build_optimizer,
+    failed_loss,
     resolve_device,
-    training_chunks,
+    sampling_latent,
+    train_in_chunks,
+    trained_sigmas,
 )
 
 DEFAULT_SEEDS = tuple(range(16))
 FORWARDS = ("bmm", "vmap")  # how the stacked networks run: explicit baddbmm layers, or vmap(functional_call)
 SNAPSHOT_POINTS = 200     # samples per member in a snapshot: 16 members × 200 points stay a small frame
-CRITIC_LOSS, GENERATOR_LOSS = METRICS.index("critic_loss"), METRICS.index("generator_loss")
 
 
 # --- batched networks ---------------------------------------------------------------------------------------------
@@ -168,27 +172,6 @@ def members_finite(tensors: Sequence[Tensor]) -> Tensor:
     return torch.stack([torch.isfinite(tensor).flatten(1).all(1) for tensor in tensors]).all(0)
 
 
-# --- coverage of every member at once --------------------------------------------------------------------------
-
-def batched_mode_coverage(samples: Tensor, modes: np.ndarray, std: float, threshold: float = 3.0
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`metrics.mode_coverage` for every member of samples [K, n, 2] in one pass.
-
-    Returns (modes_captured [K], high_quality [K], occupancy [K, modes]) with VEEGAN's definitions: a sample is
-    high quality within threshold·std of its nearest mode; a mode is captured when it is the nearest mode of at
-    least one high-quality sample. NaN samples count as low quality.
-    """
-    points = samples.detach().cpu().double()  # on the CPU: Apple's MPS has no float64
-    centres = torch.as_tensor(np.asarray(modes), dtype=torch.float64)
-    squared = (points.unsqueeze(2) - centres).square().sum(-1)                     # [K, n, modes]
-    nearest_squared, nearest = squared.min(dim=2)
-    good = nearest_squared.sqrt() <= threshold * std                               # NaN → False
-    counts = torch.zeros(points.shape[0], len(centres), dtype=torch.float64)
-    counts.scatter_add_(1, nearest, good.double())
-    counts = counts.numpy()
-    return (counts > 0).sum(1), good.double().mean(1).numpy(), counts / points.shape[1]
-
-
 # --- the ensemble ------------------------------------------------------------------------------------------------
 
 class Ensemble:
@@ -311,10 +294,8 @@ class Ensemble:
         return torch.randn(self.members, n or self.config.batch_size, self.config.latent_size, generator=self.rng,
                            device=self.device)
 
-    def _noisy(self, points: Tensor, sigma: float) -> Tensor:
-        if sigma <= 0:
-            return points
-        return points + sigma * torch.randn(points.shape, generator=self.rng, device=points.device)
+    def _noisy(self, points: Tensor) -> Tensor:
+        return add_instance_noise(points, self.noise_sigma, self.rng)
 
     def critic(self, points: Tensor) -> Tensor:
         """Every member's raw score s(x) of its own points: [K, n, 2] → [K, n]."""
@@ -326,44 +307,33 @@ class Ensemble:
         """One critic update of every member on fresh batches (or the given [K, batch, ·] ones); the generators
         stay fixed. The objective's loss per member, plus λ·(gradient penalty) for WGAN-GP, then weight clipping
         for WGAN. Returns the per-member losses [K]."""
-        objective, config, sigma = self.objective, self.config, self.noise_sigma
+        objective, config = self.objective, self.config
         real = self.real_batch() if real is None else real
         latent = self.latent_batch() if latent is None else latent
         with torch.no_grad():
             fake = self.generate(latent)
-        real, fake = self._noisy(real, sigma), self._noisy(fake, sigma)
+        real, fake = self._noisy(real), self._noisy(fake)
         # Real and fake points through the critic in two calls, not one on their concatenation: the hidden layer
         # of one call ([16, 128, 128] floats at the preset's sizes, 1 MB) stays in a core's L2 cache, and the step
         # ran 1.07-1.08× faster at 2 threads (no change at 1), measured side by side in one process.
         scores_real, scores_fake = self.critic(real), self.critic(fake)
         losses = objective.critic_loss(scores_real, scores_fake, dim=-1)
         if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
-            losses = losses + config.gp_weight * self._gradient_penalty(real, fake)
+            losses = losses + config.gp_weight * lipschitz.gradient_penalty(self.critic, real, fake, self.rng)
         self.critic_optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # members are independent: the sum's gradient is each member's own gradient
         self.critic_optimizer.step()
         if objective.lipschitz == "clip":
-            with torch.no_grad():
-                weights = list(self.critic_parameters.values())
-                torch._foreach_clamp_min_(weights, -config.clip_value)
-                torch._foreach_clamp_max_(weights, config.clip_value)
+            lipschitz.clip_weights(self.critic_parameters.values(), config.clip_value)
         self._hold_frozen("critic")
         self.critic_updates += 1
         self._last_scores = (scores_real.detach(), scores_fake.detach())
         return losses.detach()
 
-    def _gradient_penalty(self, real: Tensor, fake: Tensor) -> Tensor:
-        """E_x̂ (‖∇f(x̂)‖₂ − 1)² per member, x̂ uniform on segments between its real and fake points. The input
-        gradient of Σ_k Σ_i f_k(x̂_ki) at x̂_ki is ∇f_k(x̂_ki): one autograd call serves every member."""
-        mix = torch.rand(real.shape[0], real.shape[1], 1, generator=self.rng, device=real.device)
-        between = (mix * real.detach() + (1 - mix) * fake.detach()).requires_grad_(True)
-        (gradients,) = torch.autograd.grad(self.critic(between).sum(), between, create_graph=True)
-        return (gradients.norm(dim=-1) - 1.0).square().mean(dim=1)
-
     def generator_step(self, latent: Tensor | None = None) -> Tensor:
         """One generator update of every member through its current critic. Returns the per-member losses [K]."""
         latent = self.latent_batch() if latent is None else latent
-        fake = self._noisy(self.generate(latent), self.noise_sigma)
+        fake = self._noisy(self.generate(latent))
         losses = self.objective.generator_loss(self.critic(fake), dim=-1)
         self.generator_optimizer.zero_grad(set_to_none=True)
         # inputs=: the critics' weights need no gradient here. backward() hands each gradient over in its weight's
@@ -395,17 +365,9 @@ class Ensemble:
         [steps, K, len(METRICS)]; σ is the noise level each step trained with, as `Trainer` records it."""
         critic_loss, generator_loss, critic_grad_norm, generator_grad_norm = raw[..., :4].unbind(-1)
         scores_real, scores_fake = raw[..., 4:].chunk(2, dim=-1)
-        if self.objective.probabilistic:
-            d_real, d_fake = torch.sigmoid(scores_real).mean(-1), torch.sigmoid(scores_fake).mean(-1)
-            threshold = torch.zeros_like(d_real)
-        else:
-            d_real, d_fake = scores_real.mean(-1), scores_fake.mean(-1)
-            threshold = (d_real + d_fake) / 2
-        correct = (scores_real > threshold[..., None]).sum(-1) + (scores_fake < threshold[..., None]).sum(-1)
-        accuracy = correct / (scores_real.shape[-1] + scores_fake.shape[-1])
-        gap = scores_real.mean(-1) - scores_fake.mean(-1)
-        sigma = torch.tensor([noise_level(self.config.instance_noise, int(step) - 1, self.config.noise_anneal_steps)
-                              for step in steps], dtype=raw.dtype, device=raw.device)
+        d_real, d_fake, gap, accuracy = metrics.critic_readout(scores_real, scores_fake, self.objective.probabilistic,
+                                                               dim=-1)
+        sigma = torch.as_tensor(trained_sigmas(self.config, steps), dtype=raw.dtype, device=raw.device)
         return torch.stack([critic_loss, generator_loss, d_real, d_fake, gap, critic_grad_norm, generator_grad_norm,
                             accuracy, sigma[:, None].expand_as(gap)], dim=-1).cpu().numpy()
 
@@ -429,12 +391,9 @@ class Ensemble:
     def _freeze(self, members: np.ndarray, restore_point: list[Tensor], step: int, rows: np.ndarray) -> None:
         """Roll `members` back to `restore_point` and freeze them there, each with a message saying why."""
         for member in members:
-            row = rows[member]
-            which = "critic" if not np.isfinite(row[CRITIC_LOSS]) or abs(row[CRITIC_LOSS]) > EXPLODED else "generator"
-            value = row[CRITIC_LOSS if which == "critic" else GENERATOR_LOSS]
-            what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"{value:.3g}")
-            self.member_diverged[member] = (f"Seed {self.seeds[member]} diverged by step {step:,}: its {which} loss "
-                                            f"became {what}; it was frozen at its last finite state.")
+            failure = failed_loss(rows[member], "its")
+            self.member_diverged[member] = (f"Seed {self.seeds[member]} diverged by step {step:,}: {failure}; it was "
+                                            f"frozen at its last finite state.")
         index = torch.as_tensor(members, device=self.device)
         for weight, saved in zip(self._weights(), restore_point, strict=True):
             weight.index_copy_(0, index, saved[index])
@@ -442,19 +401,14 @@ class Ensemble:
         self._frozen = {network: {name: weight[self._frozen_index].clone() for name, weight in parameters.items()}
                         for network, parameters in self._networks().items()}
         if not self.alive.any():
-            self.diverged = (f"All {self.members} seeds diverged (the last by step {step:,}). Try a smaller learning "
-                             f"rate, a smaller clipping constant, or the non-saturating loss.")
+            self.diverged = f"All {self.members} seeds diverged (the last by step {step:,}). {DIVERGENCE_ADVICE}"
 
     # --- running --------------------------------------------------------------------------------------------------
 
     def train(self, steps: int = 1) -> dict[str, float]:
         """Advance `steps` steps for every live member (none once all have diverged). Returns the latest metrics,
         averaged over live members, with the mean and std of modes captured."""
-        for chunk in training_chunks(self.step, steps, self.config.coverage_every):
-            if self.diverged is not None:
-                break
-            self._train_chunk(chunk)
-        return self.latest_metrics()
+        return train_in_chunks(self, steps)
 
     def _train_chunk(self, steps: int) -> None:
         restore_point = [weight.detach().clone() for weight in self._weights()]
@@ -462,10 +416,10 @@ class Ensemble:
         step_numbers = np.arange(first_step, first_step + steps)
         rows = self._metric_rows(torch.stack([self.train_step() for _ in range(steps)]), step_numbers)  # [steps, K, ·]
         finite_weights = members_finite(self._weights()).cpu().numpy()
-        bad_rows = ~np.isfinite(rows).all(axis=2) | (np.abs(rows[:, :, :2]) > EXPLODED).any(axis=2)  # [steps, K]
-        newly_bad = np.flatnonzero((bad_rows.any(axis=0) | ~finite_weights) & self.alive)
+        bad = bad_rows(rows)  # [steps, K]
+        newly_bad = np.flatnonzero((bad.any(axis=0) | ~finite_weights) & self.alive)
         if len(newly_bad):
-            first_bad = np.where(bad_rows[:, newly_bad].any(axis=0), bad_rows[:, newly_bad].argmax(axis=0), steps - 1)
+            first_bad = np.where(bad[:, newly_bad].any(axis=0), bad[:, newly_bad].argmax(axis=0), steps - 1)
             bad_row_values = np.stack([rows[first_bad[i], member] for i, member in enumerate(newly_bad)])
             full_rows = np.full((self.members, rows.shape[2]), np.nan)
             full_rows[newly_bad] = bad_row_values
@@ -489,17 +443,18 @@ class Ensemble:
     # --- evaluation ---------------------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def coverage(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every member's mode coverage on its fixed batch of 2,500 latents: (captured [K], quality [K],
-        occupancy [K, modes])."""
+    def coverage(self) -> metrics.Coverage:
+        """Every member's mode coverage on its fixed batch of 2,500 latents: captured [K], quality [K],
+        occupancy [K, modes]."""
         samples = self.generate(self.evaluation_latent)
-        return batched_mode_coverage(samples, self.dataset.modes, self.dataset.mode_std)
+        return metrics.mode_coverage(samples, self.dataset.modes, self.dataset.mode_std)
 
     def _record_coverage(self) -> None:
-        captured, quality, self.occupancy = self.coverage()
+        result = self.coverage()
+        self.occupancy = result.occupancy
         self.coverage_steps.append(self.step)
-        self.coverage_captured.append(captured.astype(np.float64))
-        self.coverage_quality.append(quality)
+        self.coverage_captured.append(result.modes_captured.astype(np.float64))
+        self.coverage_quality.append(result.high_quality)
         if len(self.coverage_steps) > MAX_COVERAGE_ROWS:  # thin out, as Trainer does: memory stays flat
             self.coverage_steps = self.coverage_steps[::2]
             self.coverage_captured = self.coverage_captured[::2]
@@ -508,8 +463,7 @@ class Ensemble:
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:
         """n fresh samples from every member, float32 [K, n, 2] (does not touch the training RNG)."""
-        rng = torch.Generator(device=self.device).manual_seed(self.step + 7919)
-        latent = torch.randn(self.members, n, self.config.latent_size, generator=rng, device=self.device)
+        latent = sampling_latent((self.members, n, self.config.latent_size), self.step, self.device)
         return self.generate(latent).float().cpu().numpy()
 
     def snapshot(self, points: int = SNAPSHOT_POINTS) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 from torch.func import functional_call
 
 from playground import ensemble as ensemble_module
-from playground import lipschitz, metrics
+from playground import lipschitz
 from playground.datasets import DATASETS
-from playground.ensemble import Ensemble, batched_mode_coverage, vmap_forward
+from playground.ensemble import Ensemble, vmap_forward
 from playground.figures import ensemble as figures
 from playground.objectives import OBJECTIVES
 from playground.training import Trainer, TrainingConfig
@@ -181,7 +181,7 @@ def test_metric_rows_equal_each_trainers_rows_on_the_same_batches(objective):
     latents = [torch.randn(*shape, config.latent_size, generator=rng) for _ in range(2)]
     ensemble.real_batch = lambda: real
     ensemble.latent_batch = iter(latents).__next__
-    ensemble._noisy = lambda points, sigma: points  # noise draws differ between the two; σ's record must not
+    ensemble._noisy = lambda points: points  # noise draws differ between the two; σ's record must not
     rows = ensemble._metric_rows(torch.stack([ensemble.train_step()]), np.array([1]))[0]
     for member, trainer in enumerate(trainers):
         trainer.real_batch = lambda member=member: real[member]
@@ -198,7 +198,7 @@ def test_batched_gradient_penalty_equals_each_members_penalty():
     ensemble = Ensemble(replace(SMALL, objective="wgan_gp"), seeds)
     real, fake = torch.randn(4, 64, 2), torch.randn(4, 64, 2) * 2
     state = ensemble.rng.get_state()
-    penalties = ensemble._gradient_penalty(real, fake)
+    penalties = lipschitz.gradient_penalty(ensemble.critic, real, fake, ensemble.rng)
     mix = torch.rand(4, 64, 1, generator=torch.Generator().set_state(state))
     template = Trainer(SMALL).critic
     for member in range(4):
@@ -211,30 +211,6 @@ def test_batched_gradient_penalty_equals_each_members_penalty():
         gradients = lipschitz.input_gradients(critic, between)
         expected = ((gradients.norm(dim=1) - 1) ** 2).mean()
         assert penalties[member].item() == pytest.approx(expected.item(), rel=1e-5)
-
-
-# --- coverage ------------------------------------------------------------------------------------------------------
-
-def test_batched_mode_coverage_equals_metrics_mode_coverage_per_member():
-    dataset = DATASETS["eight_gaussians"]
-    rng = np.random.default_rng(0)
-    members = []
-    for kept in (8, 3, 1):  # full coverage, partial, collapsed
-        centres = dataset.modes[rng.integers(kept, size=500)]
-        members.append(centres + rng.normal(scale=dataset.mode_std * 1.5, size=centres.shape))
-    members.append(rng.normal(size=(500, 2)))  # mostly off the modes
-    samples = torch.as_tensor(np.stack(members), dtype=torch.float32)
-    samples[3, :10] = float("nan")
-    captured, quality, occupancy = batched_mode_coverage(samples, dataset.modes, dataset.mode_std)
-    assert captured.shape == (4,) and quality.shape == (4,) and occupancy.shape == (4, 8)
-    for member in range(4):
-        finite = samples[member][torch.isfinite(samples[member]).all(1)]
-        reference = metrics.mode_coverage(finite, dataset.modes, dataset.mode_std)
-        assert captured[member] == reference.modes_captured
-        share = len(finite) / samples.shape[1]
-        assert quality[member] == pytest.approx(reference.high_quality * share)
-        np.testing.assert_allclose(occupancy[member], reference.occupancy * share)
-    assert list(captured[:3]) == [8, 3, 1]
 
 
 # --- training ------------------------------------------------------------------------------------------------------
