@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from playground import divergences, ui
+from playground import divergences, lipschitz, ui
 from playground.figures import divergences as figures
 
 st.set_page_config(page_title="Divergences against θ · GAN Playground", page_icon="📏", layout="wide")
@@ -24,11 +24,12 @@ with st.sidebar:
                                  key="div_noise", bind="query-params",
                                  help="Both π and p_θ convolved with N(0, σ²I): the supports overlap.")
     st.markdown("**Estimators (live)**")
-    method = st.radio("Critic's Lipschitz constraint ↻", list(divergences.LIPSCHITZ_METHODS),
-                      format_func=divergences.LIPSCHITZ_METHODS.get, key="div_lipschitz", bind="query-params",
+    ui.accept_ids_in_link("div_lipschitz", lipschitz.method_links())  # ids, and the page's old "weight_clipping"
+    method = st.radio("Critic's Lipschitz constraint ↻", list(lipschitz.LIPSCHITZ_METHODS),
+                      format_func=lipschitz.LIPSCHITZ_METHODS.get, key="div_lipschitz", bind="query-params",
                       help="How the W₁ critic is kept 1-Lipschitz. Changing it starts a new run.")
     clip_value = st.select_slider("Clipping constant c", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], value=0.01,
-                                  key="div_clip", bind="query-params", disabled=method != "weight_clipping",
+                                  key="div_clip", bind="query-params", disabled=method != "clip",
                                   help="Weight clipping: every critic weight in [−c, c] (live).")
     penalty_weight = st.select_slider("Gradient penalty λ", [0.1, 1.0, 10.0, 100.0], value=10.0, key="div_lambda",
                                       bind="query-params", disabled=method != "gradient_penalty",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground import transport, ui
+from playground import lipschitz, transport, ui
 from playground.figures import transport as figures
 
 st.set_page_config(page_title="Earth mover's distance · GAN Playground", page_icon="🚜", layout="wide")
@@ -101,8 +101,8 @@ def kantorovich_critic() -> None:
         real = choose("π ↻", registry, default_real, f"emd_kr_real_{dimension}d", "Where f should be high.")
     with columns[2]:
         fake = choose("p ↻", registry, default_fake, f"emd_kr_fake_{dimension}d", "Where f should be low.")
-    method = columns[3].radio("Lipschitz constraint ↻", list(transport.LIPSCHITZ_METHODS),
-                              format_func=transport.LIPSCHITZ_METHODS.get, key="emd_kr_method", bind="query-params",
+    method = columns[3].radio("Lipschitz constraint ↻", list(lipschitz.LIPSCHITZ_METHODS),
+                              format_func=lipschitz.LIPSCHITZ_METHODS.get, key="emd_kr_method", bind="query-params",
                               help="How f is kept (roughly) Lipschitz. Changing it starts a new critic.")
     columns = st.columns(4)
     clip_value = columns[0].select_slider(

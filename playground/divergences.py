@@ -591,10 +591,6 @@ def _is_minimum(mixture: Mixture, divergence: str, mu: float, sigma: float) -> b
 # ---------------------------------------------------------------------------------------------------------
 # Estimating JSD and W₁ from samples, live: a discriminator and a Lipschitz critic trained on π and p_θ
 # ---------------------------------------------------------------------------------------------------------
-LIPSCHITZ_METHODS = {  # URL id -> label
-    "gradient_penalty": "Gradient penalty (WGAN-GP)",
-    "weight_clipping": "Weight clipping (WGAN)",
-}
 LOG4 = math.log(4.0)
 EVALUATION_POINTS = 512      # one fixed batch for the recorded estimates: smooth curves, exact θ-gradients
 SLICE_POINTS = 161           # D(x) and f(x) along the x-axis, at y = ½
@@ -622,10 +618,7 @@ class ParallelLinesEstimators:
                  clip_value: float = 0.01, penalty_weight: float = 10.0, learning_rate: float = 1e-3,
                  hidden_units: int = 64, batch_size: int = 256, seed: int = 0, record_every: int = 10,
                  history_length: int = 1000, slice_limits: tuple[float, float] = (-3.0, 3.0)):
-        if lipschitz_method not in LIPSCHITZ_METHODS:
-            raise ValueError(f"unknown Lipschitz method {lipschitz_method!r}; choose one of "
-                             f"{list(LIPSCHITZ_METHODS)}")
-        self.lipschitz_method = lipschitz_method
+        self.lipschitz_method = lipschitz_method = lipschitz.lipschitz_method(lipschitz_method)
         self.batch_size = batch_size
         self.record_every = record_every
         self.slice_limits = slice_limits
@@ -640,7 +633,7 @@ class ParallelLinesEstimators:
             torch.manual_seed(seed)
             self.discriminator = models.Critic(hidden_units=hidden_units, depth=2, activation="relu")
             self.critic = models.Critic(hidden_units=hidden_units, depth=2, activation="relu")
-        if lipschitz_method == "weight_clipping":
+        if lipschitz_method == "clip":
             lipschitz.clip_weights(self.critic, self.clip_value)
             # WGAN: momentum-free RMSprop, since momentum destabilised training with clipped weights.
             self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=learning_rate)
@@ -702,7 +695,7 @@ class ParallelLinesEstimators:
         self.critic_optimizer.zero_grad(set_to_none=True)
         critic_loss.backward()
         self.critic_optimizer.step()
-        if self.lipschitz_method == "weight_clipping":
+        if self.lipschitz_method == "clip":
             lipschitz.clip_weights(self.critic, self.clip_value)
         discriminator_loss, critic_loss, dual = (float(t.detach()) for t in (discriminator_loss, critic_loss, dual))
         return {"discriminator_loss": discriminator_loss, "critic_loss": critic_loss,

@@ -115,11 +115,22 @@ def test_theta_page_live_estimators_step_and_restart(theta_app):
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 1**" in text and "JSD estimate" in text and "exact 0.7000" in text
-    theta_app.radio(key="div_lipschitz").set_value("weight_clipping").run()
+    theta_app.radio(key="div_lipschitz").set_value("clip").run()
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 0**" in text and "unknown K" in text
     assert not theta_app.select_slider(key="div_clip").disabled
+
+
+@pytest.mark.parametrize("value", ["weight_clipping", "clip", "Weight clipping (WGAN)"])
+def test_theta_page_link_opens_weight_clipping_by_old_id_new_id_or_label(value):
+    """The page's links held the label; its option id was once "weight_clipping", now the registry's "clip"."""
+    app = AppTest.from_file(THETA_PAGE, default_timeout=90)
+    app.query_params["div_lipschitz"] = value
+    app.run()
+    assert_clean(app)
+    assert app.radio(key="div_lipschitz").value == "clip"
+    assert not app.select_slider(key="div_clip").disabled
 
 
 @pytest.fixture

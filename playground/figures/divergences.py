@@ -269,7 +269,7 @@ def estimator_summary(snapshot: dict[str, Any]) -> str:
     """The numbers to read out: each estimate against the exact value, and the critic's Lipschitz constant."""
     lipschitz = snapshot["critic_lipschitz"]
     normalised = snapshot["wasserstein_estimate"] / lipschitz if lipschitz > 0 else float("nan")
-    clipping = snapshot["lipschitz_method"] == "weight_clipping"
+    clipping = snapshot["lipschitz_method"] == "clip"
     return (
         f"**JSD estimate** ½(log 4 − L_D) = **{snapshot['jsd_estimate']:.4f}** (exact {snapshot['exact_js']:.4f}, "
         f"ln 2 = {LN2:.4f}) · **W₁ estimate** E_π f − E_p f = **{snapshot['wasserstein_estimate']:.4g}** "
