@@ -343,9 +343,3 @@ class DensityRatioRun:
             "kl_estimate_smoothed": self.smoothed_kl_estimate(),
             "exact_kl": exact_kl(self.config.pair),
         }
-
-
-def log_ratio_error(run: DensityRatioRun, points: np.ndarray) -> np.ndarray:
-    """|s(x) − log q₁(x)/q₂(x)| at `points`."""
-    return np.abs(run.scores(points) - run.pair.log_ratio(points))
-

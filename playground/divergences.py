@@ -242,13 +242,8 @@ def _quadrature(mixture: Mixture, mu: float, sigma: float, with_crossings: bool 
     return _gauss_legendre(_breakpoints(gaussians, bends, low, high))
 
 
-def mixture_entropy(weights, means, stds) -> float:
-    """H(π) = −∫ π log π dx by quadrature (no closed form for a mixture)."""
-    mixture = Mixture(weights, means, stds)
-    return _entropy(mixture)
-
-
 def _entropy(mixture: Mixture) -> float:
+    """H(π) = −∫ π log π dx by quadrature (no closed form for a mixture)."""
     gaussians = list(zip(mixture.means, mixture.stds, strict=True))
     low = min(c - TAIL_STDS * s for c, s in gaussians)
     high = max(c + TAIL_STDS * s for c, s in gaussians)

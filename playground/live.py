@@ -46,10 +46,6 @@ class Scheduler:
     def turn(self) -> _Turn:
         return _Turn(self)
 
-    @property
-    def waiting(self) -> int:
-        return len(self._queue)
-
     def _acquire(self, ticket: int) -> None:
         with self._condition:
             self._queue.append(ticket)
@@ -77,14 +73,12 @@ class LiveRun:
     """A run plus the thread that trains it while playing. All access to the run goes through `lock`."""
 
     def __init__(self, run: Steppable, scheduler: Scheduler | None = None, *,
-                 snapshot_interval: float = SNAPSHOT_INTERVAL, idle_timeout: float = IDLE_TIMEOUT,
-                 on_error: Callable[[BaseException], str] | None = None):
+                 snapshot_interval: float = SNAPSHOT_INTERVAL, idle_timeout: float = IDLE_TIMEOUT):
         self.run = run
         self.scheduler = scheduler or Scheduler()
         self.lock = threading.RLock()
         self.snapshot_interval = snapshot_interval
         self.idle_timeout = idle_timeout
-        self.on_error = on_error
         self.steps_per_second = 0.0
         self.max_rate: float | None = None  # steps per second at most (slow motion for a lecture); None: all it can
         self._pace_mark: tuple[float, int] | None = None  # (time, step) the speed limit counts from
@@ -256,5 +250,4 @@ class LiveRun:
 
     def _fail(self, error: BaseException) -> None:
         self._playing.clear()
-        message = self.on_error(error) if self.on_error else f"{type(error).__name__}: {error}"
-        self.error = message
+        self.error = f"{type(error).__name__}: {error}"
