@@ -534,7 +534,7 @@ def landscape_minima(weights, means, stds, divergence: str, mus, sigmas, landsca
 
 
 MIXTURE_PRESETS = {  # URL id -> (label, separation, weight of the left mode, left std, right std)
-    # labels fit the sidebar's closed box (~30 characters): "Lecture: ½N(−2, 0.55²) + ½N(2, 0.55²)" was cut
+    # labels fit the sidebar's closed box (~30 characters)
     "lecture": ("Lecture: ½N(±2, 0.55²)", 4.0, 0.5, 0.55, 0.55),
     "unequal_weights": ("Unequal weights 0.75 / 0.25", 4.0, 0.75, 0.55, 0.55),
     "wide_and_narrow": ("A wide and a narrow mode", 4.0, 0.5, 1.0, 0.3),

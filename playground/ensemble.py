@@ -68,21 +68,24 @@ class BatchedMLP:
             elif not (isinstance(module, nn.ReLU) and index > 0 and isinstance(modules[index - 1], nn.Linear)):
                 self.layers.append(module)
 
-    def __call__(self, inputs: Tensor) -> Tensor:
+    def __call__(self, inputs: Tensor, custom_backward: bool = True) -> Tensor:
         hidden = inputs
         for layer in self.layers:
-            hidden = batched_linear(hidden, *layer) if isinstance(layer, tuple) else layer(hidden)
+            hidden = batched_linear(hidden, *layer, custom_backward=custom_backward) if isinstance(layer, tuple) \
+                else layer(hidden)
         return hidden
 
 
 THIN = 2  # a layer with this many inputs or outputs or fewer (the 2-D points, the critic's score) is "thin"
 
 
-def batched_linear(inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool = False) -> Tensor:
+def batched_linear(inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool = False, *,
+                   custom_backward: bool = True) -> Tensor:
     """inputs [K, n, in] · weight [K, out, in]ᵀ + bias [K, out] → [K, n, out], then ReLU if `relu`: one `baddbmm`
     over the members. When a gradient will be taken it runs through `BatchedLinear`, whose backward lays out its
-    products for the CPU's batched GEMM and hands every gradient over contiguous."""
-    if torch.is_grad_enabled() and (weight.requires_grad or inputs.requires_grad):
+    products for the CPU's batched GEMM and hands every gradient over contiguous, unless `custom_backward` is
+    False: a gradient penalty differentiates the backward again, which autograd's own backward does faster."""
+    if custom_backward and torch.is_grad_enabled() and (weight.requires_grad or inputs.requires_grad):
         return BatchedLinear.apply(inputs, weight, bias, relu)
     return _affine(inputs, weight, bias, relu)
 
@@ -105,19 +108,18 @@ class BatchedLinear(torch.autograd.Function):
     for a thin input; the input gradient multiplies by a column-major copy of W (a few thousand numbers), or is a
     broadcast multiply for a single output. `python bench/ensemble.py --thin` times each thin layer both ways.
 
-    Every gradient comes back contiguous: for a plain layer autograd's weight gradient (hᵀ · g)ᵀ arrived transposed
-    and was copied into the weight's layout (1 MB for a 128×128 layer of 16 members). With `relu` the ReLU's
-    backward masks the incoming gradient in place instead of writing a new tensor: that gradient is the next
-    layer's input gradient, made by its backward for this layer alone. Side by side with the previous version on the
-    Many-seeds preset (same numbers, bit for bit): steps 1.01–1.06× faster at 2 threads (7 runs of 12–20 alternating
-    rounds, median 1.035×), 1.04× at 1 thread. The backward is written in differentiable ops and masks out of place
-    when it is itself differentiated: WGAN-GP's penalty does (create_graph). Only for `BatchedMLP`: a caller that
-    hands in a gradient of its own with `relu` gets it back masked."""
+    Every gradient comes back contiguous, as the fused Adam kernel needs, without autograd's copy of a transposed
+    weight gradient into the weight's layout. With `relu` the ReLU's backward masks the incoming gradient in place
+    instead of writing a new tensor: that gradient is the next layer's input gradient, made by its backward for this
+    layer alone. The backward is written in differentiable ops and masks out of place when it is itself
+    differentiated, so that it stays correct under create_graph (the ensemble's gradient penalty uses autograd's
+    own backward instead, which is faster there). Only for `BatchedMLP`: a caller that hands in a gradient of its
+    own with `relu` gets it back masked."""
 
     @staticmethod
     def forward(ctx, inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool) -> Tensor:
         # forward(ctx, …), not forward + setup_context: with setup_context, Function.apply binds the arguments
-        # through inspect.signature on every call (~15 µs; nine calls a step)
+        # through inspect.signature on every call, a cost paid nine times a step
         output = _affine(inputs, weight, bias, relu)
         ctx.relu = relu
         ctx.save_for_backward(inputs, weight, *((output,) if relu else ()))
@@ -206,10 +208,12 @@ class Ensemble:
             self.generate = BatchedMLP(generators[0].net, self.generator_parameters)
             batched_critic = BatchedMLP(critics[0].net, self.critic_parameters)
             self._critic_net = lambda points: batched_critic(points).squeeze(-1)
+            self._penalty_critic = lambda points: batched_critic(points, custom_backward=False).squeeze(-1)
         else:  # the torch.func reference: same numbers, more Python work per layer
             generator_template, critic_template = (generators[0].to("meta"), critics[0].to("meta"))
             self.generate = lambda latent: vmap_forward(generator_template, self.generator_parameters, latent)
             self._critic_net = lambda points: vmap_forward(critic_template, self.critic_parameters, points)
+            self._penalty_critic = self._critic_net
         # One RNG for every member's batches, seeded by the whole seed list: the same seeds give the same run.
         ensemble_seed = int(np.random.SeedSequence(seeds).generate_state(1)[0])
         self.rng = torch.Generator(device=self.device).manual_seed(ensemble_seed)
@@ -314,12 +318,12 @@ class Ensemble:
             fake = self.generate(latent)
         real, fake = self._noisy(real), self._noisy(fake)
         # Real and fake points through the critic in two calls, not one on their concatenation: the hidden layer
-        # of one call ([16, 128, 128] floats at the preset's sizes, 1 MB) stays in a core's L2 cache, and the step
-        # ran 1.07-1.08× faster at 2 threads (no change at 1), measured side by side in one process.
+        # of one call stays in a core's L2 cache at the preset's sizes.
         scores_real, scores_fake = self.critic(real), self.critic(fake)
         losses = objective.critic_loss(scores_real, scores_fake, dim=-1)
         if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
-            losses = losses + config.gp_weight * lipschitz.gradient_penalty(self.critic, real, fake, self.rng)
+            losses = losses + config.gp_weight * lipschitz.gradient_penalty(self._penalty_critic, real, fake,
+                                                                          self.rng)
         self.critic_optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # members are independent: the sum's gradient is each member's own gradient
         self.critic_optimizer.step()
@@ -337,8 +341,7 @@ class Ensemble:
         losses = self.objective.generator_loss(self.critic(fake), dim=-1)
         self.generator_optimizer.zero_grad(set_to_none=True)
         # inputs=: the critics' weights need no gradient here. backward() hands each gradient over in its weight's
-        # memory order (`BatchedLinear` makes them contiguous), which the fused Adam kernel relies on
-        # (tests/test_ensemble.py caught 4e-3 errors with a strided gradient).
+        # memory order (`BatchedLinear` makes them contiguous), which the fused Adam kernel relies on.
         losses.sum().backward(inputs=list(self.generator_parameters.values()))
         self.generator_optimizer.step()
         self._hold_frozen("generator")

@@ -60,8 +60,8 @@ def layer_gradient_norms(critic: Critic, real: torch.Tensor, fake: torch.Tensor)
 
 
 # RMSprop's step is ~lr per weight whatever the gradient's size: at 1e-3, 20 steps push many weights to ±c, the state a
-# long clipped training ends in (Gulrajani et al.'s Fig. 1c). At WGAN's own 5e-5 a 20-step profile only measured the
-# initial weights (c = 0.1 clipped almost none of them), and the chart did not show the explosion its caption claimed.
+# long clipped training ends in (Gulrajani et al.'s Fig. 1c); at WGAN's own 5e-5, 20 steps barely leave the initial
+# weights, so the profile would show no explosion.
 CLIP_PROFILE_LR = 1e-3
 
 

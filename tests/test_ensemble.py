@@ -192,6 +192,22 @@ def test_metric_rows_equal_each_trainers_rows_on_the_same_batches(objective):
     assert rows[0, ensemble_module.METRICS.index("noise_sigma")] == pytest.approx(0.3)  # step 1 trained at σ(0)
 
 
+def test_the_penalty_runs_through_autograds_backward_with_the_same_values_and_weight_gradients():
+    """The gradient penalty differentiates the critic's backward again; the ensemble runs it through autograd's own
+    baddbmm backward, which must give what `BatchedLinear`'s differentiable backward gives."""
+    ensemble = Ensemble(replace(SMALL, objective="wgan_gp"), (0, 1, 2))
+    real, fake = torch.randn(3, 64, 2), torch.randn(3, 64, 2) * 2
+    results = []
+    for critic in (ensemble.critic, ensemble._penalty_critic):
+        penalties = lipschitz.gradient_penalty(critic, real, fake, torch.Generator().manual_seed(4))
+        weights = list(ensemble.critic_parameters.values())
+        results.append((penalties, torch.autograd.grad(penalties.sum(), weights, materialize_grads=True)))
+    (custom, custom_gradients), (plain, plain_gradients) = results
+    torch.testing.assert_close(plain, custom, rtol=1e-5, atol=1e-7)
+    for got, want in zip(plain_gradients, custom_gradients, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+
+
 def test_batched_gradient_penalty_equals_each_members_penalty():
     """The input gradient of Σ_k Σ_i f_k(x̂_ki) is each member's own ∇f_k: one call gives all K penalties."""
     seeds = (0, 1, 2, 3)
