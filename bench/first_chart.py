@@ -61,7 +61,7 @@ def one_round(browser, url: str, full: bool) -> dict[str, float]:
     observed = time.perf_counter() - started  # as a test script sees it: goto, then a generic plotly selector
     page.wait_for_selector(".gp-live-cell[data-drawn]", state="attached", timeout=90_000)
     marks = page.evaluate("() => window.__marks")
-    # the live component's own performance marks (playground/ui.py): when the first one was mounted
+    # the live component's own performance marks (playground/ui/live_charts.js): when the first one was mounted
     marks["mounted"] = page.evaluate("() => (performance.getEntriesByName('gp-component-mounted')[0] || {}).startTime")
     context.close()
     return {**{name: (marks.get(name) or float("nan")) / 1000 for name in ("connected", "mounted", "plotly", "chart")},

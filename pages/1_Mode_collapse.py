@@ -5,6 +5,7 @@ import streamlit as st
 from playground import presets, ui
 from playground.figures import training as figures
 from playground.objectives import OBJECTIVES
+from playground.training import TrainingConfig
 
 st.set_page_config(page_title="Mode collapse · GAN Playground", page_icon="🎯", layout="wide")
 ui.page_header(
@@ -13,7 +14,7 @@ ui.page_header(
     "the background is what the discriminator believes and the short black lines show where the generator's "
     "loss pushes each fake point. Change the loss, the clipping constant c or the instance noise σ while it plays.",
 )
-config = ui.config_sidebar("mode_collapse", presets.PRESETS, "mode_collapse")
+config = ui.controls("mode_collapse", TrainingConfig, presets.PRESETS, "mode_collapse", groups=ui.TRAINING_GROUPS)
 objective = OBJECTIVES[config.objective]
 st.latex(objective.tex)
 st.caption(

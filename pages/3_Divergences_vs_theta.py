@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from playground import divergences, lipschitz, ui
+from playground import divergences, ui
 from playground.figures import divergences as figures
 
 st.set_page_config(page_title="Divergences against θ · GAN Playground", page_icon="📏", layout="wide")
@@ -17,28 +17,10 @@ ui.page_header(
     r"W_1 = |\theta|\end{gathered}",
 )
 THETAS = np.linspace(-2.0, 2.0, 401)  # includes θ = 0 exactly, where the curves jump
-with st.sidebar:
-    theta = st.slider("θ", -2.0, 2.0, 0.7, 0.05, key="div_theta", bind="query-params",
-                      help="Where p_θ's segment sits; π stays at x = 0.")
-    noise_std = st.select_slider("Instance noise σ", [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], value=0.0,
-                                 key="div_noise", bind="query-params",
-                                 help="Both π and p_θ convolved with N(0, σ²I): the supports overlap.")
-    st.markdown("**Estimators (live)**")
-    ui.accept_ids_in_link("div_lipschitz", lipschitz.method_links())  # ids, and the page's old "weight_clipping"
-    method = st.radio("Critic's Lipschitz constraint ↻", list(lipschitz.LIPSCHITZ_METHODS),
-                      format_func=lipschitz.LIPSCHITZ_METHODS.get, key="div_lipschitz", bind="query-params",
-                      help="How the W₁ critic is kept 1-Lipschitz. Changing it starts a new run.")
-    clip_value = st.select_slider("Clipping constant c", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], value=0.01,
-                                  key="div_clip", bind="query-params", disabled=method != "clip",
-                                  help="Weight clipping: every critic weight in [−c, c] (live).")
-    penalty_weight = st.select_slider("Gradient penalty λ", [0.1, 1.0, 10.0, 100.0], value=10.0, key="div_lambda",
-                                      bind="query-params", disabled=method != "gradient_penalty",
-                                      help="Weight of E(‖∇f(x̂)‖ − 1)² (live).")
-    learning_rate = st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3], value=1e-3, key="div_lr",
-                                     bind="query-params", format_func=lambda v: f"{v:g}",
-                                     help="For the discriminator and the critic (live).")
-    seed = st.number_input("Seed ↻", 0, 2**31 - 1, 0, key="div_seed", bind="query-params",
-                           help="Initial weights and samples. Changing it starts a new run.")
+settings = ui.controls("divergences", divergences.ThetaSettings, lazy_groups=False, groups={
+    "": ("theta", "noise_std"),
+    "Estimators (live)": ("lipschitz_method", "clip_value", "penalty_weight", "learning_rate", "seed")})
+theta, noise_std = settings.theta, settings.noise_std
 
 values = divergences.parallel_lines(THETAS, noise_std)
 current = divergences.parallel_lines(theta, noise_std)
@@ -75,13 +57,7 @@ st.caption("A discriminator and a critic train on fresh samples of π and p_θ (
            "the JSD estimate climbs to ln 2 and its derivative in θ dies out — the discriminator saturates and "
            "gives p_θ nothing to follow — while the critic's estimate tracks |θ| with slope ≈ ±1. Add noise and "
            "the JSD estimate, and its gradient, come back.")
-settings = {"theta": theta, "noise_std": noise_std, "clip_value": clip_value, "penalty_weight": penalty_weight,
-            "learning_rate": learning_rate}
 ui.live_view(
-    "divergences.estimators",
-    lambda: divergences.ParallelLinesEstimators(lipschitz_method=method, seed=int(seed), **settings),
-    figures.estimator_view, restart_token=(method, int(seed)), update=lambda run: run.set_live(**settings),
+    "divergences.estimators", divergences.ParallelLinesEstimators.from_settings, figures.estimator_view, settings,
     columns=3, step_help="One update of the discriminator and of the Lipschitz critic (p_θ stays where θ puts it).",
 )
-
-ui.url_notices()  # last: says which values of the link the controls could not take

@@ -1,7 +1,5 @@
 """The density-ratio trick, then adversarial variational Bayes: a classifier's logit is a log density ratio."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from playground import avb, density_ratio, ui
@@ -15,94 +13,40 @@ ui.page_header(
     "density into a variational autoencoder.",
     density_ratio.RATIO_TEX,
 )
-ratio_tab, avb_tab = st.tabs(["Density-ratio trick", "AVB"], key="dr_tab", bind="query-params")
-BIND = {"bind": "query-params"}
-RATES = [3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 1e-2]
-
-ui.accept_ids_in_link("dr_pair", {key: pair.label for key, pair in density_ratio.PAIRS.items()})
-ui.accept_ids_in_link("avb_preset", {key: preset.label for key, preset in avb.PRESETS.items()})
-if ratio_tab.open is not False:
-    with ratio_tab:
-        controls = st.columns([3, 1, 1, 1])
-        pair_id = controls[0].selectbox("Distributions q₁ and q₂ ↻", list(density_ratio.PAIRS), key="dr_pair",
-                                        format_func=lambda k: density_ratio.PAIRS[k].label, **BIND,
-                                        help="Two distributions with known densities. Changing it starts a new run.")
-        learning_rate = controls[1].select_slider("Learning rate", RATES, value=3e-3, key="dr_lr", **BIND,
-                                                  format_func=lambda v: f"{v:g}", help="Adam's rate; applies live.")
-        seed = int(controls[2].number_input("Seed ↻", 0, 9999, 0, key="dr_seed", **BIND,
-                                            help="Initial weights and samples. Changing it starts a new run."))
-        scale = controls[3].radio("Show", ["log-ratio", "ratio"], key="dr_scale", **BIND, horizontal=True,
-                                  help="The logit s(x) against log q₁/q₂, or D/(1 − D) = eˢ against q₁/q₂ (1-D).")
-        formulas = ui.side_by_side(2)  # stacked in lecture mode: side by side at 1.3× text they were cut off
-        formulas[0].latex(density_ratio.LOSS_TEX)
-        formulas[1].latex(density_ratio.KL_TEX)
-        st.caption(f"**{density_ratio.PAIRS[pair_id].note}** Look for: the green logit settling on the dashed "
-                   "exact log-ratio where both distributions have mass, and drifting off outside it (grey bands in "
-                   "1-D, outside the dotted contour in 2-D: beyond the regions holding 99 % of q₁'s or q₂'s mass). "
-                   "Few samples there, little to learn from. "
-                   "The KL estimate is good only when q₁'s mass lies where q₂ has mass too.")
-        ui.live_view(
-            "density_ratio.classifier",
-            lambda: density_ratio.DensityRatioRun(density_ratio.DensityRatioConfig(
-                pair=pair_id, seed=seed, learning_rate=learning_rate)),
-            lambda snapshot: figures.ratio_view(snapshot, ratio=scale == "ratio"),
-            restart_token=(pair_id, seed),
-            update=lambda run: run.set_learning_rate(learning_rate),
-            step_help="One update of the classifier on fresh samples of q₁ and q₂.",
-        )
+HERE = {"report_unknown": False}  # the sections share the address: none says a key is unknown
+section = ui.controls("density_ratio.section", density_ratio.PageSection, location=st.container(), **HERE).section
 
 
-def load_avb_preset() -> None:
-    """A preset sets the live rates too (they stay adjustable afterwards)."""
-    config = avb.PRESETS[st.session_state.avb_preset].config
-    st.session_state.avb_lr = config.learning_rate
-    st.session_state.avb_adversary_lr = config.adversary_learning_rate
-    st.session_state.avb_adversary_steps = config.adversary_steps
+def density_ratio_trick() -> None:
+    ratio = ui.controls("density_ratio", density_ratio.RatioSettings, location=st.container(), columns=4, **HERE)
+    formulas = ui.side_by_side(2)  # stacked in lecture mode: two do not fit side by side at 1.3× text
+    formulas[0].latex(density_ratio.LOSS_TEX)
+    formulas[1].latex(density_ratio.KL_TEX)
+    st.caption(f"**{density_ratio.PAIRS[ratio.pair].note}** {density_ratio.CAPTION}")
+    ui.live_view(
+        "density_ratio.classifier", density_ratio.DensityRatioRun.from_settings,
+        lambda snapshot: figures.ratio_view(snapshot, ratio=ratio.scale == "ratio"), ratio,
+        step_help="One update of the classifier on fresh samples of q₁ and q₂.",
+    )
 
 
-if avb_tab.open is not False:
-    with avb_tab:
-        controls = st.columns([3, 1, 1, 1, 1])
-        preset_id = controls[0].selectbox("Preset ↻", list(avb.PRESETS), key="avb_preset", **BIND,
-                                          on_change=load_avb_preset, format_func=lambda k: avb.PRESETS[k].label,
-                                          help="Mescheder, Nowozin & Geiger (2017), Fig. 4, with rates fast "
-                                               "enough for a CPU. Changing it starts a new run.")
-        preset = avb.PRESETS[preset_id]
-        st.session_state.setdefault("avb_lr", preset.config.learning_rate)
-        st.session_state.setdefault("avb_adversary_lr", preset.config.adversary_learning_rate)
-        st.session_state.setdefault("avb_adversary_steps", preset.config.adversary_steps)
-        learning_rate = controls[1].select_slider(
-            "Encoder/decoder rate", RATES, key="avb_lr", **BIND, format_func=lambda v: f"{v:g}",
-            help="Adam's rate for both models' encoders and decoders; applies live.")
-        adversary_rate = controls[2].select_slider(
-            "Adversary rate", RATES, key="avb_adversary_lr", **BIND, format_func=lambda v: f"{v:g}",
-            help="Adam's rate for the adversaries T(x, z); applies live. T must keep up with the encoder.")
-        adversary_steps = int(controls[3].number_input(
-            "T steps per step", 1, 5, key="avb_adversary_steps", **BIND,
-            help="Adversary updates per encoder/decoder update; applies live."))
-        seed = int(controls[4].number_input("Seed ↻", 0, 9999, 0, key="avb_seed", **BIND,
-                                            help="Initial weights and noise. Changing it starts a new run."))
-        st.latex(avb.ELBO_TEX)
-        formulas = ui.side_by_side(2)  # stacked in lecture mode: side by side at 1.3× text they were cut off
-        formulas[0].latex(avb.VAE_TEX)
-        formulas[1].latex(avb.AVB_TEX)
-        st.latex(avb.AVB_ELBO_TEX)
-        st.caption(f"**{preset.note}** x is one of four one-hot vectors, z ∈ ℝ² has prior N(0, I). Look for: "
-                   "the VAE's posteriors stay ellipses that overlap or leave gaps, AVB's tile the prior like "
-                   "slices of a pie; AVB's ELBO and log p(x) climb towards −log 4 while the VAE's stop lower; "
-                   "the VAE's adversary finds the exact Gaussian KL, which is why AVB's estimate can be trusted. "
-                   "AVB's ELBO goes through T, so it is an estimate, not a bound: it wobbles, and pokes above "
-                   "log p(x) whenever T underestimates the KL.")
-        ui.live_view(
-            "density_ratio.avb",
-            lambda: avb.AvbComparison(replace(preset.config, seed=seed, learning_rate=learning_rate,
-                                              adversary_learning_rate=adversary_rate,
-                                              adversary_steps=adversary_steps)),
-            figures.avb_view,
-            restart_token=(preset_id, seed),
-            update=lambda run: run.update_settings(learning_rate, adversary_rate, adversary_steps),
-            step_help="One step of both models: their encoders and decoders climb the ELBO (AVB's through T), "
-                      "then the adversaries T take their steps.",
-        )
+def adversarial_variational_bayes() -> None:
+    settings = ui.controls("avb", avb.AvbSettings, avb.PRESETS, groups={
+        "": ("learning_rate", "adversary_learning_rate", "adversary_steps", "seed")},
+        location=st.container(), columns=4, preset_url="avb_preset", **HERE)
+    st.latex(avb.ELBO_TEX)
+    formulas = ui.side_by_side(2)  # stacked in lecture mode: two do not fit side by side at 1.3× text
+    formulas[0].latex(avb.VAE_TEX)
+    formulas[1].latex(avb.AVB_TEX)
+    st.latex(avb.AVB_ELBO_TEX)
+    st.latex(avb.KNN_TEX)
+    st.caption(avb.CAPTION)
+    ui.live_view(
+        "density_ratio.avb", avb.AvbComparison.from_settings, figures.avb_view, settings,
+        step_help="One step of both models: their encoders and decoders climb the ELBO (AVB's through T), then "
+                  "the adversaries T take their steps.",
+    )
 
-ui.url_notices()  # last: says which values of the link the controls could not take
+
+# Only the open tab's section runs: a hidden live run pauses itself once nobody watches it.
+{"ratio": density_ratio_trick, "avb": adversarial_variational_bayes}[section]()

@@ -5,7 +5,7 @@ KL(q₁‖q₂). Pairs of 1-D and 2-D distributions with known densities let the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -14,7 +14,9 @@ import torch.nn.functional as F
 from scipy import special
 from torch import Tensor
 
+from playground import checkpoint
 from playground.models import mlp
+from playground.settings import knob
 
 # --- distributions with a sampler and an exact log-density ---------------------------------------------------
 
@@ -102,7 +104,8 @@ class DistributionPair:
 PAIRS: dict[str, DistributionPair] = {  # keys are URL ids: never rename
     "gaussians": DistributionPair(
         "1-D: N(0, 1) vs N(1, 1.5²)", gaussian((0.0,), (1.0,)), gaussian((1.0,), (1.5,)), (-5.0, 6.0),
-        "Both have mass everywhere: the log-ratio is a parabola and the classifier finds it."),
+        "Both have mass everywhere and the exact log-ratio is a parabola; the classifier can find it where "
+        "both have samples."),
     "mixture": DistributionPair(
         "1-D: two bumps vs a broad Gaussian",
         GaussianMixture((0.5, 0.5), ((-2.0,), (2.0,)), ((0.5,), (0.5,))), gaussian((0.0,), (2.0,)),
@@ -115,12 +118,12 @@ PAIRS: dict[str, DistributionPair] = {  # keys are URL ids: never rename
     "no_overlap": DistributionPair(
         "1-D: U[−2, 2] vs U[−1, 1] (q₂ has no mass on the sides)", UniformBox((-2.0,), (2.0,)),
         UniformBox((-1.0,), (1.0,)), (-3.0, 3.0),
-        "On 1 < |x| < 2 only q₁ has mass: the true ratio is infinite, KL(q₁‖q₂) = ∞, and the classifier's "
-        "logit there climbs for as long as you train."),
+        "On 1 < |x| < 2 only q₁ has mass: the true ratio is infinite, KL(q₁‖q₂) = ∞, and the logistic loss "
+        "rewards a larger logit there at every step, so it keeps climbing as you train."),
     "gaussians_2d": DistributionPair(
         "2-D: N(0, I) vs N((1, 0), diag(1.5², 0.75²))", gaussian((0.0, 0.0), (1.0, 1.0)),
         gaussian((1.0, 0.0), (1.5, 0.75)), (-4.0, 4.0),
-        "A quadratic log-ratio in the plane; it fails where neither has samples."),
+        "A quadratic log-ratio in the plane; where neither has samples nothing pins the logit to it."),
     "ring_2d": DistributionPair(
         "2-D: eight Gaussians on a ring vs N(0, 1.5² I)",
         GaussianMixture(
@@ -170,6 +173,11 @@ def exact_kl(pair_id: str) -> float:
 
 
 MASS_COVERAGE = 0.99   # a point is "where q has mass" inside the smallest region holding 99 % of q's mass
+CAPTION = (
+    "The logit is judged against the exact log-ratio where both distributions have mass: unshaded in 1-D, inside "
+    f"the dotted contour in 2-D (inside the smallest regions holding {MASS_COVERAGE:.0%} of q₁'s and of q₂'s mass). "
+    "Outside, few samples constrain it. The KL estimate E_q₁[s(x)] averages the logit over q₁'s samples, so it "
+    "inherits the logit's errors wherever q₁ has mass and q₂ little or none.")
 
 
 @cache
@@ -227,6 +235,33 @@ class DensityRatioConfig:
     evaluation_size: int = 8192   # fixed q₁ sample for E_{q₁}[s]; its Monte Carlo error is ~0.01 nats
 
 
+LEARNING_RATES = (3e-4, 1e-3, 2e-3, 3e-3, 4e-3, 1e-2)  # the page's stops for Adam's rate (AVB's page too)
+SCALES = ("log-ratio", "ratio")
+SECTIONS = {"ratio": "Density-ratio trick", "avb": "AVB"}  # keys are URL ids: never rename
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """Which part of the density-ratio and AVB page is open (its tabs); `dr_tab` links held the tab's label."""
+
+    section: str = knob("ratio", "Section", live=True, choices=SECTIONS, widget="tabs", url="dr_tab")
+
+
+@dataclass(frozen=True)
+class RatioSettings:
+    """The density-ratio section's controls. URL ids are the page's first links' keys (dr_pair, dr_lr, …): never
+    rename them. `scale` only changes the drawing; the run ignores it."""
+
+    pair: str = knob("gaussians", "Distributions q₁ and q₂", choices=PAIRS, url="dr_pair",
+                     help="Two distributions with known densities.")
+    learning_rate: float = knob(3e-3, "Learning rate", live=True, options=LEARNING_RATES, format="{:g}", url="dr_lr",
+                                help="Adam's rate; applies live.")
+    seed: int = knob(0, "Seed", min=0, max=9999, widget="number", url="dr_seed",
+                     help="Initial weights and samples.")
+    scale: str = knob("log-ratio", "Show", live=True, choices=SCALES, widget="radio", horizontal=True, url="dr_scale",
+                      help="The logit s(x) against log q₁/q₂, or D/(1 − D) = eˢ against q₁/q₂ (1-D).")
+
+
 GRID_POINTS = {1: 400, 2: 60}    # drawing resolution per axis
 # The logit's offset follows each batch's sampling noise: the KL estimate of a single step jitters by ~±10 %
 # (seeds 0–3, Gaussian pair), the mean of the last 20 records (200 steps) by ~±3 %.
@@ -242,11 +277,17 @@ def running_mean(values, window: int) -> np.ndarray:
     return ((sums[ends] - sums[ends - counts]) / counts).astype(np.float32)
 
 
+@checkpoint.register
 @dataclass
-class DensityRatioRun:
+class DensityRatioRun(checkpoint.Checkpointable):
     """A live classifier between q₁ and q₂ (the Steppable protocol: step, diverged, train, snapshot)."""
 
     config: DensityRatioConfig = field(default_factory=DensityRatioConfig)
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "density_ratio", "Density ratio"
+    CHECKPOINT_LIMITS = {"seed": (0, 2**31 - 1), "hidden_units": (1, 512), "depth": (1, 8),
+                         "batch_size": (1, 8192), "learning_rate": (1e-8, 10.0), "record_every": (1, 10**6),
+                         "evaluation_size": (1, 65536)}
+    MAX_HISTORY = 10**6
 
     def __post_init__(self) -> None:
         if self.config.pair not in PAIRS:
@@ -292,9 +333,20 @@ class DensityRatioRun:
         """The mean of the last SMOOTHING_RECORDS recorded estimates."""
         return float(np.mean(self.history["kl_estimate"][-SMOOTHING_RECORDS:]))
 
-    def set_learning_rate(self, learning_rate: float) -> None:
+    @classmethod
+    def from_settings(cls, settings: RatioSettings, **config) -> DensityRatioRun:
+        """A run built from the page's settings (`config`: other `DensityRatioConfig` fields)."""
+        return cls(DensityRatioConfig(pair=settings.pair, seed=settings.seed, learning_rate=settings.learning_rate,
+                                      **config))
+
+    def reconfigure(self, config: RatioSettings | DensityRatioConfig) -> list[str]:
+        """Take the learning rate of `config` in place (the pair and seed need a new run); returns
+        ["learning_rate"] if it changed."""
+        changed = ["learning_rate"] if config.learning_rate != self.config.learning_rate else []
+        self.config = replace(self.config, learning_rate=float(config.learning_rate))
         for group in self.optimizer.param_groups:
-            group["lr"] = float(learning_rate)
+            group["lr"] = self.config.learning_rate
+        return changed
 
     def _record(self, loss: float) -> None:
         self.history["step"].append(self.step)
@@ -322,6 +374,35 @@ class DensityRatioRun:
                 self._record(loss_value)
         return {"loss": loss_value, "kl_estimate": self.history["kl_estimate"][-1]}
 
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------
+
+    def _checkpoint_config(self) -> dict:
+        # the learning rate is live (reconfigure): the file keeps the one the optimiser has now
+        return {**asdict(self.config), "learning_rate": float(self.optimizer.param_groups[0]["lr"])}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> DensityRatioRun:
+        return cls(checkpoint.dataclass_from(DensityRatioConfig, values, cls.CHECKPOINT_LIMITS))
+
+    def _checkpoint_state(self) -> dict:
+        return {"classifier": self.classifier.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "rng": self.generator.get_state(), "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor([self.history["step"], self.history["loss"], self.history["kl_estimate"]],
+                                        dtype=torch.float64).T.contiguous()}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.optimizer": checkpoint.optimizer_checker(self.optimizer, list(self.classifier.parameters())),
+            "state.history": checkpoint.bounded_rows(self.MAX_HISTORY, 3)})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        self.classifier.load_state_dict(state["classifier"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        steps, losses, estimates = state["history"].T.tolist() if len(state["history"]) else ([], [], [])
+        self.history = {"step": [int(step) for step in steps], "loss": losses, "kl_estimate": estimates}
+
     def snapshot(self) -> dict:
         """Numpy arrays for drawing: the logit and the exact log-ratio on the grid, densities, samples, history."""
         return {
@@ -343,3 +424,36 @@ class DensityRatioRun:
             "kl_estimate_smoothed": self.smoothed_kl_estimate(),
             "exact_kl": exact_kl(self.config.pair),
         }
+
+
+def ratio_verdict(estimate: float, exact: float, estimated_log_ratio: np.ndarray, exact_log_ratio: np.ndarray,
+                  trusted: np.ndarray) -> str:
+    """Sentences comparing the run's numbers with the truth, computed from the values the page shows: the KL
+    estimate against the exact KL, and the logit's mean error where both distributions have mass against its
+    error elsewhere on the chart (and its largest value where the exact log-ratio is +∞)."""
+    sentences = []
+    if math.isinf(exact):
+        sentences.append(f"The exact KL is ∞, so every finite estimate falls short; this one is {estimate:.3f}.")
+    else:
+        difference = estimate - exact
+        relative = difference / exact
+        sentences.append("The KL estimate is within 0.5 % of the exact KL." if abs(relative) < 0.005 else
+                         f"The KL estimate is {abs(difference):.3f} nats ({abs(relative):.0%}) "
+                         f"{'below' if difference < 0 else 'above'} the exact KL"
+                         + (", and negative, which no KL can be." if estimate < 0 else "."))
+    estimated = np.asarray(estimated_log_ratio, dtype=np.float64)
+    exact_values = np.asarray(exact_log_ratio, dtype=np.float64)
+    trusted = np.asarray(trusted, dtype=bool)
+    finite = np.isfinite(exact_values)
+    inside, outside = trusted & finite, ~trusted & finite
+    if inside.any() and outside.any():
+        error_inside = float(np.abs(estimated - exact_values)[inside].mean())
+        error_outside = float(np.abs(estimated - exact_values)[outside].mean())
+        sentences.append(f"Outside the region where both have mass the logit is off by {error_outside:.3f} on "
+                         f"average, {'more' if error_outside > error_inside else 'less'} than inside "
+                         f"({error_inside:.3f}).")
+    infinite = np.isposinf(exact_values)
+    if infinite.any():
+        sentences.append(f"Where only q₁ has mass the exact log-ratio is +∞; the logit there reaches "
+                         f"{float(estimated[infinite].max()):.2f}.")
+    return " ".join(sentences)

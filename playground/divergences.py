@@ -7,16 +7,19 @@ Everything is natural log; JSD uses the ½-definition, so 0 ≤ JSD ≤ ln 2.
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 import warnings
 from collections import deque
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from scipy import optimize, special
 
-from playground import lipschitz, models, objectives
+from playground import checkpoint, lipschitz, models, objectives
+from playground.settings import Preset, field_specs, knob
 
 LN2 = math.log(2.0)
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -551,6 +554,52 @@ def two_mode_mixture(separation: float, left_weight: float, left_std: float, rig
     return [left_weight, 1.0 - left_weight], [-separation / 2, separation / 2], [left_std, right_std]
 
 
+MIXTURE_FIELDS = ("separation", "weight", "left_std", "right_std")  # CoveringSettings' fields, MIXTURE_PRESETS' order
+
+
+def mixture_formula(separation: float, left_weight: float, left_std: float, right_std: float) -> str:
+    """π = w N(−d/2, s₁²) + (1 − w) N(d/2, s₂²), written out with the numbers."""
+    half = separation / 2
+    return (f"π = {left_weight:g} N(−{half:g}, {left_std:g}²) + {1 - left_weight:g} N({half:g}, {right_std:g}²)."
+            .replace("−0,", "0,"))
+
+
+COVERING_PRESETS = {  # MIXTURE_PRESETS as the page's preset box loads them; the note is the mixture itself
+    preset_id: Preset(label, mixture_formula(*values), dict(zip(MIXTURE_FIELDS, values, strict=True)))
+    for preset_id, (label, *values) in MIXTURE_PRESETS.items()}
+# The landscapes' fixed axes, comparable across mixtures. σ reaches 5 because the widest mixture the sliders make
+# (d = 8, s₁ = s₂ = 2) has its forward-KL optimum at σ = √20 ≈ 4.47.
+COVERING_MUS, COVERING_SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50)
+
+
+@dataclass(frozen=True)
+class CoveringSettings:
+    """The Mode-covering page: the two-mode mixture π and where the three descents start. No run plays, so every
+    field is live. URL ids are the page's first links' keys (cov_separation, …): never rename them."""
+
+    separation: float = knob(4.0, "Separation of the modes d", live=True, min=0.0, max=8.0, step=0.1,
+                             url="cov_separation", help="Means at −d/2 and +d/2.")
+    weight: float = knob(0.5, "Weight of the left mode w", live=True, min=0.05, max=0.95, step=0.05,
+                         url="cov_weight", help="π = w N(−d/2, s₁²) + (1 − w) N(d/2, s₂²).")
+    left_std: float = knob(0.55, "Width of the left mode s₁", live=True, min=0.1, max=2.0, step=0.05,
+                           url="cov_left_std", help="Standard deviation of the left component.")
+    right_std: float = knob(0.55, "Width of the right mode s₂", live=True, min=0.1, max=2.0, step=0.05,
+                            url="cov_right_std", help="Standard deviation of the right component.")
+    mu0: float = knob(1.0, "μ₀", live=True, min=-5.0, max=5.0, step=0.05, url="cov_mu0", help="Initial mean.")
+    sigma0: float = knob(1.0, "σ₀", live=True, min=0.15, max=4.0, step=0.05, url="cov_sigma0",
+                         help="Initial width.")
+
+    def mixture(self) -> tuple[list[float], list[float], list[float]]:
+        """(weights, means, stds) of π, as `two_mode_mixture`."""
+        return two_mode_mixture(self.separation, self.weight, self.left_std, self.right_std)
+
+    def with_start(self, mu: float, sigma: float) -> CoveringSettings:
+        """These settings with the descents' start at a clicked (μ, σ), to two decimals, within the sliders."""
+        specs = field_specs(CoveringSettings)
+        return replace(self, **{name: float(np.clip(round(value, 2), specs[name]["min"], specs[name]["max"]))
+                                for name, value in (("mu0", mu), ("sigma0", sigma))})
+
+
 def landscapes_and_minima(weights, means, stds, mus, sigmas) -> dict[str, dict]:
     """For every divergence: its landscape over the (μ, σ) grid and its local minima in the box."""
     result = {}
@@ -571,6 +620,81 @@ def classify_fit(weights, means, stds, divergence: str, mu: float, sigma: float,
     if _is_minimum(Mixture(weights, means, stds), divergence, mu, sigma):
         return "minimum outside the map"
     return "stationary, not a minimum"
+
+
+MINIMA_NAMES = {"forward_kl": "Forward KL(π‖p)", "reverse_kl": "Reverse KL(p‖π)", "js": "JSD"}
+COVER_STDS = 2.0  # a fit N(μ, σ²) covers a mode when the mode's centre lies in μ ± 2σ, its central 95%
+COVERING_DEFINITION = ("A fit N(μ, σ²) *covers* a mode when the mode's centre lies within μ ± 2σ (the fit's "
+                       "central 95 %); it *seeks* a mode when it covers that one only.")
+
+
+def covering_verdict(means, mu: float, sigma: float) -> str:
+    """“covers both modes”, “seeks the left mode”, “seeks the right mode” or “covers neither mode”, for a fit
+    N(μ, σ²) of a two-mode mixture with component centres `means` (left first), by COVERING_DEFINITION."""
+    left, right = (abs(float(centre) - mu) <= COVER_STDS * sigma for centre in means)
+    if left and right:
+        return "covers both modes"
+    if left or right:
+        return f"seeks the {'left' if left else 'right'} mode"
+    return "covers neither mode"
+
+
+def _two_places(value: float) -> str:
+    """Two decimals with a true minus sign, and no “−0.00”."""
+    return f"{round(value, 2) + 0.0:.2f}".replace("-", "−")
+
+
+def minima_summary(means, minima_by_divergence: dict[str, list[dict[str, float]]]) -> str:
+    """One sentence per divergence: its minima in the map (global first), each with (μ, σ) and its
+    `covering_verdict`: the page's covering/seeking claims, computed from the optima found."""
+    sentences = []
+    for divergence, minima in minima_by_divergence.items():
+        name = MINIMA_NAMES[divergence]
+        if not minima:
+            sentences.append(f"{name}: no minimum inside the map.")
+            continue
+        described = [f"{'global' if m['global'] else 'local'} (μ = {_two_places(m['mu'])}, σ = {m['sigma']:.2f}) "
+                     f"{covering_verdict(means, m['mu'], m['sigma'])}" for m in minima]
+        count = "one minimum" if len(minima) == 1 else f"{len(minima)} minima"
+        sentences.append(f"{name}, {count}: " + "; ".join(described) + ".")
+    return " ".join(sentences)
+
+
+def covering_caption(means, study: dict[str, dict]) -> str:
+    """The landscapes' caption: what to look for, the covering definition, and `minima_summary` of this mixture."""
+    return ("**Look for:** ★ global and ☆ local minima; the path runs from ○ (your start) to ✕. Forward KL has one "
+            "minimum, moment matching, whatever the start. " + COVERING_DEFINITION + " Here: "
+            + minima_summary(means, {d: study[d]["minima"] for d in DIVERGENCES}))
+
+
+def covering_results(mixture, study: dict[str, dict], paths: dict[str, dict], short_names: dict[str, str]
+                     ) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The page's table of fits (one row per divergence: the fit reached, its value and steps, `classify_fit` and
+    `covering_verdict`), and a (level, text) note, "warning" or "info", for each descent that stopped where the
+    divergence is stationary without a minimum: stuck at its start on a flat plateau, or on a saddle."""
+    rows, notes = [], []
+    for divergence, path in paths.items():
+        mu, sigma = float(path["mu"][-1]), float(path["sigma"][-1])
+        reached = classify_fit(*mixture, divergence, mu, sigma, study[divergence]["minima"])
+        rows.append({"divergence": DIVERGENCES[divergence], "μ": round(mu, 4) + 0.0, "σ": round(sigma, 4),
+                     "value": float(path["loss"][-1]), "steps": len(path["mu"]) - 1, "reached": reached,
+                     "modes": covering_verdict(mixture[1], mu, sigma)})
+        if reached != "stationary, not a minimum":
+            continue
+        if len(path["mu"]) == 1:
+            notes.append(("warning", f"{short_names[divergence]}: the descent cannot move from this start — the "
+                                     "divergence is flat here to machine precision (p and π barely overlap). Pick a "
+                                     "start nearer π."))
+        else:
+            notes.append(("info", f"{short_names[divergence]} stopped where its gradient vanishes without a minimum: "
+                                  "a saddle on a symmetry axis, which gradient descent cannot leave. Move the start "
+                                  "off the axis."))
+    return rows, notes
+
+
+def moment_matching_sentence(mixture) -> str:
+    mean, std = moment_matching(*mixture)
+    return f"Moment matching (forward KL's exact optimum): μ = {mean:.4f}, σ = {std:.4f}."
 
 
 def _is_minimum(mixture: Mixture, divergence: str, mu: float, sigma: float) -> bool:
@@ -597,7 +721,42 @@ def jsd_estimate(discriminator_loss):
     return 0.5 * (LOG4 - discriminator_loss)
 
 
-class ParallelLinesEstimators:
+@dataclass(frozen=True)
+class ThetaSettings:
+    """The Divergences-against-θ page: where p_θ sits, the instance noise, and the live estimators' settings.
+    URL ids are the page's first links' keys (div_theta, div_noise, …): never rename them."""
+
+    theta: float = knob(0.7, "θ", live=True, min=-2.0, max=2.0, step=0.05, url="div_theta",
+                        help="Where p_θ's segment sits; π stays at x = 0.")
+    noise_std: float = knob(0.0, "Instance noise σ", live=True, options=(0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
+                            url="div_noise", help="Both π and p_θ convolved with N(0, σ²I): the supports overlap.")
+    lipschitz_method: str = knob("gradient_penalty", "Critic's Lipschitz constraint",
+                                 choices=lipschitz.LIPSCHITZ_METHODS, aliases=lipschitz.LIPSCHITZ_ALIASES,
+                                 widget="radio", url="div_lipschitz",
+                                 help="How the W₁ critic is kept 1-Lipschitz.")
+    clip_value: float = knob(0.01, "Clipping constant c", live=True, options=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
+                             url="div_clip", help="Weight clipping: every critic weight in [−c, c] (live).")
+    penalty_weight: float = knob(10.0, "Gradient penalty λ", live=True, options=(0.1, 1.0, 10.0, 100.0),
+                                 url="div_lambda", help="Weight of E(‖∇f(x̂)‖ − 1)² (live).")
+    learning_rate: float = knob(1e-3, "Learning rate", live=True, options=(1e-4, 3e-4, 1e-3, 3e-3), format="{:g}",
+                                url="div_lr", help="For the discriminator and the critic (live).")
+    seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number", url="div_seed",
+                     help="Initial weights and samples.")
+
+    def unused_note(self, name: str) -> str | None:
+        """The clipping constant and the penalty weight each belong to one Lipschitz method."""
+        method = {"clip_value": "clip", "penalty_weight": "gradient_penalty"}.get(name)
+        if method is None or method == self.lipschitz_method:
+            return None
+        labels = lipschitz.LIPSCHITZ_METHODS
+        return f"Only {labels[method]} uses it; this critic is kept 1-Lipschitz by {labels[self.lipschitz_method]}."
+
+
+LIVE_ESTIMATOR_SETTINGS = ("theta", "noise_std", "clip_value", "penalty_weight", "learning_rate")
+
+
+@checkpoint.register
+class ParallelLinesEstimators(checkpoint.Checkpointable):
     """Steppable: a discriminator D and a critic f trained side by side on π = (0, U[0,1]) and
     p_θ = (θ, U[0,1]) (plus instance noise σ on both), to estimate JSD(π, p_θ) and W₁(π, p_θ) from samples.
 
@@ -606,7 +765,7 @@ class ParallelLinesEstimators:
     derivatives with respect to θ (autograd through the shift x ↦ x + θ of p_θ's points, D and f held
     fixed) are recorded on one fixed evaluation batch.
 
-    θ, σ, c, λ and the learning rate are live (`set_live`); the Lipschitz method and seed need a new run.
+    θ, σ, c, λ and the learning rate are live (`reconfigure`); the Lipschitz method and seed need a new run.
     """
 
     def __init__(self, theta: float = 1.0, noise_std: float = 0.0, lipschitz_method: str = "gradient_penalty",
@@ -614,6 +773,8 @@ class ParallelLinesEstimators:
                  hidden_units: int = 64, batch_size: int = 256, seed: int = 0, record_every: int = 10,
                  history_length: int = 1000, slice_limits: tuple[float, float] = (-3.0, 3.0)):
         self.lipschitz_method = lipschitz_method = lipschitz.lipschitz_method(lipschitz_method)
+        self.seed = seed
+        self._seed, self._hidden_units = seed, hidden_units  # for a saved run's settings
         self.batch_size = batch_size
         self.record_every = record_every
         self.slice_limits = slice_limits
@@ -642,6 +803,25 @@ class ParallelLinesEstimators:
         self._history: deque[tuple[float, ...]] = deque(maxlen=history_length)
         self._latest: dict[str, float] = {}
         self._record()
+
+    @classmethod
+    def from_settings(cls, settings: ThetaSettings, **options) -> ParallelLinesEstimators:
+        """A run built from the page's settings (`options`: the other constructor arguments)."""
+        return cls(lipschitz_method=settings.lipschitz_method, seed=settings.seed,
+                   **{name: getattr(settings, name) for name in LIVE_ESTIMATOR_SETTINGS}, **options)
+
+    @property
+    def config(self) -> ThetaSettings:
+        """The run's settings (the `Steppable` contract): its live values, its method and seed."""
+        return ThetaSettings(lipschitz_method=self.lipschitz_method, seed=self.seed,
+                             **{name: getattr(self, name) for name in LIVE_ESTIMATOR_SETTINGS})
+
+    def reconfigure(self, settings: ThetaSettings) -> list[str]:
+        """Take θ, σ, c, λ and the learning rate from `settings` in place; returns the names that changed. The
+        method and the seed need a new run."""
+        changed = [name for name in LIVE_ESTIMATOR_SETTINGS if getattr(settings, name) != getattr(self, name)]
+        self.set_live(**{name: getattr(settings, name) for name in changed})
+        return changed
 
     def set_live(self, *, theta: float | None = None, noise_std: float | None = None,
                  clip_value: float | None = None, penalty_weight: float | None = None,
@@ -764,6 +944,71 @@ class ParallelLinesEstimators:
             "slice_discriminator": probability.numpy().astype(np.float32),
             "slice_critic": critic.numpy().astype(np.float32),
         }
+
+
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "parallel_lines", "Divergences (parallel lines)"
+    CHECKPOINT_LIMITS = {"theta": (-1e3, 1e3), "noise_std": (0.0, 1e3), "clip_value": (1e-8, 1e3),
+                         "penalty_weight": (0.0, 1e6), "learning_rate": (1e-8, 10.0), "hidden_units": (1, 512),
+                         "batch_size": (1, 8192), "seed": (0, 2**31 - 1), "record_every": (1, 10**6),
+                         "history_length": (1, 10**5)}
+
+    def _checkpoint_config(self) -> dict:
+        return {"theta": self.theta, "noise_std": self.noise_std, "lipschitz_method": self.lipschitz_method,
+                "clip_value": self.clip_value, "penalty_weight": self.penalty_weight,
+                "learning_rate": self.learning_rate, "hidden_units": self._hidden_units,
+                "batch_size": self.batch_size, "seed": self._seed, "record_every": self.record_every,
+                "history_length": self._history.maxlen, "slice_limits": [float(v) for v in self.slice_limits]}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> ParallelLinesEstimators:
+        defaults = {name: parameter.default for name, parameter in inspect.signature(cls).parameters.items()}
+        if not isinstance(values, dict) or set(values) != set(defaults):
+            raise ValueError("The file's config does not list this run's settings.")
+        for name, (low, high) in cls.CHECKPOINT_LIMITS.items():
+            value, whole = values[name], isinstance(defaults[name], int)
+            if type(value) not in ((int,) if whole else (int, float)) or not low <= value <= high:
+                raise ValueError(f"The file's config has {name}={value!r:.40}, not a "
+                                 f"{'whole ' if whole else ''}number in [{low}, {high}].")
+        limits = values["slice_limits"]
+        if not (isinstance(limits, list) and len(limits) == 2 and all(type(v) is float and abs(v) <= 1e3
+                                                                      for v in limits) and limits[0] < limits[1]):
+            raise ValueError("The file's slice_limits should be two increasing numbers.")
+        return cls(**{**values, "slice_limits": tuple(limits)})
+
+    def _checkpoint_state(self) -> dict:
+        optimizers = {}
+        for name in ("discriminator_optimizer", "critic_optimizer"):
+            state = getattr(self, name).state_dict()
+            # the next step sets the live learning rate first: the file holds that one
+            state["param_groups"] = [{**group, "lr": self.learning_rate} for group in state["param_groups"]]
+            optimizers[name] = state
+        return {"discriminator": self.discriminator.state_dict(), "critic": self.critic.state_dict(), **optimizers,
+                "rng": self._generator.get_state(), "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor(list(self._history), dtype=torch.float64).reshape(-1, 8),
+                "latest": dict(self._latest), "last_estimates": dict(self._last_estimates)}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        def floats(value, where):
+            if not isinstance(value, dict) or len(value) > 16 or not all(
+                    isinstance(k, str) and type(v) is float for k, v in value.items()):
+                raise ValueError(f"{where} should be a small table of numbers.")
+        rules = {"state.history": checkpoint.bounded_rows(self._history.maxlen, 8),
+                 "state.latest": floats, "state.last_estimates": floats}
+        for name in ("discriminator", "critic"):
+            rules[f"state.{name}_optimizer"] = checkpoint.optimizer_checker(
+                getattr(self, f"{name}_optimizer"), list(getattr(self, name).parameters()))
+        checkpoint.check_like(state, template, "state", rules)
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        for name in ("discriminator", "critic"):
+            getattr(self, name).load_state_dict(state[name])
+            getattr(self, f"{name}_optimizer").load_state_dict(state[f"{name}_optimizer"])
+        self._generator.set_state(state["rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        self._history.clear()
+        self._history.extend(tuple(row) for row in state["history"].tolist())
+        self._latest, self._last_estimates = dict(state["latest"]), dict(state["last_estimates"])
 
 
 def parallel_lines_js_gradient(theta: float, noise_std: float) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from playground import checkpoint as run_file  # `checkpoint` names a coverage step in describe()
 from playground import lipschitz, metrics
 from playground.datasets import DATASETS
 from playground.models import Critic, Generator
@@ -176,7 +178,8 @@ def members_finite(tensors: Sequence[Tensor]) -> Tensor:
 
 # --- the ensemble ------------------------------------------------------------------------------------------------
 
-class Ensemble:
+@run_file.register
+class Ensemble(run_file.Checkpointable):
     """K GAN runs of one configuration, one per seed, trained together: a `Steppable` for the live view.
 
     Member k starts from exactly the weights `Trainer(replace(config, seed=seeds[k]))` starts from, and scores
@@ -195,6 +198,9 @@ class Ensemble:
         if config.unrolled_steps > 0:
             raise ValueError("The ensemble does not unroll the critic: set unrolled_steps to 0 (a single Trainer "
                              "can unroll).")
+        if config.generator_steps != 1 or config.r1_weight != 0:
+            raise ValueError("The ensemble makes one generator step per iteration and has no R1 penalty: set "
+                             "generator_steps to 1 and r1_weight to 0 (a single Trainer has both).")
         self.config, self.seeds = config, seeds
         self.device = resolve_device(config.device)
         self.dataset = DATASETS[config.dataset]
@@ -267,8 +273,8 @@ class Ensemble:
 
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place, like `Trainer.update_config`. Returns the restart-only
-        fields that differ (not applied). Unrolled steps stay 0: the ensemble does not unroll."""
-        return apply_live_settings(self, config, unrolled_steps=0)
+        fields that differ (not applied). Unrolled steps stay 0, G steps 1 and R1 0: the ensemble has none of them."""
+        return apply_live_settings(self, config, unrolled_steps=0, generator_steps=1, r1_weight=0.0)
 
     # --- shapes, data and networks ----------------------------------------------------------------------------
 
@@ -503,6 +509,100 @@ class Ensemble:
             "diverged": self.diverged,
             "snapshot_seconds": time.perf_counter() - started,
         }
+
+    # --- saving and loading (playground/checkpoint.py) ------------------------------------------------------
+
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "ensemble", "Many seeds"
+    MAX_SEEDS = 64  # members a saved ensemble may claim
+
+    def _checkpoint_config(self) -> dict[str, Any]:
+        return {"config": asdict(self.config), "seeds": list(self.seeds), "forward": self.forward}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict[str, Any]) -> Ensemble:
+        seeds, forward = values.get("seeds"), values.get("forward")
+        if set(values) != {"config", "seeds", "forward"}:
+            raise ValueError("The file's config should hold config, seeds and forward.")
+        if not isinstance(seeds, list) or not 1 <= len(seeds) <= cls.MAX_SEEDS or not all(
+                type(seed) is int and 0 <= seed < 2**31 for seed in seeds):
+            raise ValueError(f"The file's seeds should be 1 to {cls.MAX_SEEDS} whole numbers in [0, 2³¹).")
+        if forward not in FORWARDS:
+            raise ValueError(f"The file's forward={str(forward)[:20]!r} is not one of {', '.join(FORWARDS)}.")
+        return cls(run_file.training_config_from(values["config"]), seeds, forward=forward)
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        return {
+            "generator": {name: weight.detach() for name, weight in self.generator_parameters.items()},
+            "critic": {name: weight.detach() for name, weight in self.critic_parameters.items()},
+            "generator_optimizer": self.generator_optimizer.state_dict(),
+            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "rng": self.rng.get_state(), "step": self.step, "critic_updates": self.critic_updates,
+            "diverged": self.diverged, "member_diverged": list(self.member_diverged),
+            "frozen_index": self._frozen_index,
+            "frozen": self._frozen,
+            "history": {"rows": torch.from_numpy(self.history.rows.copy()), "stride": self.history.stride},
+            "latest_member_metrics": torch.from_numpy(self.latest_member_metrics.copy()),
+            "coverage_steps": torch.tensor(self.coverage_steps, dtype=torch.int64),
+            "coverage_captured": torch.from_numpy(np.stack(self.coverage_captured).astype(np.float64)),
+            "coverage_quality": torch.from_numpy(np.stack(self.coverage_quality).astype(np.float64)),
+            "occupancy": torch.from_numpy(np.asarray(self.occupancy, dtype=np.float64).copy()),
+        }
+
+    def _restore_checkpoint_state(self, state: dict[str, Any], template: dict[str, Any]) -> None:
+        members, columns = self.members, len(METRICS)
+
+        def frozen_index(value: Any, where: str) -> None:
+            if value is not None and not (isinstance(value, Tensor) and value.dtype == torch.int64 and value.dim() == 1
+                                          and len(value) <= members and bool(((value >= 0) & (value < members)).all())):
+                raise ValueError(f"{where} should list frozen members.")
+
+        def frozen(value: Any, where: str) -> None:
+            count = 0 if state.get("frozen_index") is None else len(state["frozen_index"])
+            if not count:
+                if value != {}:
+                    raise ValueError(f"{where} should be empty: no member is frozen.")
+                return
+            expected = {network: {name: weight[:count] for name, weight in template[network].items()}
+                        for network in ("generator", "critic")}
+            run_file.check_like(value, expected, where)
+
+        def per_member_rows(value: Any, where: str) -> None:
+            run_file.bounded_rows(MAX_COVERAGE_ROWS, members)(value, where)
+
+        rules = {
+            "state.frozen_index": frozen_index, "state.frozen": frozen,
+            "state.history.rows": run_file.bounded_rows(MAX_HISTORY_ROWS, columns + 1),
+            "state.coverage_steps": lambda value, where: run_file.bounded_rows(MAX_COVERAGE_ROWS, 1, torch.int64)(
+                value.reshape(-1, 1) if isinstance(value, Tensor) else value, where),
+            "state.coverage_captured": per_member_rows, "state.coverage_quality": per_member_rows,
+            "state.generator_optimizer": run_file.optimizer_checker(self.generator_optimizer,
+                                                                    list(self.generator_parameters.values())),
+            "state.critic_optimizer": run_file.optimizer_checker(self.critic_optimizer,
+                                                                 list(self.critic_parameters.values())),
+        }
+        run_file.check_like(state, template, "state", rules)
+        lengths = {len(state["coverage_steps"]), len(state["coverage_captured"]), len(state["coverage_quality"])}
+        if len(lengths) != 1 or not 0 <= state["step"] < 2**53 or not 0 <= state["critic_updates"] < 2**53:
+            raise ValueError("The file's counters or coverage lengths do not agree.")
+        stride = state["history"]["stride"]
+        if not 1 <= stride <= 2**53 or stride & (stride - 1):
+            raise ValueError(f"The file's history stride {stride} is not a power of two.")
+        with torch.no_grad():
+            for network in ("generator", "critic"):
+                for name, weight in self._networks()[network].items():
+                    weight.copy_(state[network][name])
+        self.generator_optimizer.load_state_dict(state["generator_optimizer"])
+        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        self.rng.set_state(state["rng"])
+        self.step, self.critic_updates, self.diverged = state["step"], state["critic_updates"], state["diverged"]
+        self.member_diverged = list(state["member_diverged"])
+        self._frozen_index, self._frozen = state["frozen_index"], state["frozen"]
+        self.history.rows, self.history.stride = state["history"]["rows"].numpy(), stride
+        self.latest_member_metrics = state["latest_member_metrics"].numpy()
+        self.coverage_steps = [int(step) for step in state["coverage_steps"].tolist()]
+        self.coverage_captured = list(state["coverage_captured"].numpy())
+        self.coverage_quality = list(state["coverage_quality"].numpy())
+        self.occupancy = state["occupancy"].numpy()
 
 
 def describe(snapshot: dict[str, Any]) -> str:

@@ -4,8 +4,10 @@ minimax generator gradient to zero while the non-saturating one stays strong."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,9 @@ from scipy import special
 from torch import Tensor
 
 from playground import metrics, objectives
+from playground.datasets import DATASETS
 from playground.models import Critic
+from playground.settings import knob
 from playground.training import Trainer, TrainingConfig
 
 # --- saturation, in one picture -------------------------------------------------------------------------------
@@ -47,7 +51,8 @@ def saturation_curves(points: int = 400, smallest: float = 1e-3) -> dict[str, np
 
 FROZEN_GENERATOR_TEX = (
     r"\begin{aligned} \nabla_\theta\, \mathbb{E}_z \log\big(1-D(G(z))\big) &= -\,\mathbb{E}_z\big[D(G(z))\,"
-    r"\nabla_\theta s(G(z))\big] \\ &\longrightarrow\; 0 \quad \text{as } D \to D^* \\ "
+    r"\nabla_\theta s(G(z))\big] \\ &\longrightarrow\; 0 \quad \text{as } D \to D^* \text{ where } "
+    r"D^*(G(z)) = 0 \text{ (disjoint supports)} \\ "
     r"\nabla_\theta \big(-\mathbb{E}_z \log D(G(z))\big) &= -\,\mathbb{E}_z\big[\big(1-D(G(z))\big)\,"
     r"\nabla_\theta s(G(z))\big] \end{aligned}")
 CRITIC_SEED_OFFSET = 7_919     # the fresh critic's weights: a stream of its own, not the trainer's critic
@@ -55,6 +60,22 @@ DATA_SEED_OFFSET = 104_729     # its training batches and the fixed evaluation b
 SURFACE_GRID = 48              # the critic surface in snapshots: 48 × 48 points (< 2 ms)
 SNAPSHOT_POINTS = 400          # real and fake points drawn in snapshots
 RECORDS = ("grad_norm_minimax", "grad_norm_non_saturating", "critic_accuracy", "critic_loss")
+
+
+@dataclass(frozen=True)
+class FrozenGeneratorSettings:
+    """The Vanishing gradients page's frozen-generator experiment. Every field is live: the experiment runs on
+    demand (a Run button), so a change starts nothing; the page says when the result shown was run with others."""
+
+    dataset: str = knob(next(iter(DATASETS)), "Dataset", live=True, choices=DATASETS, url="vg_dataset",
+                        help="The real distribution π (2-D).")
+    pretrain_steps: int = knob(0, "Pretrain G (steps)", live=True, options=(0, 100, 250, 500, 1000, 2000),
+                               url="vg_pretrain", help="Train the GAN this long before freezing G; 0 keeps G as "
+                               "initialised.")
+    critic_steps: int = knob(2000, "D steps", live=True, options=(200, 500, 1000, 2000, 4000),
+                             url="vg_critic_steps", help="Discriminator steps against the frozen G.")
+    seed: int = knob(0, "Seed", live=True, min=0, max=2**31 - 1, widget="number", url="vg_seed",
+                     help="Seeds G's weights, D's weights and the data.")
 
 
 def _critic_optimizer(config: TrainingConfig, critic: Critic) -> torch.optim.Optimizer:
@@ -67,7 +88,7 @@ def _critic_optimizer(config: TrainingConfig, critic: Critic) -> torch.optim.Opt
 
 
 class FrozenGeneratorExperiment:
-    """Arjovsky & Bottou (2017, §2.2 and Fig. 2): freeze G, train a fresh D to optimality, watch ‖∇_θ L_G‖.
+    """Arjovsky & Bottou (2017, §2.2 and Figs. 1–3): freeze G, train a fresh D to optimality, watch ‖∇_θ L_G‖.
 
     Protocol, step by step:
       1. G is `Trainer(config)`'s generator: deterministic from `config.seed` (after `pretrain_steps` steps of
@@ -113,6 +134,12 @@ class FrozenGeneratorExperiment:
         self._records: dict[str, list[float]] = {name: [] for name in RECORDS}
         if self.pretrain_steps == 0:
             self._record()
+
+    @classmethod
+    def from_settings(cls, settings: FrozenGeneratorSettings, **options: Any) -> FrozenGeneratorExperiment:
+        """The experiment the page's settings describe: the default config on `settings.dataset` and `.seed`."""
+        return cls(TrainingConfig(dataset=settings.dataset, seed=settings.seed), critic_steps=settings.critic_steps,
+                   pretrain_steps=settings.pretrain_steps, **options)
 
     # --- progress ---------------------------------------------------------------------------------------------
 
@@ -253,6 +280,36 @@ def _norm(gradients: tuple[Tensor, ...]) -> float:
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gradients])).item()
 
 
+ACCURATE = 0.99  # "D separates the batch": the accuracy the frozen-generator summary reports reaching
+
+
+def frozen_generator_summary(records: dict[str, np.ndarray]) -> str:
+    """What a frozen-generator run showed, in numbers from its own records: when D's accuracy reached ACCURATE
+    (or its best), how far the minimax ‖∇_θ L_G‖ fell from its peak by the end, and how the non-saturating one
+    ended against its start."""
+    steps = np.asarray(records["step"])
+    accuracy = np.asarray(records["critic_accuracy"], dtype=np.float64)
+    minimax = np.asarray(records["grad_norm_minimax"], dtype=np.float64)
+    non_saturating = np.asarray(records["grad_norm_non_saturating"], dtype=np.float64)
+    if steps.size == 0:
+        return "This run has no records yet."
+    reached = np.flatnonzero(accuracy >= ACCURATE)
+    accuracy_text = (f"D's accuracy reached {ACCURATE:g} at step {int(steps[reached[0]]):,}" if reached.size else
+                     f"D's accuracy never reached {ACCURATE:g} (best {accuracy.max():.3f})")
+    peak = int(np.argmax(minimax))
+    fall = minimax[peak] / minimax[-1] if minimax[-1] > 0 else math.inf
+    minimax_text = (f"the minimax norm ended {_times(fall)} below its peak (step {int(steps[peak]):,})"
+                    if fall > 1 else "the minimax norm ended at its peak")
+    change = non_saturating[-1] / non_saturating[0] if non_saturating[0] > 0 else math.inf
+    non_saturating_text = (f"the non-saturating norm ended {_times(change)} above its start" if change >= 1 else
+                           f"the non-saturating norm ended {_times(1 / change)} below its start")
+    return f"This run: {accuracy_text}; {minimax_text}; {non_saturating_text}."
+
+
+def _times(ratio: float) -> str:
+    return "∞×" if not math.isfinite(ratio) else f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
+
+
 def frozen_generator(config: TrainingConfig | None = None, critic_steps: int = 2000, every: int = 20, *,
                      pretrain_steps: int = 0, progress: Callable[[int, int], None] | None = None,
                      chunk_steps: int = 100) -> dict[str, np.ndarray]:
@@ -264,7 +321,8 @@ def frozen_generator(config: TrainingConfig | None = None, critic_steps: int = 2
     Expected outcome with the default config (8 Gaussians; measured on seeds 0–29: accuracy 1.000, minimax norm
     345–37,000× below its peak at step 2,000 (median ≈ 2,300×), non-saturating norm 11–700× above its start) and on
     the ring (seeds 0–7: ≥ 518×): accuracy reaches 1, the minimax norm falls by orders of magnitude and the
-    non-saturating norm grows, as in Arjovsky & Bottou's Fig. 2. The premise is disjoint supports. In 2-D an untrained G
+    non-saturating norm grows, as in Arjovsky & Bottou's Figs. 1 (accuracy), 2 (the minimax gradient) and 3 (the
+    −log D gradient). The premise is disjoint supports. In 2-D an untrained G
     puts its points in a small blob near the origin; where the data has mass there (the 25 Gaussians' centre mode,
     the inner end of the swiss roll for some seeds), or after pretraining has brought G's points onto the data, D*
     does not saturate on those points and the minimax norm need not vanish. The Gaussian tails of two moons and two

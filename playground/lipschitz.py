@@ -61,3 +61,10 @@ def gradient_penalty(critic, real: Tensor, fake: Tensor, generator: torch.Genera
 def lipschitz_estimate(critic: nn.Module, points: Tensor) -> float:
     """max ‖∇ₓ f(x)‖ over the given points [n, d]: a lower bound on the critic's Lipschitz constant."""
     return float(input_gradients(critic, points).norm(dim=1).max())
+
+
+def r1_penalty(critic: nn.Module, real: Tensor) -> Tensor:
+    """½·E_x ‖∇ₓ s(x)‖² on real points (R1, Mescheder et al., 2018): zero-centred, so it pulls the critic flat on
+    the data. The critic loss adds γ times it, the paper's (γ/2)·E‖∇ₓ s(x)‖²."""
+    gradients = input_gradients(critic, real, create_graph=True)
+    return 0.5 * gradients.square().sum(dim=1).mean()

@@ -1,10 +1,10 @@
 """Live training without streamlit: a worker thread advances any run object in time slices and publishes
 immutable snapshots that a page can draw at its own pace.
 
-A run is anything with `step: int`, `diverged: str | None`, `train(steps)` and `snapshot()`. The worker never
-touches streamlit; it stops itself when nobody has looked at its snapshots for `idle_timeout` seconds, so a
-closed tab stops costing CPU. A `Scheduler` shared by every session of one server hands out training slices in
-turn, so that one session cannot starve the others.
+A run is anything `Steppable`: `step`, `diverged`, `config`, `train(steps)`, `snapshot()` and
+`reconfigure(config)`. The worker never touches streamlit; it stops itself when nobody has looked at its
+snapshots for `idle_timeout` seconds, so a closed tab stops costing CPU. A `Scheduler` shared by every session
+of one server hands out training slices in turn, so that one session cannot starve the others.
 """
 
 from __future__ import annotations
@@ -16,12 +16,19 @@ from typing import Any, Protocol
 
 
 class Steppable(Protocol):
+    """What a live view plays. `config` is the run's settings object (a frozen dataclass of `knob` fields);
+    `reconfigure(config)` takes the new settings' live fields in place and returns the names it changed (the
+    restart fields it leaves alone: a changed one needs a new run)."""
+
     step: int
     diverged: str | None
+    config: Any
 
     def train(self, steps: int) -> dict[str, float]: ...
 
     def snapshot(self) -> dict[str, Any]: ...
+
+    def reconfigure(self, config: Any) -> list[str]: ...
 
 
 SLICE_SECONDS = 0.04       # training time a run gets before it yields its turn: short enough for 25 turns a second
@@ -73,12 +80,16 @@ class LiveRun:
     """A run plus the thread that trains it while playing. All access to the run goes through `lock`."""
 
     def __init__(self, run: Steppable, scheduler: Scheduler | None = None, *,
-                 snapshot_interval: float = SNAPSHOT_INTERVAL, idle_timeout: float = IDLE_TIMEOUT):
+                 snapshot_interval: float = SNAPSHOT_INTERVAL, idle_timeout: float = IDLE_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        """`clock` (seconds) and `sleep` time everything: idle timeout, snapshot interval, slice length, it/s and
+        the speed limit's pacing; tests pass a fake pair so that rates come out the same on a loaded machine."""
         self.run = run
         self.scheduler = scheduler or Scheduler()
         self.lock = threading.RLock()
         self.snapshot_interval = snapshot_interval
         self.idle_timeout = idle_timeout
+        self._clock, self._sleep = clock, sleep
         self.steps_per_second = 0.0
         self.max_rate: float | None = None  # steps per second at most (slow motion for a lecture); None: all it can
         self._pace_mark: tuple[float, int] | None = None  # (time, step) the speed limit counts from
@@ -88,9 +99,9 @@ class LiveRun:
         self._wanted = threading.Event()    # a reader asked for a fresh snapshot since the last one
         self._closed = False
         self._thread: threading.Thread | None = None
-        self._last_read = time.monotonic()
+        self._last_read = self._clock()
         self._snapshot = self._take_snapshot()
-        self._snapshot_time = time.monotonic()
+        self._snapshot_time = self._clock()
 
     # --- control -------------------------------------------------------------------------------------
 
@@ -102,7 +113,7 @@ class LiveRun:
         if self._closed or self.run.diverged or self.error:
             return
         self.stopped_idle = False
-        self._last_read = time.monotonic()
+        self._last_read = self._clock()
         self._pace_mark = None
         self._playing.set()
         if self._thread is None or not self._thread.is_alive():
@@ -152,7 +163,7 @@ class LiveRun:
     def snapshot(self) -> dict[str, Any]:
         """The latest published snapshot; reading it tells the worker that somebody is watching and wants the
         next one (snapshots are drawn on demand: no reader, no snapshot cost)."""
-        self._last_read = time.monotonic()
+        self._last_read = self._clock()
         self._wanted.set()
         return self._snapshot
 
@@ -169,7 +180,7 @@ class LiveRun:
     def _loop(self) -> None:
         chunk = 1
         while self._playing.is_set() and not self._closed:
-            if time.monotonic() - self._last_read > self.idle_timeout:
+            if self._clock() - self._last_read > self.idle_timeout:
                 self.stopped_idle = True
                 self._playing.clear()
                 break
@@ -179,20 +190,20 @@ class LiveRun:
             with self.scheduler.turn(), self.lock:
                 if not self._playing.is_set() or self._closed:  # paused while it waited for its turn
                     break
-                started, first = time.perf_counter(), self.run.step
+                started, first = self._clock(), self.run.step
                 try:
                     self.run.train(chunk)
                 except Exception as error:
                     self._fail(error)
                     break
-                elapsed = time.perf_counter() - started
+                elapsed = self._clock() - started
                 done = self.run.step - first
                 if self.run.diverged:
                     self._playing.clear()
                 if elapsed > 0 and done > 0:
                     rate = done / elapsed
                     chunk = max(1, min(10_000, int(rate * SLICE_SECONDS)))
-                due = time.monotonic() - self._snapshot_time >= self.snapshot_interval
+                due = self._clock() - self._snapshot_time >= self.snapshot_interval
                 if (due and self._wanted.is_set()) or not self.playing:
                     self._wanted.clear()
                     self._publish()
@@ -207,22 +218,22 @@ class LiveRun:
         """Sleep (outside the lock and the scheduler) until the steps trained since the mark are due at `limit`
         steps a second; Pause, Close or a new limit cut the sleep short. A run that falls behind by more than a
         step (or 0.1 s) starts counting afresh instead of catching up in a burst."""
-        now, step = time.monotonic(), self.run.step
+        now, step = self._clock(), self.run.step
         behind = None if self._pace_mark is None else now - self._pace_mark[0] - (step - self._pace_mark[1]) / limit
         if behind is None or behind > max(0.1, 1 / limit):
             self._pace_mark = (now, step)
             return
         due = self._pace_mark[0] + (step - self._pace_mark[1]) / limit
         while self._playing.is_set() and not self._closed and self.max_rate == limit:
-            left = due - time.monotonic()
+            left = due - self._clock()
             if left <= 0:
                 break
-            time.sleep(min(left, 0.05))
+            self._sleep(min(left, 0.05))
 
     def _measure_rate(self, last: bool = False) -> None:
         """Update the smoothed it/s over windows of at least RATE_WINDOW seconds (any span for the `last` one,
         when the worker stops)."""
-        now, step = time.perf_counter(), self.run.step
+        now, step = self._clock(), self.run.step
         previous = getattr(self, "_rate_mark", None)
         if previous is not None and now - previous[0] < (0 if last else RATE_WINDOW):
             return
@@ -241,7 +252,7 @@ class LiveRun:
             self._snapshot = self._take_snapshot()
         except Exception as error:
             self._fail(error)
-        self._snapshot_time = time.monotonic()
+        self._snapshot_time = self._clock()
 
     def _publish_locked(self) -> None:
         with self.lock:

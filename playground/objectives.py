@@ -102,6 +102,9 @@ def unused_setting_note(objective_id: str, setting: str) -> str | None:
     objective uses it (or the setting is not a Lipschitz setting)."""
     scheme = LIPSCHITZ_SETTINGS.get(setting)
     objective = OBJECTIVES.get(objective_id)
+    if setting == "r1_weight" and objective is not None and not objective.probabilistic:
+        users = " and ".join(o.label for o in OBJECTIVES.values() if o.probabilistic)
+        return f"R1 regularises the classic losses ({users}); {objective.label} ignores it."
     if scheme is None or objective is None or objective.lipschitz == scheme:
         return None
     users = " and ".join(o.label for o in OBJECTIVES.values() if o.lipschitz == scheme)

@@ -6,7 +6,7 @@ back. A small network trained live with the minimax loss can be drawn over D*.""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -14,10 +14,11 @@ import torch
 from scipy import special
 from torch import Tensor
 
-from playground import objectives
+from playground import checkpoint, objectives
 from playground.models import Critic
+from playground.settings import Preset, knob
 
-FAMILIES = {  # id -> label (the label is what a bound widget writes to the URL: keep it short and stable)
+FAMILIES = {  # id -> label (links hold either, and old links hold the label: keep it short and stable)
     "gaussian": "Gaussians",
     "uniform": "Uniforms",
 }
@@ -31,13 +32,20 @@ class Pair:
     """π = family(0, real_width) and p_θ = family(theta, fake_width), both convolved with N(0, noise²).
 
     "gaussian": N(centre, width²). "uniform": U[centre − width, centre + width] (disjoint supports are possible,
-    where D* is exactly 0 and 1)."""
+    where D* is exactly 0 and 1). The page's settings: every field is live (the discriminator keeps training
+    against the new pair); the defaults are the overlapping pair."""
 
-    theta: float = 1.0
-    real_width: float = 1.0
-    fake_width: float = 1.0
-    noise: float = 0.0
-    family: str = "gaussian"
+    theta: float = knob(1.0, "θ (mean of p_θ)", live=True, min=-5.0, max=5.0, step=0.1, url="vg_theta",
+                        help="π is centred at 0, p_θ at θ.")
+    real_width: float = knob(1.0, "Width of π", live=True, min=0.05, max=2.0, step=0.05, url="vg_real_width",
+                             help="Standard deviation (Gaussian) or half-width (uniform) of π.")
+    fake_width: float = knob(1.0, "Width of p_θ", live=True, min=0.05, max=2.0, step=0.05, url="vg_fake_width",
+                             help="Standard deviation (Gaussian) or half-width (uniform) of p_θ.")
+    noise: float = knob(0.0, "Instance noise σ", live=True, min=0.0, max=2.0, step=0.05, url="vg_noise",
+                        help="Both π and p_θ are blurred by N(0, σ²) before D sees them.")
+    family: str = knob("gaussian", "Distributions", live=True, choices=FAMILIES, url="vg_family",
+                       help="Gaussians N(centre, width²), or uniforms on [centre − width, centre + width], which "
+                       "can have exactly disjoint supports.")
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -49,17 +57,19 @@ class Pair:
             raise ValueError("widths must be > 0 and noise ≥ 0")
 
 
-PRESETS: dict[str, Pair] = {  # URL ids
+PRESETS = {  # URL ids, never renamed; the labels are the ids, as the page has always shown them
     # θ/width = 16: log π/p_θ ≈ −140 at the fakes, D* ≈ e^−140 there: 0 in float32, and its slope with it.
-    "separated": Pair(theta=4.8, real_width=0.3, fake_width=0.3),
-    "overlapping": Pair(theta=1.0, real_width=1.0, fake_width=1.0),
-    "matched": Pair(theta=0.0, real_width=1.0, fake_width=1.0),
+    "separated": Preset("separated", "Supports far apart relative to their widths: D* is 1 on π and 0 on p_θ, "
+                        "flat where the fakes are.", {"theta": 4.8, "real_width": 0.3, "fake_width": 0.3}),
+    "overlapping": Preset("overlapping", "The densities overlap: D* slides smoothly from 1 to 0 and has a slope at "
+                          "the fakes.", {}),
+    "matched": Preset("matched", "p_θ = π: D* = ½ everywhere and V(G, D*) = −log 4, the minimum.", {"theta": 0.0}),
 }
-PRESET_NOTES = {
-    "separated": "Supports far apart relative to their widths: D* is 1 on π and 0 on p_θ, flat where the fakes are.",
-    "overlapping": "The densities overlap: D* slides smoothly from 1 to 0 and has a slope at the fakes.",
-    "matched": "p_θ = π: D* = ½ everywhere and V(G, D*) = −log 4, the minimum.",
-}
+
+
+def preset_pair(preset_id: str) -> Pair:
+    """The pair a preset starts from."""
+    return PRESETS[preset_id].settings(Pair)
 
 
 # --- densities ------------------------------------------------------------------------------------------------
@@ -190,7 +200,7 @@ def _crossings(pair: Pair, low: float, high: float) -> np.ndarray:
     c_coefficient = 0.5 * pair.theta**2 / fake_variance + 0.5 * math.log(fake_variance / real_variance)
     roots = np.roots([a_coefficient, b_coefficient, c_coefficient]) if (a_coefficient or b_coefficient) else []
     roots = np.real(np.asarray(roots)[np.isreal(roots)]) if len(roots) else np.zeros(0)
-    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (mean_slope_at_fakes was off by 1e-5 with it inside a panel)
+    # and where (log π/p_θ)' = 0, the kink of |∂D*/∂x| (inside a panel it costs mean_slope_at_fakes its accuracy)
     if real_variance != fake_variance:
         roots = np.append(roots, pair.theta * real_variance / (real_variance - fake_variance))
     return roots[(roots > low) & (roots < high)]
@@ -254,17 +264,19 @@ GRID_POINTS = 401
 SNAPSHOT_SAMPLES = 200     # points in each rug
 
 
-class LiveDiscriminator:
+@checkpoint.register
+class LiveDiscriminator(checkpoint.Checkpointable):
     """A small MLP D(x) = σ(s(x)) trained with the minimax critic loss on fresh samples of π and p_θ.
 
     Steppable: `train(steps)` takes Adam steps; `snapshot()` gives D on a grid next to D* (and the densities).
     `pair` may change between calls (a slider moved): training continues against the new distributions.
     """
 
-    def __init__(self, pair: Pair = PRESETS["overlapping"], *, seed: int = 0, hidden_units: int = 32,
+    def __init__(self, pair: Pair = Pair(), *, seed: int = 0, hidden_units: int = 32,
                  depth: int = 2, learning_rate: float = 3e-3, batch_size: int = 256):
         self.pair = pair
         self.batch_size = batch_size
+        self._seed, self._hidden_units, self._depth = seed, hidden_units, depth  # for a saved run's settings
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.critic = Critic(hidden_units, depth, "relu", data_size=1)
@@ -276,8 +288,16 @@ class LiveDiscriminator:
         self.loss = float("nan")
         self.grid = np.linspace(-PLOT_LIMIT, PLOT_LIMIT, GRID_POINTS)
 
-    def set_pair(self, pair: Pair) -> None:
+    @property
+    def config(self) -> Pair:
+        """The pair of distributions the discriminator learns to tell apart (the `Steppable` contract)."""
+        return self.pair
+
+    def reconfigure(self, pair: Pair) -> list[str]:
+        """Move to another pair in place (the discriminator keeps its weights); returns the fields that changed."""
+        changed = [item.name for item in fields(Pair) if getattr(pair, item.name) != getattr(self.pair, item.name)]
         self.pair = pair
+        return changed
 
     def train(self, steps: int = 1) -> dict[str, float]:
         for _ in range(int(steps)):
@@ -296,6 +316,42 @@ class LiveDiscriminator:
             self.step += 1
             self.loss = loss.item()
         return {"step": float(self.step), "critic_loss": self.loss}
+
+    # --- saving and loading (playground/checkpoint.py) --------------------------------------------------
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "optimal_discriminator", "Optimal discriminator"
+    CHECKPOINT_LIMITS = {"seed": (0, 2**31 - 1), "hidden_units": (1, 512), "depth": (1, 8),
+                         "learning_rate": (1e-8, 10.0), "batch_size": (1, 8192)}
+    PAIR_LIMITS = {"theta": (-1e3, 1e3), "real_width": (1e-6, 1e3), "fake_width": (1e-6, 1e3), "noise": (0.0, 1e3)}
+
+    def _checkpoint_config(self) -> dict[str, Any]:
+        return {"pair": asdict(self.pair), "seed": self._seed, "hidden_units": self._hidden_units, "depth": self._depth,
+                "learning_rate": float(self.optimizer.param_groups[0]["lr"]), "batch_size": self.batch_size}
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict[str, Any]) -> LiveDiscriminator:
+        if not isinstance(values, dict) or set(values) != {"pair", *cls.CHECKPOINT_LIMITS}:
+            raise ValueError("The file's config does not list this run's settings.")
+        for name, (low, high) in cls.CHECKPOINT_LIMITS.items():
+            value, whole = values[name], name != "learning_rate"
+            if type(value) not in ((int,) if whole else (int, float)) or not low <= value <= high:
+                raise ValueError(f"The file's config has {name}={value!r:.40}, not a "
+                                 f"{'whole ' if whole else ''}number in [{low}, {high}].")
+        pair = checkpoint.dataclass_from(Pair, values["pair"], cls.PAIR_LIMITS)
+        return cls(pair, **{name: values[name] for name in cls.CHECKPOINT_LIMITS})
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        return {"critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "rng": self.rng.get_state(), "step": self.step, "diverged": self.diverged, "loss": self.loss}
+
+    def _restore_checkpoint_state(self, state: dict[str, Any], template: dict[str, Any]) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.optimizer": checkpoint.optimizer_checker(self.optimizer, list(self.critic.parameters()))})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        self.critic.load_state_dict(state["critic"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.set_state(state["rng"])
+        self.step, self.diverged, self.loss = state["step"], state["diverged"], state["loss"]
 
     def snapshot(self) -> dict[str, Any]:
         """D and D* on the grid, both densities, a few samples, and V(G, D) next to V(G, D*) ≥ V(G, D)."""

@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from playground import settings
 from playground.training import Trainer, TrainingConfig
 
 
 @dataclass(frozen=True)
-class Preset:
-    """A starting point for a page: a display label, a one-line teaching note and the fields it changes."""
-
-    label: str
-    note: str
-    overrides: dict[str, Any] = field(default_factory=dict)  # TrainingConfig field -> value
+class Preset(settings.Preset):
+    """A Mode-collapse starting point: the `TrainingConfig` fields it changes (see `settings.Preset`)."""
 
     def config(self, **changes: Any) -> TrainingConfig:
         """The defaults with this preset's overrides, then `changes` (e.g. seed=3), applied."""
-        return TrainingConfig(**{**self.overrides, **changes})
+        return self.settings(TrainingConfig, **changes)
 
 
 # Metz et al.'s (2016) toy setting, sped up: a one-hidden-layer critic and a 64-d latent (they used 256), Adam

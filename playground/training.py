@@ -5,29 +5,27 @@ snapshot, history). The trainer never raises on a diverging run: it restores its
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import numbers
 import time
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from playground import lipschitz, metrics
+from playground import checkpoint, lipschitz, metrics
 from playground.datasets import DATASETS
 from playground.models import ACTIVATIONS, Critic, Generator
 from playground.noise import add_instance_noise, noise_level
-from playground.objectives import OBJECTIVES
+from playground.objectives import OBJECTIVES, unused_setting_note
+from playground.settings import field_specs, knob, live_changes, parse_settings, restart_changes
 
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}  # id -> label
 DEVICES = {"auto": "Auto (CUDA → MPS → CPU)", "cpu": "CPU", "cuda": "CUDA", "mps": "Apple MPS"}
-
-
-def knob(default, label: str, *, live: bool = False, help: str = "", **widget):
-    """A config field that doubles as a widget spec; `live` fields change a running trainer in place."""
-    return field(default=default, metadata={"label": label, "live": live, "help": help, **widget})
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,8 @@ class TrainingConfig:
                      help="Seeds the weights, the data and the noise: same seed, same run (on the CPU).")
     critic_steps: int = knob(1, "Critic steps per G step", live=True, min=1, max=20,
                              help="WGANs train the critic to (near) optimality: 5 in the papers.")
+    generator_steps: int = knob(1, "G steps per iteration", live=True, min=0, max=10,
+                                help="Generator updates after each round of critic steps; 0 freezes G.")
     unrolled_steps: int = knob(0, "Unrolled critic steps", live=True, min=0, max=10,
                                help="Metz et al. 2016: G looks k critic updates ahead; a cure for mode collapse.")
     generator_lr: float = knob(1e-3, "G learning rate", live=True, min=1e-5, max=1.0, log=True,
@@ -64,6 +64,9 @@ class TrainingConfig:
                              help="WGAN's box [−c, c] for every critic weight (used by the WGAN loss).")
     gp_weight: float = knob(0.1, "Gradient penalty λ", live=True, min=0.0, max=100.0, widget="number", step=0.1,
                             help="Weight of (‖∇f‖ − 1)² in WGAN-GP: 10 in the paper, 0.1 in its toy script.")
+    r1_weight: float = knob(0.0, "R1 penalty γ", live=True, min=0.0, max=100.0, widget="number", step=0.1,
+                            help="(γ/2)·E‖∇ₓs(x)‖² on real points (Mescheder et al. 2018), for the classic "
+                                 "losses; 0 turns it off.")
     instance_noise: float = knob(0.0, "Instance noise σ", live=True, min=0.0, max=1.0,
                                  help="Gaussian noise added to real and fake points before the critic.")
     noise_anneal_steps: int = knob(0, "Anneal noise over steps", live=True, min=0, max=20000, widget="number",
@@ -85,7 +88,8 @@ class TrainingConfig:
     # notebook may step outside them (a learning rate of 10 to show a diverging run).
     _AT_LEAST = {"critic_steps": 1, "unrolled_steps": 0, "batch_size": 1, "latent_size": 1,
                  "generator_hidden_units": 1, "generator_depth": 1, "critic_hidden_units": 1, "critic_depth": 1,
-                 "coverage_every": 1, "noise_anneal_steps": 0, "gp_weight": 0.0, "instance_noise": 0.0, "seed": 0}
+                 "coverage_every": 1, "noise_anneal_steps": 0, "gp_weight": 0.0, "generator_steps": 0,
+                 "r1_weight": 0.0, "instance_noise": 0.0, "seed": 0}
     _POSITIVE = ("generator_lr", "critic_lr", "clip_value")
 
     def __post_init__(self):
@@ -112,71 +116,24 @@ class TrainingConfig:
 
     @classmethod
     def field_specs(cls) -> dict[str, dict[str, Any]]:
-        """name -> widget spec (label, live, help, choices or min/max/log) with the field's type and default."""
-        specs = {}
-        for config_field in fields(cls):
-            spec = dict(config_field.metadata)
-            spec["type"] = type(config_field.default)
-            spec["default"] = config_field.default if config_field.default is not MISSING else None
-            specs[config_field.name] = spec
-        return specs
+        """name -> widget spec (label, live, help, url, choices or min/max/log) with the field's type and default."""
+        return field_specs(cls)
 
     def restart_changes(self, other: TrainingConfig) -> list[str]:
         """Names of fields that differ from `other` and cannot change a running trainer."""
-        specs = self.field_specs()
-        return [name for name, value in asdict(self).items()
-                if value != getattr(other, name) and not specs[name]["live"]]
+        return restart_changes(other, self)
+
+    def unused_note(self, name: str) -> str | None:
+        """Why this config ignores the field `name` (the loss or the optimisers do not use it), or None."""
+        return (unused_setting_note(self.objective, name)
+                or unused_optimizer_note(name, self.generator_optimizer, self.critic_optimizer))
 
 
-def parse_config(values: dict[str, Any], base: TrainingConfig | None = None
+def parse_config(values: Mapping[str, Any], base: TrainingConfig | None = None
                  ) -> tuple[TrainingConfig, list[str]]:
     """Build a config from untrusted strings or values (a URL, a JSON file). Unknown keys, wrong types and
     out-of-range values are ignored: the field keeps `base`'s value, and a notice says why. Never raises."""
-    base = base or TrainingConfig()
-    specs = TrainingConfig.field_specs()
-    changes: dict[str, Any] = {}
-    notices: list[str] = []
-    for key, raw in values.items():
-        if key not in specs:
-            notices.append(f"Ignored unknown setting “{_shorten(key)}”.")
-            continue
-        value, problem = _coerce(raw, specs[key])
-        if problem:
-            notices.append(f"Ignored {key}={_shorten(raw)}: {problem}; kept {getattr(base, key)!r}.")
-        else:
-            changes[key] = value
-    return replace(base, **changes), notices
-
-
-def _coerce(raw: Any, spec: dict[str, Any]) -> tuple[Any, str | None]:
-    kind = spec["type"]
-    if isinstance(raw, list | tuple):
-        raw = raw[-1] if raw else ""
-    try:
-        if "choices" in spec:
-            value = str(raw)
-            return (value, None) if value in spec["choices"] else (None, f"not one of {', '.join(spec['choices'])}")
-        if kind is bool:
-            return (str(raw).lower() in {"1", "true", "yes"}, None)
-        if kind is int:
-            number = float(raw)
-            if not number.is_integer():
-                return None, "not a whole number"
-            value = int(number)
-        else:
-            value = float(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None, "not a number"
-    if isinstance(value, float) and not math.isfinite(value):
-        return None, "not a finite number"
-    if value < spec.get("min", -math.inf) or value > spec.get("max", math.inf):
-        return None, f"outside [{spec['min']}, {spec['max']}]"
-    return value, None
-
-
-def _shorten(raw: Any, limit: int = 40) -> str:
-    text = str(raw)
-    return text if len(text) <= limit else text[:limit] + "…"
+    return parse_settings(TrainingConfig, values, base or TrainingConfig())
 
 
 def resolve_device(name: str) -> torch.device:
@@ -202,6 +159,9 @@ COVERAGE_SAMPLES = 2500  # VEEGAN's protocol
 MAX_HISTORY_ROWS = 4000  # beyond this the history keeps every other row: memory stays flat in a long lecture
 MAX_COVERAGE_ROWS = 600
 MAX_REPLAY_FRAMES = 160  # replay keeps at most this many frames (~10 KB each), thinning old ones by half when full
+# Replay also keeps the model state (networks, optimisers, RNG) of at most this many frames, spread over the run
+# like the frames (every other one dropped when full): ≈ 0.4 MB each at the default sizes, ≈ 8 MB in all.
+MAX_REPLAY_STATES = 20
 
 
 def apply_live_settings(run, config: TrainingConfig, **forced: Any) -> list[str]:
@@ -322,11 +282,14 @@ class History:
         return out
 
 
-class Trainer:
+@checkpoint.register
+class Trainer(checkpoint.Checkpointable):
     """One GAN run: a generator, a critic, their optimisers, its RNG and its history.
 
-    `train(steps)` runs `steps` generator updates, each after `critic_steps` critic updates.
+    `train(steps)` runs `steps` iterations: `critic_steps` critic updates, then `generator_steps` generator updates.
     """
+
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "trainer", "Mode collapse"
 
     def __init__(self, config: TrainingConfig | None = None):
         self.config = config = config or TrainingConfig()
@@ -351,6 +314,8 @@ class Trainer:
         self.history = History(METRICS, MAX_HISTORY_ROWS)
         self.coverage_history: list[tuple[int, int, float, np.ndarray]] = []
         self.frames: list[dict[str, Any]] = []  # replay: light snapshots at coverage checkpoints
+        self.replay_states: dict[int, dict[str, Any]] = {}  # step -> {"config", "state", "ordinal"} of some frames
+        self._checkpoints_recorded, self._state_stride = -1, 1
         self._last_scores: tuple[Tensor, Tensor] | None = None
         self._build_optimizers()
         self._restore_point = self._state()
@@ -370,6 +335,13 @@ class Trainer:
                                                    self.config.generator_lr)
         self.critic_optimizer = self._optimizer(self.config.critic_optimizer, self.critic.parameters(),
                                                 self.config.critic_lr)
+
+    def reconfigure(self, config: TrainingConfig) -> list[str]:
+        """Apply the live fields of `config` in place (the `Steppable` contract). Returns the names of the live
+        fields it changed; restart-only differences are not applied (`live_view` starts a new trainer for them)."""
+        changed = live_changes(self.config, config)
+        self.update_config(config)
+        return changed
 
     def update_config(self, config: TrainingConfig) -> list[str]:
         """Apply the live fields of `config` in place. Returns the restart-only fields that differ (and were
@@ -405,6 +377,8 @@ class Trainer:
         loss = objective.critic_loss(scores_real, scores_fake)
         if objective.lipschitz == "gradient_penalty" and self.config.gp_weight > 0:
             loss = loss + self.config.gp_weight * lipschitz.gradient_penalty(self.critic, real, fake, self.rng)
+        if objective.probabilistic and self.config.r1_weight > 0:  # on the points the critic saw as real
+            loss = loss + self.config.r1_weight * lipschitz.r1_penalty(self.critic, real)
         self.critic_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.critic_optimizer.step()
@@ -482,6 +456,9 @@ class Trainer:
 
                 penalty = lipschitz.gradient_penalty(critic, real, fake, self.rng)
                 loss = loss + config.gp_weight * penalty
+            if objective.probabilistic and config.r1_weight > 0:
+                loss = loss + config.r1_weight * lipschitz.r1_penalty(
+                    lambda points, critic_weights=weights: score(points, critic_weights), real)
             gradients = torch.autograd.grad(loss, list(weights.values()), create_graph=True)
             weights = {name: update(weight, gradient, states[name])
                        for (name, weight), gradient in zip(weights.items(), gradients, strict=True)}
@@ -491,15 +468,28 @@ class Trainer:
         return self._descend_generator(
             objective.generator_loss(score(self._noisy(self.generator(self.latent_batch())), weights)))
 
+    def _frozen_generator_loss(self) -> Tensor:
+        """G's loss and gradient on a fresh batch without a step (generator_steps = 0): the charts still show the
+        signal a frozen G would receive, as in Arjovsky & Bottou's frozen-generator protocol."""
+        fake = self._noisy(self.generator(self.latent_batch()))
+        loss = self.objective.generator_loss(self.critic(fake))
+        self.generator_optimizer.zero_grad(set_to_none=True)
+        loss.backward(inputs=list(self.generator.parameters()))
+        return loss.detach()
+
     def train_step(self) -> Tensor:
-        """`critic_steps` critic updates, then one generator update; returns the step's raw metrics (one tensor,
-        turned into a `METRICS` row by `_metric_rows` once per chunk: no host sync, no extra ops per step)."""
+        """`critic_steps` critic updates, then `generator_steps` generator updates; returns the step's raw metrics
+        (one tensor, turned into a `METRICS` row by `_metric_rows` once per chunk: no host sync, no extra ops per
+        step). The generator's loss and gradient norm are those of its last update."""
         # (1) Critic, on fresh batches.
         for _ in range(self.config.critic_steps):
             critic_loss = self.critic_step()
         critic_norms = torch._foreach_norm([p.grad for p in self.critic.parameters()])
         # (2) Generator, through the critic just trained.
-        generator_loss = self.generator_step()
+        if self.config.generator_steps == 0:
+            generator_loss = self._frozen_generator_loss()
+        for _ in range(self.config.generator_steps):
+            generator_loss = self.generator_step()
         generator_norms = torch._foreach_norm([p.grad for p in self.generator.parameters()])
         self.step += 1
         d_real, d_fake, gap, accuracy = metrics.critic_readout(*self._last_scores, self.objective.probabilistic)
@@ -516,7 +506,7 @@ class Trainer:
     # --- running -----------------------------------------------------------------------------------------
 
     def train(self, steps: int = 1) -> dict[str, float]:
-        """Advance `steps` generator steps (fewer if the run diverges). Returns the latest metrics."""
+        """Advance `steps` iterations (fewer if the run diverges). Returns the latest metrics."""
         return train_in_chunks(self, steps)
 
     def _train_chunk(self, steps: int) -> None:
@@ -585,6 +575,105 @@ class Trainer:
         self.frames.append(self.frame(points=500, grid_size=32))
         if len(self.frames) > MAX_REPLAY_FRAMES:
             self.frames = self.frames[::2]
+        # States sit on every `_state_stride`-th checkpoint (the stride doubling when full, as History's does),
+        # plus the newest: evenly spread over the run, whatever its length.
+        self._checkpoints_recorded += 1
+        self.replay_states[self.step] = {"config": self.config, "state": self._state(),
+                                         "ordinal": self._checkpoints_recorded}
+        framed = {frame["step"] for frame in self.frames}
+
+        def kept() -> dict[int, dict[str, Any]]:
+            return {step: value for step, value in self.replay_states.items() if step in framed and (
+                value["ordinal"] % self._state_stride == 0 or step == self.step)}
+        while len(kept()) > MAX_REPLAY_STATES:
+            self._state_stride *= 2
+        self.replay_states = kept()
+
+    def resume_from_frame(self, index: int, config: TrainingConfig | None = None) -> Trainer:
+        """A new run that continues from replay frame `index` (its networks, optimisers, RNG, history up to there)
+        with the settings it had then, or with `config`'s live settings (switch the loss at the collapse and go
+        on). This run is left as it is. With the settings unchanged it trains exactly as this run did from that
+        frame (CPU). ValueError for a frame that keeps no model state or a `config` whose restart-only settings
+        differ (those need new networks)."""
+        if not -len(self.frames) <= index < len(self.frames):
+            raise ValueError(f"There is no replay frame {index}: the run has {len(self.frames)}.")
+        step = self.frames[index]["step"]
+        if step not in self.replay_states:
+            nearest = sorted(self.replay_states, key=lambda kept: abs(kept - step))[:2]
+            raise ValueError(f"Replay frame {index} (step {step:,}) keeps no model state; the nearest frames that "
+                             f"do are at steps {' and '.join(f'{kept:,}' for kept in sorted(nearest))}.")
+        kept = self.replay_states[step]
+        if config is not None and (blocked := config.restart_changes(kept["config"])):
+            raise ValueError(f"These settings need a new run and cannot continue a frame: {', '.join(blocked)}.")
+        run = Trainer(kept["config"])
+        run._load_state(copy.deepcopy(kept["state"]))  # the optimisers would otherwise share the kept tensors
+        run._restore_point = run._state()  # it passed its finiteness check when it was recorded
+        run.history.rows, run.history.stride = self.history.rows[self.history.rows[:, 0] <= step], self.history.stride
+        run.coverage_history = [row for row in self.coverage_history if row[0] <= step]
+        run.frames = [frame for frame in self.frames if frame["step"] <= step]
+        run.replay_states = {kept_step: value for kept_step, value in self.replay_states.items() if kept_step <= step}
+        run._checkpoints_recorded, run._state_stride = kept["ordinal"], self._state_stride
+        if config is not None:
+            run.update_config(config)
+        return run
+
+    # --- saving and loading (playground/checkpoint.py: the file format and its checks) -----------------------
+
+    def _checkpoint_config(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.config)
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict[str, Any]) -> Trainer:
+        return cls(checkpoint.training_config_from(values))
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        """Everything that makes the run continue as if never stopped. The replay frames travel (≈ 10 KB each);
+        the replay's model states do not (≈ 0.4 MB each): a loaded run resumes from its last frame only."""
+        return {
+            "run": self._state(),
+            "restore_point": self._restore_point,
+            "diverged": self.diverged,
+            "history": {"rows": torch.from_numpy(self.history.rows.copy()), "stride": self.history.stride},
+            "coverage": [{"step": int(step), "captured": int(captured), "quality": float(quality),
+                          "occupancy": torch.from_numpy(np.asarray(occupancy, dtype=np.float64).copy())}
+                         for step, captured, quality, occupancy in self.coverage_history],
+            "frames": [checkpoint.numpy_to_tensors(frame) for frame in self.frames],
+        }
+
+    def _restore_checkpoint_state(self, state: dict[str, Any], template: dict[str, Any]) -> None:
+        """Load a file's state into this fresh run after checking every part against the fresh run's own."""
+        rules: dict[str, Any] = {
+            "state.history.rows": checkpoint.bounded_rows(MAX_HISTORY_ROWS, len(METRICS) + 1),
+            "state.coverage": checkpoint.bounded_list(
+                MAX_COVERAGE_ROWS, lambda value, where: checkpoint.check_like(value, template["coverage"][0], where)),
+            "state.frames": checkpoint.bounded_list(
+                MAX_REPLAY_FRAMES, lambda value, where: checkpoint.check_like(value, template["frames"][0], where)),
+        }
+        for network in ("generator", "critic"):
+            parameters = list(getattr(self, network).parameters())
+            rules[f"state.run.{network}_optimizer"] = checkpoint.optimizer_checker(
+                getattr(self, f"{network}_optimizer"), parameters)
+            rules[f"state.restore_point.{network}_optimizer"] = checkpoint.earlier_optimizer_checker(
+                lambda kind, lr, beta1, beta2, parameters=parameters: build_optimizer(
+                    kind, parameters, lr, beta1, beta2, self.device), parameters)
+        checkpoint.check_like(state, template, "state", rules)
+        counters = [state[part][key] for part in ("run", "restore_point")
+                    for key in ("step", "critic_updates", "generator_updates")]
+        if any(not 0 <= value < 2**53 for value in counters) or state["restore_point"]["step"] > state["run"]["step"]:
+            raise ValueError("The file's step counters are out of range.")
+        stride = state["history"]["stride"]
+        if not 1 <= stride <= 2**53 or stride & (stride - 1):
+            raise ValueError(f"The file's history stride {stride} is not a power of two.")
+        if any(frame["objective"] not in OBJECTIVES for frame in state["frames"]):
+            raise ValueError("A replay frame in the file names an unknown loss.")
+        self._load_state(state["run"])
+        self._restore_point = state["restore_point"]
+        self.diverged = state["diverged"]
+        self.history.rows, self.history.stride = state["history"]["rows"].numpy(), stride
+        self.coverage_history = [(row["step"], row["captured"], row["quality"], row["occupancy"].numpy())
+                                 for row in state["coverage"]]
+        self.frames = [checkpoint.tensors_to_numpy(frame) for frame in state["frames"]]
+        self.replay_states = {self.step: {"config": self.config, "state": copy.deepcopy(state["run"]), "ordinal": 0}}
 
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:

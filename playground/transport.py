@@ -2,13 +2,16 @@
 Kantorovich–Rubinstein dual W₁ = sup_{‖f‖_L ≤ 1} E_π f − E_p f, estimated live by a trained critic.
 
 Exact values come from POT's network simplex (`ot.emd`, `ot.emd2`); nothing here is a hand-written solver.
+The page's settings are four knob dataclasses: `EmdSection` (which part is open), `PileSettings`, `CloudSettings`
+and `CriticSettings`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import ot
@@ -16,7 +19,8 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from playground import lipschitz
+from playground import checkpoint, lipschitz
+from playground.settings import knob
 
 # POT's default of 100,000 simplex iterations is reached near n = 1,000 points, after which the result is
 # only approximate (POT warns); the solver stops far earlier on every problem this app builds.
@@ -80,8 +84,7 @@ def emd(a, b, cost=None) -> tuple[float, np.ndarray]:
         )
     if mass_a == 0:
         return 0.0, np.zeros((a.size, b.size))
-    # Always solved for unit mass, then scaled back to mass units: on piles of ~1e8 and more POT's network simplex
-    # declared equal masses infeasible and returned an all-zero plan (W = 0), and on ~1e-170 it crashed.
+    # Solved for unit mass, then scaled back: POT's simplex misjudges feasibility on very large or tiny masses.
     unit_plan, log = ot.emd(a / mass_a, b / mass_b, np.ascontiguousarray(cost), numItermax=SIMPLEX_ITERATIONS,
                             log=True)
     if log.get("result_code") != 1:
@@ -327,16 +330,157 @@ class CriticConfig:
     # GP is soft: for a shift by W the critic settles at ‖∇f‖ = 1 + W/(2λ), so its estimate is W (1 + W/(2λ)).
     # λ = 30 keeps that bias near 5% at W ≈ 3; the paper's λ = 10 gives 15%.
     penalty_weight: float = _live(30.0, "WGAN-GP's λ.")
-    # Adam at 3e-3: within a few % of the final estimate in ~400 steps (a few seconds live).
+    # Adam at 3e-3 nears the final estimate within a few seconds of live training.
     learning_rate: float = _live(3e-3, "Adam's step size.")
     batch_size: int = 256
     hidden_units: int = 64
-    evaluation_size: int = 1024                 # fixed evaluation batch: exact W₁ by POT takes ~0.2 s at 1,024
-    grid_size: int = 48                         # 48 × 48 heat map in 2-D (~9 KiB as float32)
+    evaluation_size: int = 1024                 # fixed evaluation batch: steady estimates, one quick exact solve
+    grid_size: int = 48                         # 48 × 48 heat map in 2-D: small enough to send every frame
     seed: int = 0
 
     def live_fields(self) -> tuple[str, ...]:
         return tuple(name for name, spec in self.__dataclass_fields__.items() if spec.metadata.get("live"))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The page's settings (URL ids are the page's first links' keys: never rename them)
+# ----------------------------------------------------------------------------------------------------
+
+SECTIONS = {"piles": "Piles of dirt", "clouds": "Point clouds", "critic": "Kantorovich–Rubinstein critic"}
+SAMPLE_COUNTS = (10, 25, 50, 100, 200, 500, 1000)
+MAX_PILES = 10
+DIMENSIONS = {2: "2-D", 1: "1-D"}
+
+
+@dataclass(frozen=True)
+class EmdSection:
+    """Which part of the earth mover's distance page is open (its tabs)."""
+
+    section: str = knob("piles", "Section", live=True, choices=SECTIONS, widget="tabs", url="emd_section")
+
+
+def _pile(name: str, index: int) -> Any:
+    lecture = LECTURE_P if name == "P" else LECTURE_Q
+    return knob(float(lecture[index - 1]) if index <= len(lecture) else 0.0, f"{name} at {index}", live=True,
+                widget="number", step=1.0, url=f"emd_{name.lower()}{index}",
+                help=f"Dirt in {name}'s pile {index} (lecture: P = 3, 2, 1, 4; Q = 1, 2, 4, 3).")
+
+
+@dataclass(frozen=True)
+class PileSettings:
+    """Two histograms of dirt on positions 1, 2, …, up to MAX_PILES piles each; the lecture's by default."""
+
+    piles: int = knob(len(LECTURE_P), "Number of piles", live=True, min=1, max=MAX_PILES, widget="number",
+                      url="emd_piles", help="Positions 1, 2, …; one unit from i to j costs |i − j|.")
+    p1: float = _pile("P", 1)
+    p2: float = _pile("P", 2)
+    p3: float = _pile("P", 3)
+    p4: float = _pile("P", 4)
+    p5: float = _pile("P", 5)
+    p6: float = _pile("P", 6)
+    p7: float = _pile("P", 7)
+    p8: float = _pile("P", 8)
+    p9: float = _pile("P", 9)
+    p10: float = _pile("P", 10)
+    q1: float = _pile("Q", 1)
+    q2: float = _pile("Q", 2)
+    q3: float = _pile("Q", 3)
+    q4: float = _pile("Q", 4)
+    q5: float = _pile("Q", 5)
+    q6: float = _pile("Q", 6)
+    q7: float = _pile("Q", 7)
+    q8: float = _pile("Q", 8)
+    q9: float = _pile("Q", 9)
+    q10: float = _pile("Q", 10)
+
+    def shows(self, name: str) -> bool:
+        """Only the first `piles` piles of each histogram have a control."""
+        return name == "piles" or int(name[1:]) <= self.piles
+
+    def histograms(self) -> tuple[list[float], list[float]]:
+        """P's and Q's first `piles` piles."""
+        return tuple([getattr(self, f"{name}{index}") for index in range(1, self.piles + 1)] for name in "pq")
+
+
+# The page's rows of pile controls: the count, then P's piles above Q's, pile i under pile i.
+PILE_GROUPS = {"": ("piles",), **{f"{name} ({when})": tuple(f"{name.lower()}{i}" for i in range(1, MAX_PILES + 1))
+                                  for name, when in (("P", "before"), ("Q", "after"))}}
+
+
+def piles_problem(a, b) -> str | None:
+    """Why the piles `a`, `b` have no transport plan to show (`emd`'s complaint, or nothing to move), or None."""
+    try:
+        _, plan = emd(a, b)
+    except ValueError as error:
+        return str(error)
+    return "Both histograms are empty: put some dirt in P and the same amount in Q." if plan.sum() == 0 else None
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    """Two 2-D point clouds matched one to one, and two 1-D samples compared through their CDFs."""
+
+    real: str = knob("gaussian_left", "π", live=True, choices=DISTRIBUTIONS_2D, url="emd_cloud_real",
+                     help="The blue cloud.")
+    fake: str = knob("ring", "p", live=True, choices=DISTRIBUTIONS_2D, url="emd_cloud_fake", help="The orange cloud.")
+    count: int = knob(100, "Points in each cloud", live=True, options=SAMPLE_COUNTS, url="emd_cloud_n",
+                      help="Equal weights 1/n: the optimal plan is a permutation.")
+    seed: int = knob(0, "Seed", live=True, min=0, max=2**31 - 1, widget="number", url="emd_cloud_seed",
+                     help="Which samples are drawn (both sections).")
+    line_real: str = knob("gaussian", "π (1-D)", live=True, choices=DISTRIBUTIONS_1D, url="emd_line_real",
+                          help="F is its empirical CDF.")
+    line_fake: str = knob("two_bumps", "p (1-D)", live=True, choices=DISTRIBUTIONS_1D, url="emd_line_fake",
+                          help="G is its empirical CDF.")
+    line_count: int = knob(200, "Samples of each", live=True, options=SAMPLE_COUNTS, url="emd_line_n",
+                           help="Drawn with the seed above.")
+
+
+@dataclass(frozen=True)
+class CriticSettings:
+    """The Kantorovich–Rubinstein critic's data and constraint; π and p are kept per dimension, so switching
+    dimension and back restores the pair (and old links name them per dimension)."""
+
+    dimension: int = knob(2, "Dimension", choices=DIMENSIONS, widget="radio", horizontal=True,
+                          url="emd_kr_dimension", help="π and p on the plane or on the line.")
+    real_2d: str = knob("gaussian_left", "π", choices=DISTRIBUTIONS_2D, url="emd_kr_real_2d",
+                        help="Where f should be high.")
+    fake_2d: str = knob("gaussian_right", "p", choices=DISTRIBUTIONS_2D, url="emd_kr_fake_2d",
+                        help="Where f should be low.")
+    real_1d: str = knob("gaussian_shifted", "π", choices=DISTRIBUTIONS_1D, url="emd_kr_real_1d",
+                        help="Where f should be high.")
+    fake_1d: str = knob("gaussian", "p", choices=DISTRIBUTIONS_1D, url="emd_kr_fake_1d", help="Where f should be low.")
+    lipschitz: str = knob("gradient_penalty", "Lipschitz constraint", choices=lipschitz.LIPSCHITZ_METHODS,
+                          aliases=lipschitz.LIPSCHITZ_ALIASES, widget="radio", url="emd_kr_method",
+                          help="How f is kept (roughly) Lipschitz.")
+    clip_value: float = knob(0.01, "Clipping constant c", live=True, format="{:g}", url="emd_kr_c",
+                             options=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
+                             help="Every weight and bias of f clamped into [−c, c] after each step (live).")
+    penalty_weight: float = knob(30.0, "Gradient penalty λ", live=True, options=(0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
+                                 format="{:g}", url="emd_kr_lambda",
+                                 help="Weight of E(‖∇f(x̂)‖ − 1)² at points x̂ between samples of π and p (live).")
+    learning_rate: float = knob(3e-3, "Learning rate", live=True, options=(3e-4, 1e-3, 3e-3, 1e-2), format="{:g}",
+                                url="emd_kr_lr", help="Adam's step size (live).")
+    seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number", url="emd_kr_seed",
+                     help="Initial weights and samples.")
+
+    def shows(self, name: str) -> bool:
+        """π and p of the other dimension have no control."""
+        return not name.endswith(("_1d", "_2d")) or name.endswith(f"_{self.dimension}d")
+
+    def unused_note(self, name: str) -> str | None:
+        """c belongs to weight clipping, λ to the gradient penalty."""
+        method = {"clip_value": "clip", "penalty_weight": "gradient_penalty"}.get(name)
+        if method is None or method == self.lipschitz:
+            return None
+        labels = lipschitz.LIPSCHITZ_METHODS
+        return f"Only {labels[method]} uses it; f is kept Lipschitz by {labels[self.lipschitz]}."
+
+    def critic_config(self) -> CriticConfig:
+        """The run's configuration: this dimension's π and p, the constraint and the seed."""
+        return CriticConfig(dimension=self.dimension, real=getattr(self, f"real_{self.dimension}d"),
+                            fake=getattr(self, f"fake_{self.dimension}d"), lipschitz=self.lipschitz,
+                            clip_value=self.clip_value, penalty_weight=self.penalty_weight,
+                            learning_rate=self.learning_rate, seed=self.seed)
 
 
 @functools.lru_cache(maxsize=32)  # a pure memo: one exact solve per data setting, not one per run or frame
@@ -354,12 +498,20 @@ DRAWN_POINTS = 300          # samples of each distribution drawn over the heat m
 ADAM_BETAS = (0.9, 0.999)
 
 
-class KantorovichCritic:
+@checkpoint.register
+class KantorovichCritic(checkpoint.Checkpointable):
     """Train f to maximise E_π f − E_p f under weight clipping or a gradient penalty (a Steppable).
 
     By Kantorovich–Rubinstein duality, W₁(π, p) = sup over 1-Lipschitz f of E_π f − E_p f. A K-Lipschitz f can
     at best reach K · W₁, so a clipped critic (K set by c) estimates W₁ only up to that unknown scale.
     """
+
+    CHECKPOINT_KIND, CHECKPOINT_LABEL = "kantorovich_critic", "Kantorovich critic (Earth mover's)"
+    # What a saved file may ask for: the demo's own settings sit well inside (the exact W₁ costs n² memory).
+    CHECKPOINT_LIMITS = {"dimension": (1, 2), "batch_size": (1, 4096), "hidden_units": (1, 512),
+                         "evaluation_size": (2, 4096), "grid_size": (2, 200), "seed": (0, 2**31 - 1),
+                         "clip_value": (1e-6, 10.0), "penalty_weight": (0.0, 1e4), "learning_rate": (1e-8, 10.0)}
+    MAX_HISTORY = 10**6
 
     def __init__(self, config: CriticConfig | None = None):
         config = config or CriticConfig()
@@ -409,12 +561,22 @@ class KantorovichCritic:
             mesh_x, mesh_y = np.meshgrid(self.grid_x, self.grid_y)  # rows follow y, as a heat map's z does
             self._grid_points = torch.as_tensor(np.stack([mesh_x.ravel(), mesh_y.ravel()], 1), dtype=torch.float32)
 
+    @classmethod
+    def from_settings(cls, settings: CriticSettings) -> KantorovichCritic:
+        """A critic built from the page's settings."""
+        return cls(settings.critic_config())
+
     # -- live settings ------------------------------------------------------------------------------
-    def apply(self, config: CriticConfig) -> None:
-        """Take the live fields (c, λ, learning rate) of `config`; the others need a new KantorovichCritic."""
+    def reconfigure(self, config: CriticConfig | CriticSettings) -> list[str]:
+        """Take the live fields (c, λ, learning rate) of `config` (or of the page's settings); returns the names
+        that changed. The others need a new KantorovichCritic."""
+        if isinstance(config, CriticSettings):
+            config = config.critic_config()
+        changed = [name for name in config.live_fields() if getattr(config, name) != getattr(self.config, name)]
         self.config = replace(self.config, **{name: getattr(config, name) for name in config.live_fields()})
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate
+        return changed
 
     # -- training -----------------------------------------------------------------------------------
     def _batch(self, distribution: Distribution) -> torch.Tensor:
@@ -516,3 +678,34 @@ class KantorovichCritic:
             shift = np.concatenate([scores_real, scores_fake]).mean() - self._potential_on_samples.mean()
             snapshot["potential_on_grid"] = (self._potential_on_grid + shift).astype(np.float32)
         return snapshot
+
+    # -- saving and loading (playground/checkpoint.py) ------------------------------------------------
+    def _checkpoint_config(self) -> dict:
+        return asdict(self.config)
+
+    @classmethod
+    def _from_checkpoint_config(cls, values: dict) -> KantorovichCritic:
+        return cls(checkpoint.dataclass_from(CriticConfig, values, cls.CHECKPOINT_LIMITS))
+
+    def _checkpoint_state(self) -> dict:
+        return {"critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "numpy_rng": self._rng.bit_generator.state, "torch_rng": self._torch_generator.get_state(),
+                "step": self.step, "diverged": self.diverged,
+                "history": torch.tensor([self._history_steps, self._history_estimates, self._history_lipschitz],
+                                        dtype=torch.float64).T.contiguous()}
+
+    def _restore_checkpoint_state(self, state: dict, template: dict) -> None:
+        checkpoint.check_like(state, template, "state", {
+            "state.optimizer": checkpoint.optimizer_checker(self.optimizer, list(self.critic.parameters())),
+            "state.numpy_rng": checkpoint.numpy_rng_checker(template["numpy_rng"]),
+            "state.history": checkpoint.bounded_rows(self.MAX_HISTORY, 3)})
+        if not 0 <= state["step"] < 2**53:
+            raise ValueError("The file's step counter is out of range.")
+        self.critic.load_state_dict(state["critic"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self._rng.bit_generator.state = state["numpy_rng"]
+        self._torch_generator.set_state(state["torch_rng"])
+        self.step, self.diverged = state["step"], state["diverged"]
+        steps, estimates, lipschitz_values = state["history"].T.tolist() if len(state["history"]) else ([], [], [])
+        self._history_steps = [int(step) for step in steps]
+        self._history_estimates, self._history_lipschitz = estimates, lipschitz_values

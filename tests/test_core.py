@@ -422,6 +422,18 @@ def test_live_changes_apply_in_place_and_restart_fields_are_reported():
     assert torch.equal(next(trainer.generator.parameters()), generator_weights)
 
 
+def test_reconfigure_applies_live_fields_and_names_them():
+    """The Steppable contract: reconfigure takes the live fields in place and returns their names; a restart
+    field that differs (seed) is left alone for the live view to start a new run."""
+    trainer = Trainer(TrainingConfig(batch_size=32))
+    changed = trainer.reconfigure(TrainingConfig(batch_size=32, critic_lr=0.003, beta1=0.9, seed=4))
+    assert changed == ["critic_lr", "beta1"]
+    assert (trainer.config.critic_lr, trainer.config.beta1, trainer.config.seed) == (0.003, 0.9, 0)
+    assert trainer.critic_optimizer.param_groups[0]["lr"] == 0.003
+    assert trainer.critic_optimizer.param_groups[0]["betas"][0] == 0.9  # rebuilt with the new β₁
+    assert trainer.reconfigure(trainer.config) == []
+
+
 def test_divergence_stops_the_run_and_keeps_the_last_finite_state():
     config = TrainingConfig(objective="minimax", generator_lr=1.0, critic_lr=1.0, generator_optimizer="sgd",
                             critic_optimizer="sgd", batch_size=64)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -121,6 +123,7 @@ def test_pointwise_minimiser_of_logistic_loss_is_the_log_ratio(density_1, densit
 # --- the trained classifier against the truth -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_logit_matches_exact_log_ratio_where_both_have_mass(trained_gaussian_run):
     points = np.linspace(-5, 6, 2001)[:, None]
     region = density_ratio.both_have_mass("gaussians", points, coverage=0.95)
@@ -131,12 +134,14 @@ def test_logit_matches_exact_log_ratio_where_both_have_mass(trained_gaussian_run
     assert errors.mean() < LOG_RATIO_TOLERANCE
 
 
+@pytest.mark.slow
 def test_kl_estimate_within_ten_percent(trained_gaussian_run):
     estimate = trained_gaussian_run.smoothed_kl_estimate()
     assert estimate == pytest.approx(GAUSSIAN_KL, rel=KL_RELATIVE_TOLERANCE)
     assert trained_gaussian_run.snapshot()["exact_kl"] == pytest.approx(GAUSSIAN_KL)
 
 
+@pytest.mark.slow
 def test_no_overlap_pair_good_inside_and_failing_outside():
     """Where both uniforms have mass the logit finds log(¼ / ½) = −log 2; where only q₁ has mass the true
     ratio is infinite, and the logit and the KL estimate keep climbing with training."""
@@ -195,7 +200,7 @@ def test_running_mean():
 
 def test_live_learning_rate_change_applies_in_place():
     run = DensityRatioRun(DensityRatioConfig())
-    run.set_learning_rate(1e-4)
+    run.reconfigure(replace(run.config, learning_rate=1e-4))
     assert run.optimizer.param_groups[0]["lr"] == 1e-4
 
 
@@ -225,3 +230,75 @@ def test_log_ratio_range_caps_infinite_ratios():
 
     assert log_ratio_range(np.array([-0.7, -0.7, np.inf, np.nan])) == (pytest.approx(-1.7), LOG_RATIO_LIMIT)
     assert log_ratio_range(np.array([-50.0, 2.0])) == (-LOG_RATIO_LIMIT, 3.0)
+
+
+
+
+def assert_verdict_agrees_with_run(run: DensityRatioRun) -> None:
+    """The sentences under the KL numbers, read back against the numbers shown and against the run itself."""
+    from playground.figures import density_ratio as figures
+
+    summary = figures.ratio_view(run.snapshot())[0]
+    estimate = float(re.search(r"KL estimate \*\*(-?\d+\.\d+)\*\*", summary).group(1))
+    exact_shown = re.search(r"against exact \*\*(∞|\d+\.\d+)\*\*", summary).group(1)
+    exact = density_ratio.exact_kl(run.config.pair)
+    if exact_shown == "∞":
+        assert math.isinf(exact) and "every finite estimate falls short" in summary
+    else:
+        relative = (estimate - float(exact_shown)) / float(exact_shown)
+        match = re.search(r"The KL estimate is (\d+\.\d+) nats \((\d+)%\) (below|above) the exact KL", summary)
+        if match is None:
+            assert "within 0.5 % of the exact KL" in summary and abs(relative) < 0.006
+        else:
+            assert (match.group(3) == "below") == (relative < 0)
+            assert float(match.group(1)) == pytest.approx(abs(estimate - float(exact_shown)), abs=0.0015)
+            assert int(match.group(2)) == pytest.approx(100 * abs(relative), abs=0.6)
+            assert ("negative, which no KL can be" in summary) == (estimate < 0)
+    grid = run.grid
+    exact_log_ratio = run.pair.log_ratio(grid)
+    finite = np.isfinite(exact_log_ratio)
+    errors = np.abs(run.scores(grid) - exact_log_ratio)
+    match = re.search(r"the logit is off by (\d+\.\d+) on average, (more|less) than inside \((\d+\.\d+)\)",
+                      summary)
+    if match:
+        inside, outside = errors[run.trusted & finite].mean(), errors[~run.trusted & finite].mean()
+        assert float(match.group(1)) == pytest.approx(outside, rel=1e-3, abs=2e-3)
+        assert float(match.group(3)) == pytest.approx(inside, abs=2e-3)
+        assert (match.group(2) == "more") == (outside > inside)
+        shown_inside = re.search(r"where both have mass: \*\*(\d+\.\d+)\*\*", summary).group(1)
+        assert float(shown_inside) == pytest.approx(inside, abs=2e-3)
+    else:
+        assert not (~run.trusted & finite).any()
+    infinite = np.isposinf(exact_log_ratio)
+    match = re.search(r"the logit there reaches (-?\d+\.\d+)", summary)
+    assert (match is not None) == infinite.any()
+    if match:
+        assert float(match.group(1)) == pytest.approx(run.scores(grid[infinite]).max(), abs=0.006)
+
+
+@pytest.mark.parametrize("pair_id", list(PAIRS))
+def test_verdict_agrees_with_the_numbers_for_every_pair(pair_id):
+    run = DensityRatioRun(DensityRatioConfig(pair=pair_id, seed=0))
+    assert_verdict_agrees_with_run(run)                   # the untrained classifier
+    run.train(100)
+    assert_verdict_agrees_with_run(run)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair_id", list(PAIRS))
+def test_verdict_agrees_with_the_numbers_on_other_seeds_and_rates(pair_id):
+    for seed, learning_rate in ((1, 1e-2), (2, 3e-4)):
+        run = DensityRatioRun(DensityRatioConfig(pair=pair_id, seed=seed, learning_rate=learning_rate))
+        run.train(600)
+        assert_verdict_agrees_with_run(run)
+
+
+def test_a_run_from_the_page_settings_is_the_config_they_describe():
+    settings = density_ratio.RatioSettings(pair="ring_2d", learning_rate=1e-3, seed=4, scale="ratio")
+    run = density_ratio.DensityRatioRun.from_settings(settings, record_every=5)
+    assert run.config == density_ratio.DensityRatioConfig(pair="ring_2d", learning_rate=1e-3, seed=4, record_every=5)
+    assert density_ratio.DensityRatioRun.from_settings(density_ratio.RatioSettings()).config == \
+        density_ratio.DensityRatioConfig()
+    assert run.reconfigure(replace(settings, learning_rate=1e-2, scale="log-ratio")) == ["learning_rate"]
+    assert run.optimizer.param_groups[0]["lr"] == 1e-2 and run.config.learning_rate == 1e-2
+    assert run.reconfigure(replace(settings, learning_rate=1e-2)) == []

@@ -10,11 +10,15 @@ import pytest
 from conftest import chart, series, wait_for_app
 from streamlit.testing.v1 import AppTest
 
+from playground import divergences
 from playground.figures import divergences as figures
+from playground.ui import widget_key
 
 PAGES = Path(__file__).parents[1] / "pages"
 THETA_PAGE = str(PAGES / "3_Divergences_vs_theta.py")
 COVERING_PAGE = str(PAGES / "4_Mode_covering_vs_seeking.py")
+COVERING_PRESET = "covering.preset_choice"  # the preset box ui.controls draws
+CUSTOM_LABEL = "Custom (sliders below)"     # its reading when the sliders match no preset
 
 
 
@@ -58,7 +62,7 @@ def test_theta_page_shows_infinite_kl_in_its_band_and_constant_jsd(theta_app):
 
 
 def test_theta_page_noise_makes_kl_finite_and_the_jump_disappears(theta_app):
-    theta_app.select_slider(key="div_noise").set_value(0.5).run()
+    theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.5).run()
     assert_clean(theta_app)
     shown = metrics(theta_app)
     assert float(shown["KL(π‖p_θ)"]) == pytest.approx(0.7**2 / (2 * 0.5**2), rel=1e-3)
@@ -71,13 +75,13 @@ def test_theta_page_noise_makes_kl_finite_and_the_jump_disappears(theta_app):
     axis = spec["layout"]["yaxis"]
     infinity = axis["tickvals"][axis["ticktext"].index("∞")]
     assert np.nanmax(kl) < infinity                                 # nothing in the ∞ band any more
-    theta_app.slider(key="div_theta").set_value(0.0).run()
+    theta_app.slider(key=widget_key("divergences", "theta")).set_value(0.0).run()
     assert set(metrics(theta_app).values()) == {"0"}
 
 
 def test_theta_page_small_noise_flags_off_scale_kl(theta_app):
     """σ = 0.05: KL reaches 800 at |θ| = 2; the curve is cut where it leaves the axis and a note says so."""
-    theta_app.select_slider(key="div_noise").set_value(0.05).run()
+    theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.05).run()
     spec = chart(theta_app, "div_curves_chart")
     notes = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
     assert "leaves the axis" in notes and "800" in notes
@@ -98,7 +102,7 @@ def test_theta_page_theorem2_title_follows_the_noise(theta_app):
     """Without noise the chart says W₁ only; with σ > 0 its KL and JSD fall to 0 too, and the title must not
     contradict the curves (a lecturer saw 'not in KL or JSD' over falling KL and JSD curves)."""
     assert "not in KL or JSD" in chart(theta_app, "div_theorem2_chart")["layout"]["title"]["text"]
-    theta_app.select_slider(key="div_noise").set_value(0.1).run()
+    theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.1).run()
     spec = chart(theta_app, "div_theorem2_chart")
     assert "σ = 0.1" in spec["layout"]["title"]["text"] and "not in" not in spec["layout"]["title"]["text"]
     for name in ("KL (both ways)", "JSD"):
@@ -115,22 +119,21 @@ def test_theta_page_live_estimators_step_and_restart(theta_app):
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 1**" in text and "JSD estimate" in text and "exact 0.7000" in text
-    theta_app.radio(key="div_lipschitz").set_value("clip").run()
+    theta_app.radio(key=widget_key("divergences", "lipschitz_method")).set_value("clip").run()
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 0**" in text and "unknown K" in text
-    assert not theta_app.select_slider(key="div_clip").disabled
+    assert not theta_app.select_slider(key=widget_key("divergences", "clip_value")).disabled
 
 
 @pytest.mark.parametrize("value", ["weight_clipping", "clip", "Weight clipping (WGAN)"])
 def test_theta_page_link_opens_weight_clipping_by_old_id_new_id_or_label(value):
     """The page's links held the label; its option id was once "weight_clipping", now the registry's "clip"."""
-    app = AppTest.from_file(THETA_PAGE, default_timeout=90)
-    app.query_params["div_lipschitz"] = value
-    app.run()
+    app = theta_page_from_link(div_lipschitz=value)
     assert_clean(app)
-    assert app.radio(key="div_lipschitz").value == "clip"
-    assert not app.select_slider(key="div_clip").disabled
+    assert not app.sidebar.warning
+    assert app.radio(key=widget_key("divergences", "lipschitz_method")).value == "clip"
+    assert not app.select_slider(key=widget_key("divergences", "clip_value")).disabled
 
 
 @pytest.fixture
@@ -162,10 +165,30 @@ def test_covering_page_reference_mixture_fits(covering_app):
     assert not covering_app.warning
 
 
+@pytest.mark.parametrize("preset", ["lecture", "far_modes", "unequal_weights"])
+def test_covering_page_states_the_verdicts_of_the_minima_it_marks(covering_app, preset):
+    """The caption's covering/seeking sentence is the one computed from this mixture's minima, and each table row
+    carries the verdict of the fit it reached."""
+    covering_app.selectbox(key=COVERING_PRESET).set_value(preset).run()
+    assert_clean(covering_app)
+    mixture = divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:])
+    minima = {d: divergences.landscape_minima(*mixture, d, np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50))
+              for d in divergences.DIVERGENCES}
+    captions = " ".join(c.value for c in covering_app.caption)
+    assert divergences.minima_summary(mixture[1], minima) in captions
+    assert divergences.COVERING_DEFINITION in captions
+    js_global = {divergences.covering_verdict(mixture[1], m["mu"], m["sigma"]) for m in minima["js"] if m["global"]}
+    assert js_global == ({"covers both modes"} if preset == "lecture" else
+                         {"seeks the left mode", "seeks the right mode"} if preset == "far_modes" else
+                         {"seeks the left mode"})
+    for row in results(covering_app).values():
+        assert row["modes"] == divergences.covering_verdict(mixture[1], row["μ"], row["σ"])
+
+
 def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):
     """d = 8: the forward KL spans about three decades, and its colour bar printed 5, 3 and 2 on each other.
     Ticks now sit at least an eighth of a bar's range apart, label the true values, and there are at least two."""
-    covering_app.slider(key="cov_separation").set_value(8.0).run()
+    covering_app.slider(key=widget_key("covering", "separation")).set_value(8.0).run()
     for divergence in ("forward_kl", "reverse_kl", "js"):
         heat = chart(covering_app, f"cov_landscape_{divergence}")["data"][0]
         positions, labels = np.array(heat["colorbar"]["tickvals"]), heat["colorbar"]["ticktext"]
@@ -174,17 +197,17 @@ def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):
 
 
 def test_covering_page_jsd_local_minimum_from_a_mode(covering_app):
-    covering_app.slider(key="cov_mu0").set_value(2.0).run()
-    covering_app.slider(key="cov_sigma0").set_value(0.5).run()
+    covering_app.slider(key=widget_key("covering", "mu0")).set_value(2.0).run()
+    covering_app.slider(key=widget_key("covering", "sigma0")).set_value(0.5).run()
     assert_clean(covering_app)
     row = results(covering_app)["JSD(π"]
     assert row["μ"] == pytest.approx(1.998, abs=1e-3) and row["reached"] == "local minimum"
 
 
 def test_covering_page_preset_with_unequal_weights(covering_app):
-    covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
+    covering_app.selectbox(key=COVERING_PRESET).set_value("unequal_weights").run()
     assert_clean(covering_app)
-    assert covering_app.slider(key="cov_weight").value == 0.75
+    assert covering_app.slider(key=widget_key("covering", "weight")).value == 0.75
     rows = results(covering_app)
     assert rows["KL(π‖p)"]["μ"] == pytest.approx(-1.0, abs=1e-4)     # E_π x = 0.75·(−2) + 0.25·2
     spec = chart(covering_app, "cov_densities_chart")
@@ -194,28 +217,66 @@ def test_covering_page_preset_with_unequal_weights(covering_app):
 def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_app):
     """A lecturer moved d after choosing a preset, then opened the copied link: the box still named the preset
     while the sliders and charts showed another mixture. It reads Custom until the sliders match a preset."""
-    assert "custom" not in covering_app.selectbox(key="cov_preset").options  # not a choice while a preset holds
-    covering_app.selectbox(key="cov_preset").set_value("unequal_weights").run()
-    covering_app.slider(key="cov_separation").set_value(8.0).run()
-    assert covering_app.selectbox(key="cov_preset").value == "custom"
-    covering_app.slider(key="cov_separation").set_value(4.0).run()       # back to the preset's own d
-    assert covering_app.selectbox(key="cov_preset").value == "unequal_weights"
-    covering_app.selectbox(key="cov_preset").set_value("far_modes").run()
-    assert covering_app.selectbox(key="cov_preset").value == "far_modes"
-    assert covering_app.slider(key="cov_separation").value == 7.0
+    separation = widget_key("covering", "separation")
+    assert CUSTOM_LABEL not in covering_app.selectbox(key=COVERING_PRESET).options  # no choice while a preset holds
+    covering_app.selectbox(key=COVERING_PRESET).set_value("unequal_weights").run()
+    covering_app.slider(key=separation).set_value(8.0).run()
+    assert covering_app.selectbox(key=COVERING_PRESET).value == "custom"
+    assert CUSTOM_LABEL in covering_app.selectbox(key=COVERING_PRESET).options
+    covering_app.slider(key=separation).set_value(4.0).run()       # back to the preset's own d
+    assert covering_app.selectbox(key=COVERING_PRESET).value == "unequal_weights"
+    assert CUSTOM_LABEL not in covering_app.selectbox(key=COVERING_PRESET).options
+    covering_app.selectbox(key=COVERING_PRESET).set_value("far_modes").run()
+    assert covering_app.selectbox(key=COVERING_PRESET).value == "far_modes"
+    assert covering_app.slider(key=separation).value == 7.0
     linked = AppTest.from_file(COVERING_PAGE, default_timeout=90)
     linked.query_params.update(cov_separation="8.0", cov_weight="0.75")
     linked.run()
     assert_clean(linked)
-    assert linked.selectbox(key="cov_preset").value == "custom" and linked.slider(key="cov_separation").value == 8.0
+    assert linked.selectbox(key=COVERING_PRESET).value == "custom" and linked.slider(key=separation).value == 8.0
 
 
+def covering_page_from_link(**params: str) -> AppTest:
+    app = AppTest.from_file(COVERING_PAGE, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_covering_page_old_links_open_the_same_view():
+    """Links the page wrote with its hand-bound sliders (cov_* keys, integers for floats) open the same values; the
+    box names the preset those values make, and the address keeps the old keys."""
+    app = covering_page_from_link(cov_separation="7", cov_weight="0.5", cov_left_std="0.5", cov_right_std="0.5",
+                                  cov_mu0="-2", cov_sigma0="1")
+    assert_clean(app)
+    assert not app.sidebar.warning
+    values = {name: app.slider(key=widget_key("covering", name)).value
+              for name in ("separation", "weight", "left_std", "right_std", "mu0", "sigma0")}
+    assert values == {"separation": 7.0, "weight": 0.5, "left_std": 0.5, "right_std": 0.5, "mu0": -2.0,
+                      "sigma0": 1.0}
+    assert app.selectbox(key=COVERING_PRESET).value == "far_modes"
+    forward = results(app)["KL(π‖p)"]                                 # moment matching: σ² = (d/2)² + s²
+    assert forward["μ"] == pytest.approx(0.0, abs=1e-4) and forward["σ"] == pytest.approx(12.5**0.5, abs=1e-4)
+    assert (app.query_params["cov_separation"], app.query_params["cov_mu0"]) == ("7", "-2")
+    assert "cov_weight" not in app.query_params                       # the default: the address drops it
+
+
+def test_covering_page_names_link_values_it_cannot_take_and_keeps_the_defaults():
+    app = covering_page_from_link(cov_separation="12", cov_sigma0="0", cov_weight="half")
+    assert_clean(app)
+    warnings = " ".join(w.value for w in app.sidebar.warning)
+    assert "cov_separation=12" in warnings and "cov_sigma0=0" in warnings and "cov_weight=half" in warnings
+    assert app.slider(key=widget_key("covering", "separation")).value == 4.0
+    assert app.slider(key=widget_key("covering", "sigma0")).value == 1.0
+    assert app.selectbox(key=COVERING_PRESET).value == "lecture" and not app.query_params
+
+
+@pytest.mark.slow
 def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(covering_app):
     """d = 8 with both widths 2: forward KL's optimum is σ = √20 ≈ 4.47. With σ up to 4 on the axis the landscapes
     showed no minimum at all and the paths ran off the top."""
-    for key, value in (("cov_separation", 8.0), ("cov_left_std", 2.0), ("cov_right_std", 2.0),
-                       ("cov_sigma0", 4.0)):
-        covering_app.slider(key=key).set_value(value).run()
+    for name, value in (("separation", 8.0), ("left_std", 2.0), ("right_std", 2.0), ("sigma0", 4.0)):
+        covering_app.slider(key=widget_key("covering", name)).set_value(value).run()
     assert_clean(covering_app)
     assert results(covering_app)["KL(π‖p)"]["σ"] == pytest.approx(20 ** 0.5, abs=1e-3)
     for divergence in ("forward_kl", "reverse_kl", "js"):
@@ -227,13 +288,14 @@ def test_covering_page_widest_mixture_keeps_its_minima_and_paths_on_the_chart(co
         assert lines and all(max(t["y"]) <= top for t in lines), divergence  # the whole path is on the chart
 
 
+@pytest.mark.slow
 def test_covering_page_flat_start_warns(covering_app):
     """A narrow start far from π: JSD is ln 2 to machine precision and cannot move — the page says so."""
-    covering_app.slider(key="cov_separation").set_value(8.0).run()
-    covering_app.slider(key="cov_left_std").set_value(0.1).run()
-    covering_app.slider(key="cov_right_std").set_value(0.1).run()
-    covering_app.slider(key="cov_mu0").set_value(0.0).run()
-    covering_app.slider(key="cov_sigma0").set_value(0.15).run()
+    covering_app.slider(key=widget_key("covering", "separation")).set_value(8.0).run()
+    covering_app.slider(key=widget_key("covering", "left_std")).set_value(0.1).run()
+    covering_app.slider(key=widget_key("covering", "right_std")).set_value(0.1).run()
+    covering_app.slider(key=widget_key("covering", "mu0")).set_value(0.0).run()
+    covering_app.slider(key=widget_key("covering", "sigma0")).set_value(0.15).run()
     assert_clean(covering_app)
     assert any("cannot move" in w.value for w in covering_app.warning)
     rows = results(covering_app)
@@ -260,3 +322,46 @@ def test_clicking_a_landscape_moves_the_start_in_chromium(app_url, page):
     assert sidebar.get_by_role("slider", name="μ₀").get_attribute("aria-valuetext") == "2.00"
     assert sidebar.get_by_role("slider", name="σ₀").get_attribute("aria-valuetext") == "0.50"
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def theta_page_from_link(**params: str) -> AppTest:
+    app = AppTest.from_file(THETA_PAGE, default_timeout=90)
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_theta_page_old_links_open_the_same_view():
+    """Links the page wrote with its hand-bound controls (page-prefixed keys, the radio's label, an integer for a
+    float) open the same values in the same controls, and the address keeps those keys."""
+    app = theta_page_from_link(div_theta="1", div_noise="0.1", div_lipschitz="Weight clipping (WGAN)",
+                               div_clip="0.1", div_lr="0.0003", div_seed="3")
+    assert_clean(app)
+    assert not app.sidebar.warning
+    assert app.slider(key=widget_key("divergences", "theta")).value == 1.0
+    assert app.select_slider(key=widget_key("divergences", "noise_std")).value == 0.1
+    assert app.radio(key=widget_key("divergences", "lipschitz_method")).value == "clip"
+    assert app.select_slider(key=widget_key("divergences", "clip_value")).value == 0.1
+    assert app.select_slider(key=widget_key("divergences", "learning_rate")).value == 3e-4
+    assert app.number_input(key=widget_key("divergences", "seed")).value == 3
+    assert metrics(app)["W₁(π, p_θ)"] == figures.format_value(1.0)
+    assert app.query_params["div_theta"] == "1" and app.query_params["div_lipschitz"] == "clip"
+    assert app.select_slider(key=widget_key("divergences", "penalty_weight")).disabled  # clipping ignores λ
+
+
+def test_theta_page_names_link_values_it_cannot_take_and_keeps_the_defaults():
+    app = theta_page_from_link(div_theta="9", div_noise="0.07", div_lipschitz="hinge")
+    assert_clean(app)
+    warnings = " ".join(w.value for w in app.sidebar.warning)
+    assert "div_theta=9" in warnings and "div_noise=0.07" in warnings and "div_lipschitz=hinge" in warnings
+    assert app.slider(key=widget_key("divergences", "theta")).value == 0.7
+    assert app.select_slider(key=widget_key("divergences", "noise_std")).value == 0.0
+    assert "div_theta" not in app.query_params  # the default again: the address drops it
+
+
+def test_theta_page_writes_changed_settings_to_the_address_under_its_old_keys():
+    app = theta_page_from_link()
+    app.slider(key=widget_key("divergences", "theta")).set_value(0.3).run()
+    app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.1).run()
+    assert (app.query_params["div_theta"], app.query_params["div_noise"]) == ("0.3", "0.1")
+    assert "div_clip" not in app.query_params

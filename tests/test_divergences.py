@@ -383,6 +383,19 @@ def test_snapshot_is_fresh_and_live_settings_apply(trained_gradient_penalty_run)
         run.set_live(noise_std=-1.0)
 
 
+def test_estimators_follow_the_page_settings_through_reconfigure():
+    """Built from ThetaSettings, the run reports them back as `config`; reconfigure applies the live ones only."""
+    settings = divergences.ThetaSettings(theta=0.5, lipschitz_method="clip", clip_value=0.03, seed=2)
+    run = divergences.ParallelLinesEstimators.from_settings(settings, batch_size=32)
+    assert run.config == settings
+    new = divergences.ThetaSettings(theta=-1.0, noise_std=0.1, lipschitz_method="clip", clip_value=0.03,
+                                    seed=2)
+    assert run.reconfigure(new) == ["theta", "noise_std"] and run.config == new
+    run.train(2)
+    assert all(p.abs().max() <= 0.03 + 1e-7 for p in run.critic.parameters())
+    assert run.reconfigure(new) == []
+
+
 def test_instance_noise_makes_the_jsd_estimate_track_the_exact_jsd():
     """With σ = 0.5 at θ = 1 the supports overlap: the estimate heads for JSD(d = 2) ≈ 0.337, not ln 2."""
     torch.set_num_threads(1)
@@ -430,7 +443,7 @@ def test_forward_kl_fit_reaches_a_mode_far_from_the_start(mode):
     assert path["mu"][-1] == pytest.approx(mode, rel=1e-9) and path["sigma"][-1] == pytest.approx(1.0, rel=1e-7)
 
 
-@pytest.mark.parametrize("divergence", ["forward_kl", "reverse_kl", "js"])
+@pytest.mark.parametrize("divergence", ["forward_kl", pytest.param("reverse_kl", marks=pytest.mark.slow), "js"])
 def test_fits_scale_with_the_mixture(divergence):
     """Every divergence here is invariant to rescaling x, so fitting c·π from c·init gives c times the fit.
     At c = 100 all three were left unconverged (forward KL at μ/c = 0.89 instead of 0)."""
@@ -456,3 +469,92 @@ def test_parallel_lines_is_never_nan_at_extreme_noise():
             assert values["kl"] == pytest.approx(kl, rel=1e-12, abs=1e-300)
             assert values["js"] == pytest.approx(js, rel=1e-9, abs=1e-300) and values["wasserstein"] == theta
     np.testing.assert_array_equal(divergences.gaussian_shift_js(np.array([60.0, 1.35e154, 1e300])), LN2)
+
+
+# --- the covering/seeking verdicts the covering page states, against independently found optima --------------
+COVERING_MUS, COVERING_SIGMAS = np.linspace(-5.0, 5.0, 61), np.linspace(0.1, 5.0, 50)   # the page's map
+# every separation with mixtures from the sliders' corners: the lightest left mode with the narrowest widths,
+# equal weights, a heavy left mode with the widest, and unequal widths
+SLIDER_GRID = [(d, w, s1, s2) for d in (0.0, 1.0, 3.0, 5.0, 8.0)
+               for w, s1, s2 in ((0.05, 0.1, 0.1), (0.5, 0.55, 0.55), (0.95, 2.0, 2.0), (0.3, 1.0, 0.3))]
+
+
+def verdict_by_hand(means, mu, sigma):
+    """The page's definition, restated: a mode is covered when its centre lies in μ ± 2σ."""
+    covered = [abs(centre - mu) <= 2 * sigma for centre in means]
+    return {(True, True): "covers both modes", (True, False): "seeks the left mode",
+            (False, True): "seeks the right mode", (False, False): "covers neither mode"}[tuple(covered)]
+
+
+def independent_minima(mixture, divergence):
+    """Local minima from 15 starts over the map, by scipy's L-BFGS-B in (μ, log σ) (not the app's optimiser),
+    kept when inside the map."""
+    box = [(-6.0, 6.0), (math.log(0.05), math.log(6.0))]   # wider than the map: its edge stops no minimum on it
+    found = []
+    for mu0 in (-4.0, -2.0, 0.0, 2.0, 4.0):
+        for sigma0 in (0.3, 1.0, 3.0):
+            result = optimize.minimize(lambda v: divergences.gaussian_divergence(*mixture, divergence, v[0],
+                                                                                 math.exp(v[1])),
+                                       [mu0, math.log(sigma0)], method="L-BFGS-B", bounds=box)
+            mu, log_sigma = (float(v) for v in result.x)
+            interior = all(low + 1e-6 < v < high - 1e-6 for v, (low, high) in zip(result.x, box, strict=True))
+            sigma = math.exp(log_sigma)
+            # a minimum, not where the (wider) box stopped the descent, and on the map (to the fit's precision)
+            if interior and -5 - 1e-3 <= mu <= 5 + 1e-3 and 0.1 * (1 - 1e-3) <= sigma <= 5 * (1 + 1e-3):
+                found.append((float(result.fun), mu, sigma))
+    return sorted(found)
+
+
+def check_covering_summary(mixture):
+    study = divergences.landscapes_and_minima(*mixture, COVERING_MUS, COVERING_SIGMAS)
+    summary = divergences.minima_summary(mixture[1], {d: study[d]["minima"] for d in study})
+    means = mixture[1]
+    for divergence, name in divergences.MINIMA_NAMES.items():
+        minima = study[divergence]["minima"]
+        assert minima, (mixture, divergence)
+        for minimum in minima:   # every stated minimum carries the verdict of its own (μ, σ)
+            stated = (f"{'global' if minimum['global'] else 'local'} (μ = {round(minimum['mu'], 2) + 0.0:.2f}, "
+                      f"σ = {minimum['sigma']:.2f}) ").replace("-", "−")
+            assert stated + verdict_by_hand(means, minimum["mu"], minimum["sigma"]) in summary, (mixture, summary)
+        # the stated global minimum is global: no independent start goes lower, and the best one's verdict is stated
+        best_value, best_mu, best_sigma = independent_minima(mixture, divergence)[0]
+        stated_global = [m for m in minima if m["global"]]
+        assert best_value >= stated_global[0]["value"] - 1e-7, (mixture, divergence, best_value, stated_global)
+        if best_value <= stated_global[0]["value"] + 1e-6:
+            assert verdict_by_hand(means, best_mu, best_sigma) in {
+                verdict_by_hand(means, m["mu"], m["sigma"]) for m in stated_global}, (mixture, divergence)
+        assert summary.count(name) == 1
+
+
+def test_covering_verdicts_of_the_lecture_and_of_the_presets_that_contradict_it():
+    """The lecture's mixture: JSD's global minimum covers. "Far modes" and "Unequal weights": it seeks a mode."""
+    def js_global_verdicts(preset):
+        mixture = divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:])
+        minima = divergences.landscape_minima(*mixture, "js", COVERING_MUS, COVERING_SIGMAS)
+        return {divergences.covering_verdict(mixture[1], m["mu"], m["sigma"]) for m in minima if m["global"]}
+    assert js_global_verdicts("lecture") == {"covers both modes"}
+    assert js_global_verdicts("far_modes") == {"seeks the left mode", "seeks the right mode"}
+    assert js_global_verdicts("unequal_weights") == {"seeks the left mode"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", list(divergences.MIXTURE_PRESETS))
+def test_covering_summary_matches_the_optima_for_every_preset(preset):
+    check_covering_summary(divergences.two_mode_mixture(*divergences.MIXTURE_PRESETS[preset][1:]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings", SLIDER_GRID, ids=[f"d{d}-w{w}-s{a}-{b}" for d, w, a, b in SLIDER_GRID])
+def test_covering_summary_matches_the_optima_over_the_sliders(settings):
+    check_covering_summary(divergences.two_mode_mixture(*settings))
+
+
+def test_covering_settings_click_start_stays_on_the_sliders_and_presets_are_the_mixtures():
+    """A click outside the start's sliders lands on their edge, to two decimals; each preset loads its mixture."""
+    clicked = divergences.CoveringSettings().with_start(7.3, 0.012)
+    assert (clicked.mu0, clicked.sigma0) == (5.0, 0.15)
+    inside = divergences.CoveringSettings().with_start(-1.234, 2.346)
+    assert (inside.mu0, inside.sigma0) == (-1.23, 2.35)
+    for preset_id, (_, *values) in divergences.MIXTURE_PRESETS.items():
+        settings = divergences.COVERING_PRESETS[preset_id].settings(divergences.CoveringSettings)
+        assert settings.mixture() == divergences.two_mode_mixture(*values)

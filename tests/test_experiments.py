@@ -148,7 +148,7 @@ def assert_vanishing(result: dict[str, np.ndarray]) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", GUARANTEE_SEEDS)
 def test_minimax_gradient_vanishes_against_a_trained_discriminator(seed):
-    """Arjovsky & Bottou's Fig. 2 on the default config: accuracy → 1, minimax ‖∇_θ L_G‖ ≥ 100× below its peak
+    """Arjovsky & Bottou's Figs. 1–3 on the default config: accuracy → 1, minimax ‖∇_θ L_G‖ ≥ 100× below its peak
     (and still there at the end), non-saturating ‖∇_θ L_G‖ not below its start."""
     assert_vanishing(experiments.frozen_generator(TrainingConfig(seed=seed)))
 

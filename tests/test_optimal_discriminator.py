@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate, stats
 
 from playground import optimal_discriminator as od
-from playground.optimal_discriminator import PRESETS, Pair
+from playground.optimal_discriminator import Pair, preset_pair
 
 LOG_4 = math.log(4.0)
 
@@ -120,7 +120,7 @@ def test_blurred_uniform_log_density_is_finite_far_in_the_tails():
 
 def test_separated_gaussians_saturate_and_their_slope_vanishes_at_the_fakes():
     """Supports far apart relative to the widths: D* ≈ 1 on π, ≈ 0 on p_θ, flat where the fakes are."""
-    pair = PRESETS["separated"]
+    pair = preset_pair("separated")
     real_points = np.linspace(-0.6, 0.6, 13)
     fake_points = pair.theta + np.linspace(-0.6, 0.6, 13)
     assert np.all(od.optimal_discriminator(real_points, pair) == 1.0)  # exactly 1 in float64
@@ -132,7 +132,7 @@ def test_separated_gaussians_saturate_and_their_slope_vanishes_at_the_fakes():
 
 def test_instance_noise_brings_the_slope_back():
     """The same separated pair, blurred: E_p |∂D*/∂x| grows from ~0 to a usable size as σ grows."""
-    pair = PRESETS["separated"]
+    pair = preset_pair("separated")
     slopes = [od.mean_slope_at_fakes(replace(pair, noise=noise)) for noise in (0.0, 0.5, 1.0, 2.0)]
     assert slopes[0] < 1e-10
     assert slopes[2] > 1e-2
@@ -181,7 +181,7 @@ def test_overlapping_uniforms_match_the_closed_form():
     assert od.value_at_optimum(pair) == pytest.approx(expected, abs=1e-13)
 
 
-@pytest.mark.parametrize("pair", [PRESETS["overlapping"], Pair(theta=1.0, real_width=0.5, fake_width=0.8,
+@pytest.mark.parametrize("pair", [preset_pair("overlapping"), Pair(theta=1.0, real_width=0.5, fake_width=0.8,
                                                                 noise=0.3, family="uniform")])
 def test_slope_matches_finite_differences(pair):
     x = np.linspace(-2.5, 3.0, 23)
@@ -203,7 +203,7 @@ def test_value_curve_is_symmetric_and_rises_to_zero():
 def test_live_discriminator_learns_the_optimal_one():
     """A small MLP trained with the minimax loss approaches D* where the mass is; its V(G, D) approaches
     V(G, D*) from below."""
-    run = od.LiveDiscriminator(PRESETS["overlapping"], seed=3)
+    run = od.LiveDiscriminator(preset_pair("overlapping"), seed=3)
     run.train(800)
     snapshot = run.snapshot()
     assert run.step == snapshot["step"] == 800
@@ -215,15 +215,25 @@ def test_live_discriminator_learns_the_optimal_one():
 
 
 def test_live_discriminator_follows_a_moved_distribution():
-    run = od.LiveDiscriminator(PRESETS["matched"], seed=1)
+    run = od.LiveDiscriminator(preset_pair("matched"), seed=1)
     run.train(200)
-    run.set_pair(PRESETS["separated"])
+    assert run.reconfigure(preset_pair("separated")) == ["theta", "real_width", "fake_width"]
+    assert run.config == preset_pair("separated") and run.reconfigure(preset_pair("separated")) == []
     run.train(400)
     snapshot = run.snapshot()
     x, d = snapshot["x"], snapshot["d"]
     assert d[np.argmin(np.abs(x - 0.0))] > 0.95
-    assert d[np.argmin(np.abs(x - PRESETS["separated"].theta))] < 0.05
+    assert d[np.argmin(np.abs(x - preset_pair("separated").theta))] < 0.05
     assert snapshot["diverged"] is None
+
+
+def test_presets_are_the_pairs_the_page_teaches_with():
+    """Overrides on Pair's defaults: the same three pairs as ever (links name them by these ids)."""
+    assert preset_pair("overlapping") == Pair(theta=1.0, real_width=1.0, fake_width=1.0, noise=0.0, family="gaussian")
+    assert preset_pair("separated") == Pair(theta=4.8, real_width=0.3, fake_width=0.3)
+    assert preset_pair("matched") == Pair(theta=0.0)
+    separated = preset_pair("separated")
+    assert separated.theta / separated.fake_width == pytest.approx(16)  # D* ≈ e^−140 at the fakes: 0 in float32
 
 
 def test_pair_rejects_bad_settings():
@@ -238,7 +248,7 @@ def test_pair_rejects_bad_settings():
 
 def test_grid_value_of_the_optimal_logit_is_the_optimal_value():
     """Feeding s*(x) = log π/p_θ to the grid quadrature gives V(G, D*); any other logit gives less."""
-    pair = PRESETS["overlapping"]
+    pair = preset_pair("overlapping")
     grid = np.linspace(-od.PLOT_LIMIT, od.PLOT_LIMIT, od.GRID_POINTS)
     real, fake = np.exp(od.real_log_density(grid, pair)), np.exp(od.fake_log_density(grid, pair))
     optimal = od.grid_value(grid, od.log_ratio(grid, pair), real, fake)

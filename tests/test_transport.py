@@ -2,6 +2,7 @@
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -286,14 +287,42 @@ def test_one_dimensional_critic_learns_the_kantorovich_potential():
     assert np.ptp(gap) < 0.3 * snapshot["exact_wasserstein"]
 
 
-def test_apply_changes_live_settings_only():
+def test_reconfigure_changes_live_settings_only():
     run = transport.KantorovichCritic(transport.CriticConfig(lipschitz="clip", clip_value=0.01, evaluation_size=64))
-    run.apply(transport.CriticConfig(lipschitz="gradient_penalty", clip_value=0.05, learning_rate=1e-4, seed=9))
+    run.reconfigure(transport.CriticConfig(lipschitz="gradient_penalty", clip_value=0.05, learning_rate=1e-4, seed=9))
     assert run.config.clip_value == 0.05 and run.config.learning_rate == 1e-4
     assert run.config.lipschitz == "clip" and run.config.seed == 0
     assert run.optimizer.param_groups[0]["lr"] == 1e-4
     run.train(3)
     assert all(parameter.abs().max() <= 0.05 for parameter in run.critic.parameters())
+
+
+def test_the_page_settings_build_the_critic_of_their_dimension_and_reconfigure_it_live():
+    """π and p are kept per dimension: the run takes the pair of the chosen one; only c, λ and the rate are live."""
+    settings = transport.CriticSettings(dimension=1, real_2d="ring", real_1d="uniform", fake_1d="exponential",
+                                        lipschitz="clip", clip_value=0.05, seed=4)
+    run = transport.KantorovichCritic.from_settings(settings)
+    assert run.config == transport.CriticConfig(dimension=1, real="uniform", fake="exponential", lipschitz="clip",
+                                                clip_value=0.05, seed=4)
+    changed = run.reconfigure(replace(settings, clip_value=0.1, learning_rate=1e-3, lipschitz="gradient_penalty"))
+    assert sorted(changed) == ["clip_value", "learning_rate"] and run.config.lipschitz == "clip"
+    assert run.optimizer.param_groups[0]["lr"] == 1e-3
+    assert transport.CriticSettings().critic_config() == transport.CriticConfig()  # the page opens on the defaults
+    shown = [name for name in ("real_2d", "fake_2d", "real_1d", "fake_1d") if settings.shows(name)]
+    assert shown == ["real_1d", "fake_1d"]
+    assert settings.unused_note("penalty_weight") and settings.unused_note("clip_value") is None
+
+
+def test_pile_settings_default_to_the_lecture_piles_and_show_only_the_chosen_count():
+    settings = transport.PileSettings()
+    assert settings.histograms() == (list(transport.LECTURE_P), list(transport.LECTURE_Q))
+    assert transport.emd(*settings.histograms())[0] == 5
+    six = replace(settings, piles=6, p5=2.0, q6=2.0)
+    assert six.histograms() == ([3, 2, 1, 4, 2, 0], [1, 2, 4, 3, 0, 2])
+    assert six.shows("q6") and not six.shows("q7") and six.shows("piles")
+    assert transport.piles_problem(*six.histograms()) is None
+    assert "equal total mass" in transport.piles_problem([1, 2], [1, 1])
+    assert "empty" in transport.piles_problem([0, 0], [0, 0])
 
 
 def test_divergence_is_reported_and_stops_training():

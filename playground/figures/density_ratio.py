@@ -7,7 +7,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.density_ratio import SMOOTHING_RECORDS
+from playground.density_ratio import SMOOTHING_RECORDS, ratio_verdict
 from playground.figures import (
     ACCENT_COLOR,
     CRITIC_COLORSCALE,
@@ -111,7 +111,7 @@ def heatmap_limit(exact, trusted) -> float:
 
 
 def log_ratio_heatmap(axis, values, trusted, *, limit: float, title: str) -> go.Figure:
-    """A log-ratio on the plane (red: q₂ dominates, blue: q₁ dominates) with a dotted contour around the
+    """A log-ratio on the plane (orange: q₂ dominates, blue: q₁ dominates) with a dotted contour around the
     region where both distributions have mass."""
     axis = _float32(axis)
     size = len(axis)
@@ -203,9 +203,22 @@ def latent_scatter(z, labels, *, title: str, means=None, stds=None) -> go.Figure
     return _layout(figure, title=title)
 
 
+def _is_adversary_estimate(name: str) -> bool:
+    return "E_q[T]" in name or "through T" in name
+
+
+def _model_line(name: str) -> dict:
+    """Each model keeps one colour (VAE: first, AVB: second); log p(x) is dotted, an adversary's estimate thin,
+    and the one exact KL (the VAE's) grey and dashed, the reference the estimates are judged against."""
+    if name.endswith("exact KL"):
+        return {"color": MUTED_COLOR, "width": 3, "dash": "dash"}
+    color = SERIES_COLORS[1] if name.startswith("AVB") else SERIES_COLORS[0]
+    return {"color": color, "width": 2 if _is_adversary_estimate(name) else 3,
+            "dash": "dot" if "log p(x)" in name else "solid"}
+
+
 def elbo_curves(steps, series: dict[str, np.ndarray], best: float) -> go.Figure:
-    """Named curves over training (ELBOs, log-likelihoods) with the best possible value −log 4 as a guide.
-    Names containing "log p(x)" are dotted; each model keeps one colour (VAE: first, AVB: second)."""
+    """Named curves over training (ELBOs, log-likelihoods) with the best possible value −log 4 as a guide."""
     steps = _float32(steps)
     figure = go.Figure()
     figure.add_hline(y=best, line={"color": MUTED_COLOR, "width": 2, "dash": "dash"})
@@ -214,31 +227,30 @@ def elbo_curves(steps, series: dict[str, np.ndarray], best: float) -> go.Figure:
     lowest = best
     for name, values in series.items():
         values = _float32(values)
-        color = SERIES_COLORS[1] if name.startswith("AVB") else SERIES_COLORS[0]
-        dash = "dot" if "log p(x)" in name else "solid"
-        figure.add_trace(go.Scatter(x=steps, y=values, name=name, line={"color": color, "width": 3, "dash": dash}))
+        figure.add_trace(go.Scatter(x=steps, y=values, name=name, line=_model_line(name),
+                                    opacity=0.6 if _is_adversary_estimate(name) else 1.0))
         tail = values[len(values) // 4:][np.isfinite(values[len(values) // 4:])]
         if tail.size:
             lowest = min(lowest, float(np.quantile(tail, 0.02)))
+    top = best + 0.15
+    for values in series.values():
+        finite = _float32(values)[np.isfinite(_float32(values))]
+        if finite.size:
+            top = max(top, float(finite.max()) + 0.05)   # an estimate through T may exceed −log 4: keep it seen
     figure.update_xaxes(title_text="step", rangemode="tozero")
-    figure.update_yaxes(title_text="nats per x", range=[max(lowest - 0.15, -4.0), best + 0.15])
-    return _layout(figure, title="ELBO over training (higher is better)")
+    figure.update_yaxes(title_text="nats per x", range=[max(lowest - 0.15, -4.0), top])
+    return _layout(figure, title="ELBO and log p(x) (higher is better)")
 
 
-def kl_curves(steps, exact, adversary_estimate, avb_estimate=None) -> go.Figure:
-    """The VAE's exact KL(q(z|x)‖p(z)) against its adversary's estimate E_q[T(x, z)] (and AVB's estimate)."""
+def kl_curves(steps, series: dict[str, np.ndarray]) -> go.Figure:
+    """Named KL(q(z|x)‖p(z)) curves: exact or k-NN values against the adversaries' estimates E_q[T]."""
     steps = _float32(steps)
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=steps, y=_float32(exact), name="VAE: exact KL",
-                                line={"color": MUTED_COLOR, "width": 3, "dash": "dash"}))
-    figure.add_trace(go.Scatter(x=steps, y=_float32(adversary_estimate), name="VAE: adversary E_q[T]",
-                                line={"color": ACCENT_COLOR, "width": 3}))
-    if avb_estimate is not None:
-        figure.add_trace(go.Scatter(x=steps, y=_float32(avb_estimate), name="AVB: adversary E_q[T]",
-                                    line={"color": SERIES_COLORS[1], "width": 2}))
+    for name, values in series.items():
+        figure.add_trace(go.Scatter(x=steps, y=_float32(values), name=name, line=_model_line(name)))
     figure.update_xaxes(title_text="step", rangemode="tozero")
     figure.update_yaxes(title_text="KL(q(z|x) ‖ p(z)) in nats", rangemode="tozero")
-    return _layout(figure, title="KL term: adversary's estimate vs exact")
+    return _layout(figure, title="KL term: adversaries' estimates vs the truth")
 
 
 # --- whole views from a snapshot (what a page's live view draws) ----------------------------------------------
@@ -270,24 +282,26 @@ def ratio_view(snapshot: dict, *, ratio: bool = False) -> list:
     summary = (f"KL estimate **{snapshot['kl_estimate_smoothed']:.3f}** nats ({over}) "
                f"against exact **{exact_text}** · mean "
                f"|s(x) − log q₁/q₂| where both have mass: **{error.mean():.3f}**" if error.size else "")
-    return [summary, *figures]
+    verdict = ratio_verdict(snapshot["kl_estimate_smoothed"], snapshot["exact_kl"], estimated, exact, trusted)
+    return [f"{summary}. {verdict}" if summary else verdict, *figures]
 
 
 def avb_view(snapshot: dict) -> list:
-    """The AVB part: both latent spaces side by side, the ELBO curves and the KL term against its estimate."""
+    """The AVB part: the numbers and their comparisons (computed with the snapshot), both latent spaces side by
+    side, the ELBO curves and the KL term against its estimates."""
     steps = snapshot["history_step"]
-    summary = (f"ELBO: VAE **{snapshot['vae_elbo']:.3f}** (exact) · AVB **{snapshot['avb_elbo_smoothed']:.3f}** "
-               f"(through T, smoothed) · log p(x): VAE **{snapshot['vae_log_likelihood']:.3f}**, AVB "
-               f"**{snapshot['avb_log_likelihood']:.3f}** · best possible **{snapshot['best_elbo']:.3f}**")
     return [
-        summary,
+        snapshot["summary"],
         latent_scatter(snapshot["vae_z"], snapshot["labels"], title="VAE: Gaussian q(z|x), 2σ ellipses",
                        means=snapshot["vae_means"], stds=snapshot["vae_stds"]),
         latent_scatter(snapshot["avb_z"], snapshot["labels"], title="AVB: implicit q(z|x) = g(x, ε)"),
-        elbo_curves(steps, {"VAE ELBO (exact)": snapshot["history_vae_elbo"],
-                            "AVB ELBO (through T, smoothed)": snapshot["history_avb_elbo_smoothed"],
+        elbo_curves(steps, {"VAE ELBO (exact KL)": snapshot["history_vae_elbo"],
+                            "AVB ELBO (k-NN KL)": snapshot["history_avb_elbo"],
+                            "AVB through T (estimate)": snapshot["history_avb_elbo_adversary"],
                             "VAE log p(x)": snapshot["history_vae_log_likelihood"],
                             "AVB log p(x)": snapshot["history_avb_log_likelihood"]}, snapshot["best_elbo"]),
-        kl_curves(steps, snapshot["history_vae_kl"], snapshot["history_vae_kl_adversary"],
-                  snapshot["history_avb_kl"]),
+        kl_curves(steps, {"VAE: exact KL": snapshot["history_vae_kl"],
+                          "VAE: E_q[T]": snapshot["history_vae_kl_adversary"],
+                          "AVB: k-NN KL": snapshot["history_avb_kl"],
+                          "AVB: E_q[T]": snapshot["history_avb_kl_adversary"]}),
     ]

@@ -210,8 +210,8 @@ def distance_curves(distances: dict[str, np.ndarray], *, highlight: str | None =
 
 def update_eigenvalues(eigenvalues: dict[str, np.ndarray | None], *,
                        title: str = "Eigenvalues of one update step at (0, 0)", height: int = 500) -> go.Figure:
-    """Each update rule's eigenvalues in the complex plane with the unit circle: outside spirals out,
-    on it circles, inside converges."""
+    """Each update rule's eigenvalues in the complex plane with the unit circle: inside, (0, 0) attracts nearby
+    iterates; outside, it repels them; on it, the linearisation decides nothing (`dirac.verdict` asks the run)."""
     angle = np.linspace(0, 2 * np.pi, 181)
     figure = go.Figure(go.Scatter(x=_as_float32(np.cos(angle)), y=_as_float32(np.sin(angle)), mode="lines",
                                   name="|λ| = 1", line={"color": MUTED_COLOR, "dash": "dot"}))

@@ -64,6 +64,20 @@ def _arrow_segments(origin: np.ndarray, direction: np.ndarray, extent: float) ->
     return x.astype(np.float32), y.astype(np.float32)
 
 
+def centred_critic(surface: np.ndarray) -> tuple[np.ndarray, float]:
+    """f(x) minus its median over the view, and the half-width of a symmetric colour scale around 0.
+
+    A critic has an arbitrary offset: a scale centred on f = 0 can paint the whole map one colour and hide the
+    slope, which is the thing to see. A flat critic gets a ±1 scale rather than a zero-width one."""
+    values = np.asarray(surface, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return values, 1.0
+    centred = values - float(np.median(finite))
+    spread = float(np.abs(centred[np.isfinite(centred)]).max())
+    return centred, spread if spread > 0 else 1.0
+
+
 def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, height: int = 520) -> Figure:
     """Real (blue) and generated (orange) points over D(x) — or the critic's f(x) — as a heat map, with the
     direction the generator's loss pushes each fake point as a short line."""
@@ -74,9 +88,9 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
         zrange = {"zmin": 0.0, "zmax": 1.0}
         colorbar_title = "D(x)"
     else:
-        bound = float(np.nanmax(np.abs(surface))) or 1.0
-        zrange = {"zmin": -bound, "zmax": bound}
-        colorbar_title = "f(x)"
+        surface, spread = centred_critic(surface)
+        zrange = {"zmin": -spread, "zmax": spread}
+        colorbar_title = "f(x) − median f"
     arrow_x, arrow_y = _arrow_segments(snapshot["arrow_origin"], snapshot["arrow_direction"], extent)
     axis = snapshot["grid_axis"]
     traces = [

@@ -191,7 +191,7 @@ def critic_curve(grid_x, critic_on_grid, potential_on_grid, real_points, fake_po
     figure.update_xaxes(title="x", range=[float(grid_x[0]), float(grid_x[-1])])
     figure.update_yaxes(title="f(x)")
     base_layout(figure, title="Critic f and an optimal f*")
-    return figure.update_layout(legend=bottom_legend(), margin={"b": 110})  # above the plot it wrapped into the title
+    return figure.update_layout(legend=bottom_legend(), margin={"b": 110})  # a half-width chart: no room above
 
 
 def estimate_history(history_steps, history_estimates, history_normalised, exact_wasserstein: float) -> go.Figure:
@@ -209,7 +209,7 @@ def estimate_history(history_steps, history_estimates, history_normalised, exact
     figure.update_xaxes(title="critic step", rangemode="tozero")
     figure.update_yaxes(title="estimate")
     base_layout(figure, title="Kantorovich–Rubinstein estimate")
-    # the legend below the plot: above a half-width chart its three entries wrapped onto the title
+    # the legend below the plot: a half-width chart has no room beside the title for three entries
     return figure.update_layout(legend=bottom_legend(), margin={"b": 110})
 
 

@@ -4,12 +4,15 @@ against θ, and the frozen-generator experiment's gradient norms (log scale) and
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground import experiments
+from playground import optimal_discriminator as od
 from playground.figures import (
     ACCENT_COLOR,
     BOTTOM_LEGEND,
@@ -99,15 +102,45 @@ def value_curve(thetas, values, theta: float, value: float, *, height: int = 440
                                 line={"color": MINIMAX_COLOR, "width": 3}))
     figure.add_trace(go.Scatter(x=_f32([theta]), y=_f32([value]), mode="markers", name="current θ",
                                 marker={"color": FAKE_COLOR, "size": 14, "line": {"color": "#222222", "width": 1}}))
-    # short: the chart sits in the narrower notes column ("… − log 4" was cut at 1280 px); the formula is above
+    # short: the chart sits in the narrower notes column, and the full formula is above it
     base_layout(figure, title="V(G, D*) = 2·JSD − log 4", height=height)
-    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # above the plot it ran into the title
+    figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # below: above the plot it meets the title
     figure.update_xaxes(title_text="θ (mean of p_θ)", range=[float(np.min(thetas)), float(np.max(thetas))])
     figure.update_yaxes(title_text="V(G, D*)", range=[-1.5, 0.12])
     return figure
 
 
+def discriminator_view(snapshot: dict[str, Any]) -> list[Any]:
+    """The live discriminator's frame: D over D* and the densities, and V(G, D) against its ceiling V(G, D*)."""
+    return [discriminator(snapshot),
+            f"V(G, D) = {snapshot['value']:.4f} ≤ V(G, D*) = {round(snapshot['value_optimal'], 4) + 0.0:.4f}"]
+
+
+def pair_metrics(pair: od.Pair) -> list[tuple[str, str, str | None]]:
+    """(label, value, help) of the three numbers beside V(G, D*) against θ, each value at most six characters
+    (a third of the notes column): V(G, D*), JSD(π‖p_θ) and the mean slope of D* at the fakes."""
+    value = od.value_at_optimum(pair)
+    slope = od.mean_slope_at_fakes(pair)
+    return [("V(G, D*)", f"{round(value, 3) + 0.0:.3f}", None),  # + 0.0: no "−0.000"
+            ("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.3f}", "≤ log 2 ≈ 0.6931"),
+            ("E_p |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",
+             "How steep D* is where the fakes are: the only signal G gets through D*.")]
+
+
 # --- the frozen-generator experiment -----------------------------------------------------------------------------
+
+
+def frozen_generator_progress(settings: experiments.FrozenGeneratorSettings
+                              ) -> Generator[tuple[float, str, go.Figure], None, dict[str, Any]]:
+    """Run the frozen-generator experiment `settings` describe in about twenty chunks, yielding (share done, what
+    it is doing, the curves so far) after each; returns its final snapshot."""
+    experiment = experiments.FrozenGeneratorExperiment.from_settings(settings)
+    critic_steps = settings.critic_steps
+    for running in experiment.run(chunk_steps=max(100, critic_steps // 20)):
+        yield (running.progress, f"{running.phase.capitalize()} · D step {running.step:,} of {critic_steps:,}",
+               frozen_generator(running.results(), critic_steps))
+    return experiment.snapshot()
+
 
 
 def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, height: int = 560) -> go.Figure:
@@ -122,8 +155,7 @@ def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, heigh
                                     marker={"size": 4}, line={"color": color, "width": 3}), row=1, col=1)
     figure.add_trace(go.Scatter(x=steps, y=_f32(records["critic_accuracy"]), name="D's accuracy",
                                 mode="lines", line={"color": MUTED_COLOR, "width": 3}), row=2, col=1)
-    # a short title and the legend at the bottom: above a 560-px plot (a 1366-px laptop) the three entries wrapped
-    # onto the title, and the long title was cut at "froze"
+    # a short title and the legend at the bottom: on a laptop-sized plot three entries above it run into the title
     base_layout(figure, title="‖∇<sub>θ</sub> L<sub>G</sub>‖ while D trains, G frozen", height=height + 60)
     figure.update_layout(legend=bottom_legend(), margin={"l": 70, "t": 60, "b": 150})
     figure.update_xaxes(range=[0, critic_steps], row=1, col=1)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from playground.figures import ACCENT_COLOR, FAKE_COLOR, MUTED_COLOR, REAL_COLOR, SERIES_COLORS, bottom_legend
-from playground.figures.training import Figure, decimate, layout
+from playground.figures.training import Figure, decimate, layout, samples_and_critic
 
 RUN_COLORS = {"WGAN (clip c)": FAKE_COLOR, "WGAN-GP": REAL_COLOR, "Classic GAN": ACCENT_COLOR}
 
@@ -31,16 +31,20 @@ def weight_histogram(weights: np.ndarray, clip_value: float | None, *, title: st
                                               yaxis={"title": {"text": "count"}})}
 
 
-def estimates_against_truth(runs: dict[str, dict[str, Any]], *, height: int = 480) -> Figure:
+def estimates_against_truth(runs: dict[str, dict[str, Any]], *, note: str = "", height: int = 480) -> Figure:
     """WGAN paper, Figs. 3–4: each WGAN critic's estimate E f(x) − E f(G(z)), the exact W₁ between real and
-    generated samples (POT), and the classic discriminator's JSD estimate ½(log 4 − L_D) on a second axis."""
+    generated samples (POT), and the classic discriminator's JSD estimate ½(log 4 − L_D) on a second axis;
+    `note` (e.g. `wgan.jsd_note`) is printed under the title."""
     traces = []
+    lowest_jsd = 0.0
     for name, run in runs.items():
         color = RUN_COLORS.get(name, SERIES_COLORS[len(traces) % len(SERIES_COLORS)])
         history = run["history"]
         if name == "Classic GAN":
             steps, loss = decimate(history["step"], history["critic_loss"])
-            traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": 0.5 * (math.log(4) - loss),
+            estimate = 0.5 * (math.log(4) - loss)
+            lowest_jsd = min(lowest_jsd, float(np.min(estimate, initial=0.0)))
+            traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": estimate,
                            "name": f"{name}: JSD estimate", "yaxis": "y2",
                            "line": {"color": color, "width": 2.5, "dash": "dot"}})
         else:
@@ -55,22 +59,23 @@ def estimates_against_truth(runs: dict[str, dict[str, Any]], *, height: int = 48
     traces.append({"type": "scatter", "mode": "lines", "x": [0, last_step], "y": [math.log(2)] * 2, "yaxis": "y2",
                    "name": "ln 2", "line": {"color": MUTED_COLOR, "dash": "dash"}})
     return {"data": traces, "layout": layout(
-        "Estimates against the exact W₁ of the samples (POT)", height,
+        "Estimates against the exact W₁ of the samples (POT)" + (f"<br><sup>{note}</sup>" if note else ""), height,
         xaxis={"title": {"text": "generator step"}},
         yaxis={"title": {"text": "W₁, estimates"}, "rangemode": "tozero"},
         # plotly.js 3+ syncs an overlaying axis's ticks with its partner's by default (0.04, 0.211, …): own ticks
-        yaxis2={"title": {"text": "JSD estimate"}, "overlaying": "y", "side": "right", "range": [0, 0.8],
+        yaxis2={"title": {"text": "JSD estimate"}, "overlaying": "y", "side": "right", "range": [lowest_jsd * 1.1, 0.8],
                 "tickmode": "auto", "showgrid": False},
         # two entries a row (also at 1.3× in lecture mode), pinned to the figure's bottom edge: below the axis
         # title however tall the plot is
         legend=bottom_legend(entrywidth=0.5, entrywidthmode="fraction"),
-        margin={"l": 60, "r": 60, "t": 50, "b": 150},
+        margin={"l": 60, "r": 60, "t": 80 if note else 50, "b": 150},
         meta={"full_row": True},  # the live grid gives it the whole row: seven legend entries need the width
     )}
 
 
 def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420) -> Figure:
-    """Gulrajani et al. 2017, Fig. 1b: log gradient norm of each critic layer's weights, input layer first."""
+    """Gulrajani et al. 2017, Fig. 1b: log gradient norm with respect to each critic layer's activations; as in
+    the paper, the last layer (the score) is on the left, so the gradient flows left to right."""
     traces = []
     notes = []
     for index, (label, norms) in enumerate(profile.items()):
@@ -83,12 +88,31 @@ def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420)
         traces.append({"type": "scatter", "mode": "lines+markers", "x": np.arange(1, len(norms) + 1),
                        "y": shown, "name": label,
                        "line": {"color": SERIES_COLORS[index % len(SERIES_COLORS)], "width": 3}})
+    last = max((len(norms) for norms in profile.values()), default=1)
     annotations = [{"text": note, "xref": "paper", "yref": "paper", "x": 0.01, "y": 0.02 + 0.07 * i,
                     "showarrow": False, "xanchor": "left", "font": {"size": 13}} for i, note in enumerate(notes)]
     return {"data": traces, "layout": layout(
-        "Per-layer gradient norms of a deep critic", height, annotations=annotations,
-        xaxis={"title": {"text": "weight matrix ℓ (input first)"}, "dtick": 1},
+        "Gradient of the critic loss with respect to each layer's activations", height + 60, annotations=annotations,
+        legend=bottom_legend(), margin={"l": 60, "r": 20, "t": 60, "b": 130},  # four entries: below, not on the title
+        xaxis={"title": {"text": f"critic layer ℓ (1 = first hidden layer, {last} = the score)"}, "dtick": 1,
+               "autorange": "reversed"},
         # automargin: labels like 10⁻²¹ are wide, and the axis title was printed over them
-        yaxis={"title": {"text": "‖∂L/∂W_ℓ‖ (log)", "standoff": 12}, "type": "log", "exponentformat": "power",
+        yaxis={"title": {"text": "‖∂L/∂h_ℓ‖ (log)", "standoff": 12}, "type": "log", "exponentformat": "power",
                "automargin": True},
     )}
+
+
+def comparison_view(snapshot: dict[str, Any]) -> list[Figure]:
+    """The WGAN page's live charts from a `wgan.WganComparison` snapshot: the clipped WGAN's and WGAN-GP's samples
+    over their critics, both critics' weights (the clipped one's walls at ±c), and every run's estimate against
+    its exact W₁ (titled with the classic discriminator's JSD note)."""
+    runs = snapshot["runs"]
+    clip_run, gp_run = runs["WGAN (clip c)"], runs["WGAN-GP"]
+    return [
+        samples_and_critic(clip_run, title=f"WGAN, clip c = {clip_run['config'].clip_value:g}", height=440),
+        samples_and_critic(gp_run, title="WGAN-GP", height=440),
+        weight_histogram(clip_run["weights"], clip_run["config"].clip_value,
+                         title="Clipped critic's weights (walls at ±c)"),
+        weight_histogram(gp_run["weights"], None, title="WGAN-GP critic's weights"),
+        estimates_against_truth(runs, note=snapshot["jsd_note"]),
+    ]

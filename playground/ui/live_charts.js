@@ -1,0 +1,109 @@
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__ganPlaygroundPlotly) {
+    window.__ganPlaygroundPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL("app/static/plotly-gan.min.js", document.baseURI).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => reject(new Error("plotly.js could not be loaded from app/static"));
+      document.head.appendChild(script);
+    });
+  }
+  return window.__ganPlaygroundPlotly;
+}
+
+const MIN_COLUMN = 360;  // px: narrower than this, a two-column chart grid becomes one column
+
+function scaleFonts(node, factor) {  // lecture mode: every font size in a layout, explicit ones included
+  if (!node || typeof node !== "object") return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "font" && value && typeof value.size === "number") value.size *= factor;
+    else scaleFonts(value, factor);
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  // when the first live chart component mounted (bench/first_chart.py reads it from the performance timeline)
+  if (!performance.getEntriesByName("gp-component-mounted").length) performance.mark("gp-component-mounted");
+  let root = parentElement.querySelector(".gp-live");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "gp-live";
+    parentElement.appendChild(root);
+  }
+  const figures = (data && data.figures) || [];
+  root.__gpSetTrigger = setTriggerValue;  // the latest render's, for the click handlers hooked once below
+  // At most `columns` columns, each at least MIN_COLUMN px (× the lecture font scale): on a narrow screen, or a
+  // 1280-px projector in lecture mode, the charts stack instead of squeezing their text into each other.
+  const columns = (data && data.columns) || 1, minimum = MIN_COLUMN * ((data && data.font_scale) || 1);
+  root.style.gridTemplateColumns = columns === 1 ? "minmax(0, 1fr)"
+    : `repeat(auto-fill, minmax(max(${minimum}px, calc((100% - ${(columns - 1) * 12}px) / ${columns})), 1fr))`;
+  root.dataset.clicks = data && data.clicks ? "1" : "0";
+  while (root.children.length > figures.length) root.removeChild(root.lastChild);
+  while (root.children.length < figures.length) {
+    const cell = document.createElement("div");
+    cell.className = "gp-live-cell";
+    root.appendChild(cell);
+  }
+  if (!figures.length) { loadPlotly(); return; }  // the preload component at the top of each page
+  const scale = (data && data.font_scale) || 1;
+  loadPlotly().then((Plotly) => {
+    const draw = (text, index) => {
+      const cell = root.children[index];
+      if (text === null || !cell) return;  // null: this frame leaves a secondary chart as it is
+      const figure = JSON.parse(text);
+      // a figure may ask for a whole row of the grid (layout.meta.full_row), e.g. a last chart left alone in it
+      cell.style.gridColumn = figure.layout && figure.layout.meta && figure.layout.meta.full_row ? "1 / -1" : "";
+      if (scale !== 1) {
+        figure.layout = figure.layout || {};
+        figure.layout.font = figure.layout.font || {size: 12};
+        scaleFonts(figure.layout, scale);
+        // and the margins, which hold the tick labels and axis titles that just grew
+        const margin = figure.layout.margin || {}, height = figure.layout.height;
+        const plotBefore = height - margin.t - margin.b;
+        for (const side of ["l", "r", "t", "b"]) if (typeof margin[side] === "number") margin[side] *= scale;
+        // what sits below the plot at a share of its height (replay buttons and slider, some legends) keeps
+        // `scale` times its distance in pixels, clear of the enlarged tick labels and axis title
+        const stretch = scale * plotBefore / (height - margin.t - margin.b);
+        if (stretch > 0 && Number.isFinite(stretch)) {
+          const layout = figure.layout;
+          [layout.legend, ...(layout.updatemenus || []), ...(layout.sliders || [])].forEach((item) => {
+            if (item && item.yref !== "container" && typeof item.y === "number" && item.y < 0) item.y *= stretch;
+          });
+        }
+      }
+      // A chart's first draw is SVG: WebGL's start-up (context, shaders; in software on many laptops) delayed
+      // a fresh tab's first chart by ~0.07 s (bench/first_chart.py). Later frames switch to WebGL, which redraws
+      // faster. Figures with animation frames keep their types (the frames name them).
+      if (!cell.dataset.drawn && !(figure.frames || []).length) {
+        figure.data.forEach((trace) => { if (trace.type === "scattergl") trace.type = "scatter"; });
+      }
+      const drawn = Plotly.react(cell, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
+                                        config: {displaylogo: false, responsive: true}});
+      if (!cell.__gpHooked && cell.on) {
+        cell.__gpHooked = true;
+        cell.on("plotly_afterplot", () => {
+          window.__ganPlaygroundAfterplot = (window.__ganPlaygroundAfterplot || 0) + 1;
+          cell.dataset.frames = String(Number(cell.dataset.frames || 0) + 1);
+        });
+        cell.on("plotly_click", (event) => {  // reported to Python only where chart(..., on_click=...) asks
+          const point = event && event.points && event.points[0];
+          if (point && root.dataset.clicks === "1") {
+            root.__gpSetTrigger("click", {x: point.x, y: point.y, chart: index});
+          }
+        });
+      }
+      return Promise.resolve(drawn).then(() => { cell.dataset.drawn = "1"; });  // drawn, not just framed
+    };
+    // The main chart first; the secondary ones once it has been drawn *and painted*, so it appears (and updates)
+    // sooner: animation-frame callbacks run before that frame's paint, so the task after it draws the others.
+    return Promise.resolve(draw(figures[0], 0)).then(() => {
+      requestAnimationFrame(() => setTimeout(() => {
+        try {
+          figures.slice(1).forEach((text, index) => draw(text, index + 1));
+        } catch (error) { root.textContent = String(error); }
+      }, 0));
+    });
+  }).catch((error) => { root.textContent = String(error); });
+}
