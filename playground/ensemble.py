@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,8 @@ from playground.datasets import DATASETS
 from playground.models import Critic, Generator
 from playground.noise import add_instance_noise, noise_level
 from playground.objectives import OBJECTIVES
+from playground.presets import PRESETS
+from playground.settings import Preset, knob, live_changes
 from playground.training import (
     COVERAGE_SAMPLES,
     DIVERGENCE_ADVICE,
@@ -271,10 +273,21 @@ class Ensemble(run_file.Checkpointable):
         self.critic_optimizer = build_optimizer(config.critic_optimizer, list(self.critic_parameters.values()),
                                                 config.critic_lr, config.beta1, config.beta2, self.device)
 
-    def update_config(self, config: TrainingConfig) -> list[str]:
-        """Apply the live fields of `config` in place, like `Trainer.update_config`. Returns the restart-only
-        fields that differ (not applied). Unrolled steps stay 0, G steps 1 and R1 0: the ensemble has none of them."""
-        return apply_live_settings(self, config, unrolled_steps=0, generator_steps=1, r1_weight=0.0)
+    @classmethod
+    def from_settings(cls, settings: SeedsSettings) -> Ensemble:
+        """The Many seeds page's ensemble: its preset's configuration on its dataset, from its seeds."""
+        return cls(settings.training_config(), settings.seeds())
+
+    def reconfigure(self, config: TrainingConfig | SeedsSettings) -> list[str]:
+        """Apply the live fields of `config` (or of the page's settings' configuration) in place, like
+        `Trainer.reconfigure`; returns the names of those that changed. Restart-only differences are not applied.
+        Unrolled steps stay 0, G steps 1 and R1 0: the ensemble has none of them."""
+        if isinstance(config, SeedsSettings):
+            config = config.training_config()
+        changed = [name for name in live_changes(self.config, config)
+                   if name not in ("unrolled_steps", "generator_steps", "r1_weight")]
+        apply_live_settings(self, config, unrolled_steps=0, generator_steps=1, r1_weight=0.0)
+        return changed
 
     # --- shapes, data and networks ----------------------------------------------------------------------------
 
@@ -603,6 +616,37 @@ class Ensemble(run_file.Checkpointable):
         self.coverage_captured = list(state["coverage_captured"].numpy())
         self.coverage_quality = list(state["coverage_quality"].numpy())
         self.occupancy = state["occupancy"].numpy()
+
+
+# --- the Many seeds page's settings ---------------------------------------------------------------------------------
+
+SEED_PRESETS: dict[str, Preset] = {  # the training presets an ensemble can run (it does not unroll); ids are URL ids
+    preset_id: Preset(preset.label, preset.note, {"base": preset_id, "dataset": preset.config().dataset})
+    for preset_id, preset in PRESETS.items() if not preset.config().unrolled_steps
+}
+
+
+@dataclass(frozen=True)
+class SeedsSettings:
+    """The Many seeds page: the configuration every seed trains with (a preset's, picked in the preset box, which
+    brings its dataset), the dataset, K and the first seed. URL ids are the page's first links' keys (seeds_dataset,
+    seeds_members, seeds_first; the preset's is seeds_preset): never rename them. Every field starts a new run."""
+
+    base: str = knob("mode_collapse", "Configuration", choices={key: p.label for key, p in SEED_PRESETS.items()},
+                     help="The preset whose configuration every seed trains with.")
+    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="seeds_dataset",
+                        help="The real distribution π; its modes are what is counted.")
+    members: int = knob(16, "Seeds K", options=(4, 8, 16, 32), url="seeds_members",
+                        help="How many runs train together. 16 batched runs of the mode-collapse preset cost about "
+                             "what 6–7 single runs cost on one CPU thread, 4–5 on two (bench/ensemble.py).")
+    first_seed: int = knob(0, "First seed", min=0, max=2**31 - 64, widget="number", url="seeds_first",
+                           help="Seeds first_seed, first_seed + 1, … are trained.")
+
+    def training_config(self) -> TrainingConfig:
+        return PRESETS[self.base].config(dataset=self.dataset)
+
+    def seeds(self) -> range:
+        return range(self.first_seed, self.first_seed + self.members)
 
 
 def describe(snapshot: dict[str, Any]) -> str:
