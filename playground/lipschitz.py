@@ -24,11 +24,6 @@ def lipschitz_method(method: str) -> str:
     return method
 
 
-def method_links() -> dict[str, str]:
-    """Every id a link may name (registry ids and old aliases) -> the option's label, as the pages' URLs hold it."""
-    return {**LIPSCHITZ_METHODS, **{old: LIPSCHITZ_METHODS[new] for old, new in LIPSCHITZ_ALIASES.items()}}
-
-
 @torch.no_grad()
 def clip_weights(critic: nn.Module | Iterable[Tensor], clip_value: float) -> None:
     """WGAN's crude Lipschitz bound: clamp every weight (of a module, or the given tensors) into [−c, c]."""
