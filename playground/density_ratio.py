@@ -426,12 +426,6 @@ class DensityRatioRun(checkpoint.Checkpointable):
         }
 
 
-def log_ratio_error(run: DensityRatioRun, points: np.ndarray) -> np.ndarray:
-    """|s(x) − log q₁(x)/q₂(x)| at `points`."""
-    return np.abs(run.scores(points) - run.pair.log_ratio(points))
-
-
-
 def ratio_verdict(estimate: float, exact: float, estimated_log_ratio: np.ndarray, exact_log_ratio: np.ndarray,
                   trusted: np.ndarray) -> str:
     """Sentences comparing the run's numbers with the truth, computed from the values the page shows: the KL

@@ -341,19 +341,6 @@ def distances_to_equilibrium(points: np.ndarray) -> np.ndarray:
 
 # ---- local analysis at the equilibrium (0, 0) ---------------------------------------------------------------
 
-def jacobian_at_origin(game: str, regularisation: Regularisation = Regularisation(), epsilon: float = 1e-6
-                       ) -> np.ndarray | None:
-    """∂v/∂(θ, ψ) at (0, 0) by central differences of the closed-form field; None where v has a kink there."""
-    if not _game(game).smooth_at_origin:
-        return None
-    jacobian = np.empty((2, 2))
-    for column, direction in enumerate(np.eye(2) * epsilon):
-        forward = np.array(vector_field(game, direction[0], direction[1], regularisation), dtype=float)
-        backward = np.array(vector_field(game, -direction[0], -direction[1], regularisation), dtype=float)
-        jacobian[:, column] = (forward - backward) / (2 * epsilon)
-    return jacobian
-
-
 def eigenvalues_at_origin(game: str, regularisation: Regularisation = Regularisation()) -> np.ndarray | None:
     """Closed forms for the eigenvalues of v'(0, 0), sorted by imaginary part (Mescheder et al. 2018, the
     Dirac-GAN sections; consensus from Mescheder et al. 2017). The square roots are complex where negative.
@@ -401,11 +388,6 @@ def update_jacobian_at_origin(game: str, *, step_size: float, update: str = "sim
                              for sign in (1.0, -1.0))
         jacobian[:, column] = (forward - backward) / (2 * epsilon)
     return jacobian
-
-
-def spectral_radius(matrix: np.ndarray) -> float:
-    """max |λ| over the eigenvalues of a square matrix."""
-    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
 # ---- the verdict: converges, circles, diverges or stalls, and why ------------------------------------------

@@ -245,13 +245,8 @@ def _quadrature(mixture: Mixture, mu: float, sigma: float, with_crossings: bool 
     return _gauss_legendre(_breakpoints(gaussians, bends, low, high))
 
 
-def mixture_entropy(weights, means, stds) -> float:
-    """H(π) = −∫ π log π dx by quadrature (no closed form for a mixture)."""
-    mixture = Mixture(weights, means, stds)
-    return _entropy(mixture)
-
-
 def _entropy(mixture: Mixture) -> float:
+    """H(π) = −∫ π log π dx by quadrature (no closed form for a mixture)."""
     gaussians = list(zip(mixture.means, mixture.stds, strict=True))
     low = min(c - TAIL_STDS * s for c, s in gaussians)
     high = max(c + TAIL_STDS * s for c, s in gaussians)
@@ -715,10 +710,6 @@ def _is_minimum(mixture: Mixture, divergence: str, mu: float, sigma: float) -> b
 # ---------------------------------------------------------------------------------------------------------
 # Estimating JSD and W₁ from samples, live: a discriminator and a Lipschitz critic trained on π and p_θ
 # ---------------------------------------------------------------------------------------------------------
-LIPSCHITZ_METHODS = {  # URL id -> label
-    "gradient_penalty": "Gradient penalty (WGAN-GP)",
-    "weight_clipping": "Weight clipping (WGAN)",
-}
 LOG4 = math.log(4.0)
 EVALUATION_POINTS = 512      # one fixed batch for the recorded estimates: smooth curves, exact θ-gradients
 SLICE_POINTS = 161           # D(x) and f(x) along the x-axis, at y = ½
@@ -739,8 +730,10 @@ class ThetaSettings:
                         help="Where p_θ's segment sits; π stays at x = 0.")
     noise_std: float = knob(0.0, "Instance noise σ", live=True, options=(0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
                             url="div_noise", help="Both π and p_θ convolved with N(0, σ²I): the supports overlap.")
-    lipschitz_method: str = knob("gradient_penalty", "Critic's Lipschitz constraint", choices=LIPSCHITZ_METHODS,
-                                 widget="radio", url="div_lipschitz", help="How the W₁ critic is kept 1-Lipschitz.")
+    lipschitz_method: str = knob("gradient_penalty", "Critic's Lipschitz constraint",
+                                 choices=lipschitz.LIPSCHITZ_METHODS, aliases=lipschitz.LIPSCHITZ_ALIASES,
+                                 widget="radio", url="div_lipschitz",
+                                 help="How the W₁ critic is kept 1-Lipschitz.")
     clip_value: float = knob(0.01, "Clipping constant c", live=True, options=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
                              url="div_clip", help="Weight clipping: every critic weight in [−c, c] (live).")
     penalty_weight: float = knob(10.0, "Gradient penalty λ", live=True, options=(0.1, 1.0, 10.0, 100.0),
@@ -752,11 +745,11 @@ class ThetaSettings:
 
     def unused_note(self, name: str) -> str | None:
         """The clipping constant and the penalty weight each belong to one Lipschitz method."""
-        method = {"clip_value": "weight_clipping", "penalty_weight": "gradient_penalty"}.get(name)
+        method = {"clip_value": "clip", "penalty_weight": "gradient_penalty"}.get(name)
         if method is None or method == self.lipschitz_method:
             return None
-        current = LIPSCHITZ_METHODS[self.lipschitz_method]
-        return f"Only {LIPSCHITZ_METHODS[method]} uses it; this critic is kept 1-Lipschitz by {current}."
+        labels = lipschitz.LIPSCHITZ_METHODS
+        return f"Only {labels[method]} uses it; this critic is kept 1-Lipschitz by {labels[self.lipschitz_method]}."
 
 
 LIVE_ESTIMATOR_SETTINGS = ("theta", "noise_std", "clip_value", "penalty_weight", "learning_rate")
@@ -779,10 +772,7 @@ class ParallelLinesEstimators(checkpoint.Checkpointable):
                  clip_value: float = 0.01, penalty_weight: float = 10.0, learning_rate: float = 1e-3,
                  hidden_units: int = 64, batch_size: int = 256, seed: int = 0, record_every: int = 10,
                  history_length: int = 1000, slice_limits: tuple[float, float] = (-3.0, 3.0)):
-        if lipschitz_method not in LIPSCHITZ_METHODS:
-            raise ValueError(f"unknown Lipschitz method {lipschitz_method!r}; choose one of "
-                             f"{list(LIPSCHITZ_METHODS)}")
-        self.lipschitz_method = lipschitz_method
+        self.lipschitz_method = lipschitz_method = lipschitz.lipschitz_method(lipschitz_method)
         self.seed = seed
         self._seed, self._hidden_units = seed, hidden_units  # for a saved run's settings
         self.batch_size = batch_size
@@ -799,7 +789,7 @@ class ParallelLinesEstimators(checkpoint.Checkpointable):
             torch.manual_seed(seed)
             self.discriminator = models.Critic(hidden_units=hidden_units, depth=2, activation="relu")
             self.critic = models.Critic(hidden_units=hidden_units, depth=2, activation="relu")
-        if lipschitz_method == "weight_clipping":
+        if lipschitz_method == "clip":
             lipschitz.clip_weights(self.critic, self.clip_value)
             # WGAN: momentum-free RMSprop, since momentum destabilised training with clipped weights.
             self.critic_optimizer = torch.optim.RMSprop(self.critic.parameters(), lr=learning_rate)
@@ -880,7 +870,7 @@ class ParallelLinesEstimators(checkpoint.Checkpointable):
         self.critic_optimizer.zero_grad(set_to_none=True)
         critic_loss.backward()
         self.critic_optimizer.step()
-        if self.lipschitz_method == "weight_clipping":
+        if self.lipschitz_method == "clip":
             lipschitz.clip_weights(self.critic, self.clip_value)
         discriminator_loss, critic_loss, dual = (float(t.detach()) for t in (discriminator_loss, critic_loss, dual))
         return {"discriminator_loss": discriminator_loss, "critic_loss": critic_loss,

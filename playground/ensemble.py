@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -21,28 +21,34 @@ from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from playground import checkpoint as run_file  # `checkpoint` names a coverage step in describe()
+from playground import lipschitz, metrics
 from playground.datasets import DATASETS
 from playground.models import Critic, Generator
-from playground.noise import noise_level
+from playground.noise import add_instance_noise, noise_level
 from playground.objectives import OBJECTIVES
+from playground.presets import PRESETS
+from playground.settings import Preset, knob, live_changes
 from playground.training import (
     COVERAGE_SAMPLES,
-    EXPLODED,
+    DIVERGENCE_ADVICE,
     MAX_COVERAGE_ROWS,
     MAX_HISTORY_ROWS,
     METRICS,
     History,
     TrainingConfig,
     apply_live_settings,
+    bad_rows,
     build_optimizer,
+    failed_loss,
     resolve_device,
-    training_chunks,
+    sampling_latent,
+    train_in_chunks,
+    trained_sigmas,
 )
 
 DEFAULT_SEEDS = tuple(range(16))
 FORWARDS = ("bmm", "vmap")  # how the stacked networks run: explicit baddbmm layers, or vmap(functional_call)
 SNAPSHOT_POINTS = 200     # samples per member in a snapshot: 16 members × 200 points stay a small frame
-CRITIC_LOSS, GENERATOR_LOSS = METRICS.index("critic_loss"), METRICS.index("generator_loss")
 
 
 # --- batched networks ---------------------------------------------------------------------------------------------
@@ -66,21 +72,24 @@ class BatchedMLP:
             elif not (isinstance(module, nn.ReLU) and index > 0 and isinstance(modules[index - 1], nn.Linear)):
                 self.layers.append(module)
 
-    def __call__(self, inputs: Tensor) -> Tensor:
+    def __call__(self, inputs: Tensor, custom_backward: bool = True) -> Tensor:
         hidden = inputs
         for layer in self.layers:
-            hidden = batched_linear(hidden, *layer) if isinstance(layer, tuple) else layer(hidden)
+            hidden = batched_linear(hidden, *layer, custom_backward=custom_backward) if isinstance(layer, tuple) \
+                else layer(hidden)
         return hidden
 
 
 THIN = 2  # a layer with this many inputs or outputs or fewer (the 2-D points, the critic's score) is "thin"
 
 
-def batched_linear(inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool = False) -> Tensor:
+def batched_linear(inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool = False, *,
+                   custom_backward: bool = True) -> Tensor:
     """inputs [K, n, in] · weight [K, out, in]ᵀ + bias [K, out] → [K, n, out], then ReLU if `relu`: one `baddbmm`
     over the members. When a gradient will be taken it runs through `BatchedLinear`, whose backward lays out its
-    products for the CPU's batched GEMM and hands every gradient over contiguous."""
-    if torch.is_grad_enabled() and (weight.requires_grad or inputs.requires_grad):
+    products for the CPU's batched GEMM and hands every gradient over contiguous, unless `custom_backward` is
+    False: a gradient penalty differentiates the backward again, which autograd's own backward does faster."""
+    if custom_backward and torch.is_grad_enabled() and (weight.requires_grad or inputs.requires_grad):
         return BatchedLinear.apply(inputs, weight, bias, relu)
     return _affine(inputs, weight, bias, relu)
 
@@ -103,19 +112,18 @@ class BatchedLinear(torch.autograd.Function):
     for a thin input; the input gradient multiplies by a column-major copy of W (a few thousand numbers), or is a
     broadcast multiply for a single output. `python bench/ensemble.py --thin` times each thin layer both ways.
 
-    Every gradient comes back contiguous: for a plain layer autograd's weight gradient (hᵀ · g)ᵀ arrived transposed
-    and was copied into the weight's layout (1 MB for a 128×128 layer of 16 members). With `relu` the ReLU's
-    backward masks the incoming gradient in place instead of writing a new tensor: that gradient is the next
-    layer's input gradient, made by its backward for this layer alone. Side by side with the previous version on the
-    Many-seeds preset (same numbers, bit for bit): steps 1.01–1.06× faster at 2 threads (7 runs of 12–20 alternating
-    rounds, median 1.035×), 1.04× at 1 thread. The backward is written in differentiable ops and masks out of place
-    when it is itself differentiated: WGAN-GP's penalty does (create_graph). Only for `BatchedMLP`: a caller that
-    hands in a gradient of its own with `relu` gets it back masked."""
+    Every gradient comes back contiguous, as the fused Adam kernel needs, without autograd's copy of a transposed
+    weight gradient into the weight's layout. With `relu` the ReLU's backward masks the incoming gradient in place
+    instead of writing a new tensor: that gradient is the next layer's input gradient, made by its backward for this
+    layer alone. The backward is written in differentiable ops and masks out of place when it is itself
+    differentiated, so that it stays correct under create_graph (the ensemble's gradient penalty uses autograd's
+    own backward instead, which is faster there). Only for `BatchedMLP`: a caller that hands in a gradient of its
+    own with `relu` gets it back masked."""
 
     @staticmethod
     def forward(ctx, inputs: Tensor, weight: Tensor, bias: Tensor, relu: bool) -> Tensor:
         # forward(ctx, …), not forward + setup_context: with setup_context, Function.apply binds the arguments
-        # through inspect.signature on every call (~15 µs; nine calls a step)
+        # through inspect.signature on every call, a cost paid nine times a step
         output = _affine(inputs, weight, bias, relu)
         ctx.relu = relu
         ctx.save_for_backward(inputs, weight, *((output,) if relu else ()))
@@ -170,27 +178,6 @@ def members_finite(tensors: Sequence[Tensor]) -> Tensor:
     return torch.stack([torch.isfinite(tensor).flatten(1).all(1) for tensor in tensors]).all(0)
 
 
-# --- coverage of every member at once --------------------------------------------------------------------------
-
-def batched_mode_coverage(samples: Tensor, modes: np.ndarray, std: float, threshold: float = 3.0
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`metrics.mode_coverage` for every member of samples [K, n, 2] in one pass.
-
-    Returns (modes_captured [K], high_quality [K], occupancy [K, modes]) with VEEGAN's definitions: a sample is
-    high quality within threshold·std of its nearest mode; a mode is captured when it is the nearest mode of at
-    least one high-quality sample. NaN samples count as low quality.
-    """
-    points = samples.detach().cpu().double()  # on the CPU: Apple's MPS has no float64
-    centres = torch.as_tensor(np.asarray(modes), dtype=torch.float64)
-    squared = (points.unsqueeze(2) - centres).square().sum(-1)                     # [K, n, modes]
-    nearest_squared, nearest = squared.min(dim=2)
-    good = nearest_squared.sqrt() <= threshold * std                               # NaN → False
-    counts = torch.zeros(points.shape[0], len(centres), dtype=torch.float64)
-    counts.scatter_add_(1, nearest, good.double())
-    counts = counts.numpy()
-    return (counts > 0).sum(1), good.double().mean(1).numpy(), counts / points.shape[1]
-
-
 # --- the ensemble ------------------------------------------------------------------------------------------------
 
 @run_file.register
@@ -229,10 +216,12 @@ class Ensemble(run_file.Checkpointable):
             self.generate = BatchedMLP(generators[0].net, self.generator_parameters)
             batched_critic = BatchedMLP(critics[0].net, self.critic_parameters)
             self._critic_net = lambda points: batched_critic(points).squeeze(-1)
+            self._penalty_critic = lambda points: batched_critic(points, custom_backward=False).squeeze(-1)
         else:  # the torch.func reference: same numbers, more Python work per layer
             generator_template, critic_template = (generators[0].to("meta"), critics[0].to("meta"))
             self.generate = lambda latent: vmap_forward(generator_template, self.generator_parameters, latent)
             self._critic_net = lambda points: vmap_forward(critic_template, self.critic_parameters, points)
+            self._penalty_critic = self._critic_net
         # One RNG for every member's batches, seeded by the whole seed list: the same seeds give the same run.
         ensemble_seed = int(np.random.SeedSequence(seeds).generate_state(1)[0])
         self.rng = torch.Generator(device=self.device).manual_seed(ensemble_seed)
@@ -284,10 +273,21 @@ class Ensemble(run_file.Checkpointable):
         self.critic_optimizer = build_optimizer(config.critic_optimizer, list(self.critic_parameters.values()),
                                                 config.critic_lr, config.beta1, config.beta2, self.device)
 
-    def update_config(self, config: TrainingConfig) -> list[str]:
-        """Apply the live fields of `config` in place, like `Trainer.update_config`. Returns the restart-only
-        fields that differ (not applied). Unrolled steps stay 0, G steps 1 and R1 0: the ensemble has none of them."""
-        return apply_live_settings(self, config, unrolled_steps=0, generator_steps=1, r1_weight=0.0)
+    @classmethod
+    def from_settings(cls, settings: SeedsSettings) -> Ensemble:
+        """The Many seeds page's ensemble: its preset's configuration on its dataset, from its seeds."""
+        return cls(settings.training_config(), settings.seeds())
+
+    def reconfigure(self, config: TrainingConfig | SeedsSettings) -> list[str]:
+        """Apply the live fields of `config` (or of the page's settings' configuration) in place, like
+        `Trainer.reconfigure`; returns the names of those that changed. Restart-only differences are not applied.
+        Unrolled steps stay 0, G steps 1 and R1 0: the ensemble has none of them."""
+        if isinstance(config, SeedsSettings):
+            config = config.training_config()
+        changed = [name for name in live_changes(self.config, config)
+                   if name not in ("unrolled_steps", "generator_steps", "r1_weight")]
+        apply_live_settings(self, config, unrolled_steps=0, generator_steps=1, r1_weight=0.0)
+        return changed
 
     # --- shapes, data and networks ----------------------------------------------------------------------------
 
@@ -317,10 +317,8 @@ class Ensemble(run_file.Checkpointable):
         return torch.randn(self.members, n or self.config.batch_size, self.config.latent_size, generator=self.rng,
                            device=self.device)
 
-    def _noisy(self, points: Tensor, sigma: float) -> Tensor:
-        if sigma <= 0:
-            return points
-        return points + sigma * torch.randn(points.shape, generator=self.rng, device=points.device)
+    def _noisy(self, points: Tensor) -> Tensor:
+        return add_instance_noise(points, self.noise_sigma, self.rng)
 
     def critic(self, points: Tensor) -> Tensor:
         """Every member's raw score s(x) of its own points: [K, n, 2] → [K, n]."""
@@ -332,49 +330,37 @@ class Ensemble(run_file.Checkpointable):
         """One critic update of every member on fresh batches (or the given [K, batch, ·] ones); the generators
         stay fixed. The objective's loss per member, plus λ·(gradient penalty) for WGAN-GP, then weight clipping
         for WGAN. Returns the per-member losses [K]."""
-        objective, config, sigma = self.objective, self.config, self.noise_sigma
+        objective, config = self.objective, self.config
         real = self.real_batch() if real is None else real
         latent = self.latent_batch() if latent is None else latent
         with torch.no_grad():
             fake = self.generate(latent)
-        real, fake = self._noisy(real, sigma), self._noisy(fake, sigma)
+        real, fake = self._noisy(real), self._noisy(fake)
         # Real and fake points through the critic in two calls, not one on their concatenation: the hidden layer
-        # of one call ([16, 128, 128] floats at the preset's sizes, 1 MB) stays in a core's L2 cache, and the step
-        # ran 1.07-1.08× faster at 2 threads (no change at 1), measured side by side in one process.
+        # of one call stays in a core's L2 cache at the preset's sizes.
         scores_real, scores_fake = self.critic(real), self.critic(fake)
         losses = objective.critic_loss(scores_real, scores_fake, dim=-1)
         if objective.lipschitz == "gradient_penalty" and config.gp_weight > 0:
-            losses = losses + config.gp_weight * self._gradient_penalty(real, fake)
+            losses = losses + config.gp_weight * lipschitz.gradient_penalty(self._penalty_critic, real, fake,
+                                                                          self.rng)
         self.critic_optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # members are independent: the sum's gradient is each member's own gradient
         self.critic_optimizer.step()
         if objective.lipschitz == "clip":
-            with torch.no_grad():
-                weights = list(self.critic_parameters.values())
-                torch._foreach_clamp_min_(weights, -config.clip_value)
-                torch._foreach_clamp_max_(weights, config.clip_value)
+            lipschitz.clip_weights(self.critic_parameters.values(), config.clip_value)
         self._hold_frozen("critic")
         self.critic_updates += 1
         self._last_scores = (scores_real.detach(), scores_fake.detach())
         return losses.detach()
 
-    def _gradient_penalty(self, real: Tensor, fake: Tensor) -> Tensor:
-        """E_x̂ (‖∇f(x̂)‖₂ − 1)² per member, x̂ uniform on segments between its real and fake points. The input
-        gradient of Σ_k Σ_i f_k(x̂_ki) at x̂_ki is ∇f_k(x̂_ki): one autograd call serves every member."""
-        mix = torch.rand(real.shape[0], real.shape[1], 1, generator=self.rng, device=real.device)
-        between = (mix * real.detach() + (1 - mix) * fake.detach()).requires_grad_(True)
-        (gradients,) = torch.autograd.grad(self.critic(between).sum(), between, create_graph=True)
-        return (gradients.norm(dim=-1) - 1.0).square().mean(dim=1)
-
     def generator_step(self, latent: Tensor | None = None) -> Tensor:
         """One generator update of every member through its current critic. Returns the per-member losses [K]."""
         latent = self.latent_batch() if latent is None else latent
-        fake = self._noisy(self.generate(latent), self.noise_sigma)
+        fake = self._noisy(self.generate(latent))
         losses = self.objective.generator_loss(self.critic(fake), dim=-1)
         self.generator_optimizer.zero_grad(set_to_none=True)
         # inputs=: the critics' weights need no gradient here. backward() hands each gradient over in its weight's
-        # memory order (`BatchedLinear` makes them contiguous), which the fused Adam kernel relies on
-        # (tests/test_ensemble.py caught 4e-3 errors with a strided gradient).
+        # memory order (`BatchedLinear` makes them contiguous), which the fused Adam kernel relies on.
         losses.sum().backward(inputs=list(self.generator_parameters.values()))
         self.generator_optimizer.step()
         self._hold_frozen("generator")
@@ -401,17 +387,9 @@ class Ensemble(run_file.Checkpointable):
         [steps, K, len(METRICS)]; σ is the noise level each step trained with, as `Trainer` records it."""
         critic_loss, generator_loss, critic_grad_norm, generator_grad_norm = raw[..., :4].unbind(-1)
         scores_real, scores_fake = raw[..., 4:].chunk(2, dim=-1)
-        if self.objective.probabilistic:
-            d_real, d_fake = torch.sigmoid(scores_real).mean(-1), torch.sigmoid(scores_fake).mean(-1)
-            threshold = torch.zeros_like(d_real)
-        else:
-            d_real, d_fake = scores_real.mean(-1), scores_fake.mean(-1)
-            threshold = (d_real + d_fake) / 2
-        correct = (scores_real > threshold[..., None]).sum(-1) + (scores_fake < threshold[..., None]).sum(-1)
-        accuracy = correct / (scores_real.shape[-1] + scores_fake.shape[-1])
-        gap = scores_real.mean(-1) - scores_fake.mean(-1)
-        sigma = torch.tensor([noise_level(self.config.instance_noise, int(step) - 1, self.config.noise_anneal_steps)
-                              for step in steps], dtype=raw.dtype, device=raw.device)
+        d_real, d_fake, gap, accuracy = metrics.critic_readout(scores_real, scores_fake, self.objective.probabilistic,
+                                                               dim=-1)
+        sigma = torch.as_tensor(trained_sigmas(self.config, steps), dtype=raw.dtype, device=raw.device)
         return torch.stack([critic_loss, generator_loss, d_real, d_fake, gap, critic_grad_norm, generator_grad_norm,
                             accuracy, sigma[:, None].expand_as(gap)], dim=-1).cpu().numpy()
 
@@ -435,12 +413,9 @@ class Ensemble(run_file.Checkpointable):
     def _freeze(self, members: np.ndarray, restore_point: list[Tensor], step: int, rows: np.ndarray) -> None:
         """Roll `members` back to `restore_point` and freeze them there, each with a message saying why."""
         for member in members:
-            row = rows[member]
-            which = "critic" if not np.isfinite(row[CRITIC_LOSS]) or abs(row[CRITIC_LOSS]) > EXPLODED else "generator"
-            value = row[CRITIC_LOSS if which == "critic" else GENERATOR_LOSS]
-            what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"{value:.3g}")
-            self.member_diverged[member] = (f"Seed {self.seeds[member]} diverged by step {step:,}: its {which} loss "
-                                            f"became {what}; it was frozen at its last finite state.")
+            failure = failed_loss(rows[member], "its")
+            self.member_diverged[member] = (f"Seed {self.seeds[member]} diverged by step {step:,}: {failure}; it was "
+                                            f"frozen at its last finite state.")
         index = torch.as_tensor(members, device=self.device)
         for weight, saved in zip(self._weights(), restore_point, strict=True):
             weight.index_copy_(0, index, saved[index])
@@ -448,19 +423,14 @@ class Ensemble(run_file.Checkpointable):
         self._frozen = {network: {name: weight[self._frozen_index].clone() for name, weight in parameters.items()}
                         for network, parameters in self._networks().items()}
         if not self.alive.any():
-            self.diverged = (f"All {self.members} seeds diverged (the last by step {step:,}). Try a smaller learning "
-                             f"rate, a smaller clipping constant, or the non-saturating loss.")
+            self.diverged = f"All {self.members} seeds diverged (the last by step {step:,}). {DIVERGENCE_ADVICE}"
 
     # --- running --------------------------------------------------------------------------------------------------
 
     def train(self, steps: int = 1) -> dict[str, float]:
         """Advance `steps` steps for every live member (none once all have diverged). Returns the latest metrics,
         averaged over live members, with the mean and std of modes captured."""
-        for chunk in training_chunks(self.step, steps, self.config.coverage_every):
-            if self.diverged is not None:
-                break
-            self._train_chunk(chunk)
-        return self.latest_metrics()
+        return train_in_chunks(self, steps)
 
     def _train_chunk(self, steps: int) -> None:
         restore_point = [weight.detach().clone() for weight in self._weights()]
@@ -468,10 +438,10 @@ class Ensemble(run_file.Checkpointable):
         step_numbers = np.arange(first_step, first_step + steps)
         rows = self._metric_rows(torch.stack([self.train_step() for _ in range(steps)]), step_numbers)  # [steps, K, ·]
         finite_weights = members_finite(self._weights()).cpu().numpy()
-        bad_rows = ~np.isfinite(rows).all(axis=2) | (np.abs(rows[:, :, :2]) > EXPLODED).any(axis=2)  # [steps, K]
-        newly_bad = np.flatnonzero((bad_rows.any(axis=0) | ~finite_weights) & self.alive)
+        bad = bad_rows(rows)  # [steps, K]
+        newly_bad = np.flatnonzero((bad.any(axis=0) | ~finite_weights) & self.alive)
         if len(newly_bad):
-            first_bad = np.where(bad_rows[:, newly_bad].any(axis=0), bad_rows[:, newly_bad].argmax(axis=0), steps - 1)
+            first_bad = np.where(bad[:, newly_bad].any(axis=0), bad[:, newly_bad].argmax(axis=0), steps - 1)
             bad_row_values = np.stack([rows[first_bad[i], member] for i, member in enumerate(newly_bad)])
             full_rows = np.full((self.members, rows.shape[2]), np.nan)
             full_rows[newly_bad] = bad_row_values
@@ -495,17 +465,18 @@ class Ensemble(run_file.Checkpointable):
     # --- evaluation ---------------------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def coverage(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every member's mode coverage on its fixed batch of 2,500 latents: (captured [K], quality [K],
-        occupancy [K, modes])."""
+    def coverage(self) -> metrics.Coverage:
+        """Every member's mode coverage on its fixed batch of 2,500 latents: captured [K], quality [K],
+        occupancy [K, modes]."""
         samples = self.generate(self.evaluation_latent)
-        return batched_mode_coverage(samples, self.dataset.modes, self.dataset.mode_std)
+        return metrics.mode_coverage(samples, self.dataset.modes, self.dataset.mode_std)
 
     def _record_coverage(self) -> None:
-        captured, quality, self.occupancy = self.coverage()
+        result = self.coverage()
+        self.occupancy = result.occupancy
         self.coverage_steps.append(self.step)
-        self.coverage_captured.append(captured.astype(np.float64))
-        self.coverage_quality.append(quality)
+        self.coverage_captured.append(result.modes_captured.astype(np.float64))
+        self.coverage_quality.append(result.high_quality)
         if len(self.coverage_steps) > MAX_COVERAGE_ROWS:  # thin out, as Trainer does: memory stays flat
             self.coverage_steps = self.coverage_steps[::2]
             self.coverage_captured = self.coverage_captured[::2]
@@ -514,8 +485,7 @@ class Ensemble(run_file.Checkpointable):
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:
         """n fresh samples from every member, float32 [K, n, 2] (does not touch the training RNG)."""
-        rng = torch.Generator(device=self.device).manual_seed(self.step + 7919)
-        latent = torch.randn(self.members, n, self.config.latent_size, generator=rng, device=self.device)
+        latent = sampling_latent((self.members, n, self.config.latent_size), self.step, self.device)
         return self.generate(latent).float().cpu().numpy()
 
     def snapshot(self, points: int = SNAPSHOT_POINTS) -> dict[str, Any]:
@@ -646,6 +616,37 @@ class Ensemble(run_file.Checkpointable):
         self.coverage_captured = list(state["coverage_captured"].numpy())
         self.coverage_quality = list(state["coverage_quality"].numpy())
         self.occupancy = state["occupancy"].numpy()
+
+
+# --- the Many seeds page's settings ---------------------------------------------------------------------------------
+
+SEED_PRESETS: dict[str, Preset] = {  # the training presets an ensemble can run (it does not unroll); ids are URL ids
+    preset_id: Preset(preset.label, preset.note, {"base": preset_id, "dataset": preset.config().dataset})
+    for preset_id, preset in PRESETS.items() if not preset.config().unrolled_steps
+}
+
+
+@dataclass(frozen=True)
+class SeedsSettings:
+    """The Many seeds page: the configuration every seed trains with (a preset's, picked in the preset box, which
+    brings its dataset), the dataset, K and the first seed. URL ids are the page's first links' keys (seeds_dataset,
+    seeds_members, seeds_first; the preset's is seeds_preset): never rename them. Every field starts a new run."""
+
+    base: str = knob("mode_collapse", "Configuration", choices={key: p.label for key, p in SEED_PRESETS.items()},
+                     help="The preset whose configuration every seed trains with.")
+    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="seeds_dataset",
+                        help="The real distribution π; its modes are what is counted.")
+    members: int = knob(16, "Seeds K", options=(4, 8, 16, 32), url="seeds_members",
+                        help="How many runs train together. 16 batched runs of the mode-collapse preset cost about "
+                             "what 6–7 single runs cost on one CPU thread, 4–5 on two (bench/ensemble.py).")
+    first_seed: int = knob(0, "First seed", min=0, max=2**31 - 64, widget="number", url="seeds_first",
+                           help="Seeds first_seed, first_seed + 1, … are trained.")
+
+    def training_config(self) -> TrainingConfig:
+        return PRESETS[self.base].config(dataset=self.dataset)
+
+    def seeds(self) -> range:
+        return range(self.first_seed, self.first_seed + self.members)
 
 
 def describe(snapshot: dict[str, Any]) -> str:

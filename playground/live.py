@@ -53,10 +53,6 @@ class Scheduler:
     def turn(self) -> _Turn:
         return _Turn(self)
 
-    @property
-    def waiting(self) -> int:
-        return len(self._queue)
-
     def _acquire(self, ticket: int) -> None:
         with self._condition:
             self._queue.append(ticket)
@@ -85,7 +81,6 @@ class LiveRun:
 
     def __init__(self, run: Steppable, scheduler: Scheduler | None = None, *,
                  snapshot_interval: float = SNAPSHOT_INTERVAL, idle_timeout: float = IDLE_TIMEOUT,
-                 on_error: Callable[[BaseException], str] | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         """`clock` (seconds) and `sleep` time everything: idle timeout, snapshot interval, slice length, it/s and
         the speed limit's pacing; tests pass a fake pair so that rates come out the same on a loaded machine."""
@@ -94,7 +89,6 @@ class LiveRun:
         self.lock = threading.RLock()
         self.snapshot_interval = snapshot_interval
         self.idle_timeout = idle_timeout
-        self.on_error = on_error
         self._clock, self._sleep = clock, sleep
         self.steps_per_second = 0.0
         self.max_rate: float | None = None  # steps per second at most (slow motion for a lecture); None: all it can
@@ -267,5 +261,4 @@ class LiveRun:
 
     def _fail(self, error: BaseException) -> None:
         self._playing.clear()
-        message = self.on_error(error) if self.on_error else f"{type(error).__name__}: {error}"
-        self.error = message
+        self.error = f"{type(error).__name__}: {error}"

@@ -11,8 +11,9 @@ this module turns URL text into values and back, tolerantly, and tells live chan
 Widget keys a knob may carry (all optional): `choices` (id -> label, or id -> object with `.label`; a list of
 ids), `min`/`max` (numbers; a float's "number" box may leave them open), `step`, `log` (a 1-2-5 select slider),
 `options` (the only values a number may take: a select slider), `format` (a `str.format` pattern for the options,
-e.g. "{:g}"), `widget` ("number", "powers_of_two", "radio", "slider", "tabs": a choice as the page's tabs),
-`horizontal` (a radio's options in a row). A settings class may define `unused_note(self, name) -> str | None`
+e.g. "{:g}"), `aliases` (old id -> choice id: ids a link may still hold after a rename), `widget` ("number",
+"powers_of_two", "radio", "slider", "tabs": a choice as the page's tabs), `horizontal` (a radio's options in a
+row). A settings class may define `unused_note(self, name) -> str | None`
 (grey a control out, saying why) and `shows(self, name) -> bool` (leave a control out while it does not apply).
 """
 
@@ -87,7 +88,8 @@ def choice_label(choices: Mapping[str, Any] | list[str], key: str) -> str:
 def parse_settings(cls: type, params: Mapping[str, Any], base: Any = None) -> tuple[Any, list[str]]:
     """Settings from untrusted values (a link's text, a JSON file), keyed by URL id or field name.
 
-    Tolerant, never raises: `?h=1` is 1.0 for a float field; a choice is taken by its id or its label; a value a
+    Tolerant, never raises: `?h=1` is 1.0 for a float field; a choice is taken by its id, its label or an old id
+    the knob lists in `aliases`; a value a
     control cannot take (unknown option, out of range, NaN, not a number, not a whole number) is named in a
     notice and the field keeps `base`'s value; an unknown key is named in a notice too."""
     base = base if base is not None else cls()
@@ -118,7 +120,8 @@ def coerce(raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
     if "choices" in spec:
         choices = spec["choices"]
         text = str(raw)
-        by_text = {choice_label(choices, key): key for key in choices} | {url_text(key): key for key in choices}
+        by_text = ({old: new for old, new in spec.get("aliases", {}).items() if new in choices}
+                   | {choice_label(choices, key): key for key in choices} | {url_text(key): key for key in choices})
         if text in by_text:  # the id (as a link writes it) wins over a label that happens to read the same
             return by_text[text], None
         return None, f"not one of {', '.join(url_text(key) for key in choices)}"

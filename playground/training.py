@@ -181,6 +181,37 @@ def apply_live_settings(run, config: TrainingConfig, **forced: Any) -> list[str]
     return blocked
 
 
+def bad_rows(rows: np.ndarray) -> np.ndarray:
+    """Which `METRICS` rows ([…, len(METRICS)]) show a diverging run: a non-finite value, or a loss past EXPLODED."""
+    return ~np.isfinite(rows).all(axis=-1) | (np.abs(rows[..., :2]) > EXPLODED).any(axis=-1)
+
+
+def failed_loss(row: np.ndarray, whose: str = "the") -> str:
+    """'the critic loss became NaN': which loss of a bad `METRICS` row failed first, and how."""
+    which = "critic" if not np.isfinite(row[0]) or abs(row[0]) > EXPLODED else "generator"
+    value = row[0] if which == "critic" else row[1]
+    what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"{value:.3g}")
+    return f"{whose} {which} loss became {what}"
+
+
+DIVERGENCE_ADVICE = "Try a smaller learning rate, a smaller clipping constant, or the non-saturating loss."
+
+
+def trained_sigmas(config: TrainingConfig, steps: np.ndarray) -> np.ndarray:
+    """The instance-noise σ each of `steps` (numbered from 1) trained with: step t ran at σ(t − 1)."""
+    return np.array([noise_level(config.instance_noise, int(step) - 1, config.noise_anneal_steps) for step in steps])
+
+
+SAMPLING_SEED_OFFSET = 7919  # a seed apart from the training RNG's, so that sampling never moves training
+
+
+def sampling_latent(shape: tuple[int, ...], step: int, device: torch.device) -> Tensor:
+    """Latents for `sample(n)` at `step` ([n, latent] or [K, n, latent]): the same step gives the same samples,
+    and the training RNG is not touched."""
+    rng = torch.Generator(device=device).manual_seed(step + SAMPLING_SEED_OFFSET)
+    return torch.randn(shape, generator=rng, device=device)
+
+
 def training_chunks(step: int, steps: int, coverage_every: int) -> list[int]:
     """Chunk sizes for training `steps` steps from `step`: each at most CHECK_EVERY (finiteness is checked after
     every chunk) and ending exactly on the coverage checkpoints (multiples of `coverage_every`)."""
@@ -192,6 +223,16 @@ def training_chunks(step: int, steps: int, coverage_every: int) -> list[int]:
     return sizes
 
 
+def train_in_chunks(run, steps: int) -> dict[str, float]:
+    """Advance `run` (a Trainer or an Ensemble) by `steps` steps, one `_train_chunk` per `training_chunks` size,
+    until it has diverged; returns its latest metrics."""
+    for chunk in training_chunks(run.step, steps, run.config.coverage_every):
+        if run.diverged is not None:
+            break
+        run._train_chunk(chunk)
+    return run.latest_metrics()
+
+
 def build_optimizer(kind: str, parameters, lr: float, beta1: float, beta2: float,
                     device: torch.device) -> torch.optim.Optimizer:
     """The optimiser a run uses for one network: Adam, RMSprop, or SGD with momentum β₁ (`Trainer`, `Ensemble`)."""
@@ -199,8 +240,8 @@ def build_optimizer(kind: str, parameters, lr: float, beta1: float, beta2: float
         return torch.optim.RMSprop(parameters, lr=lr, foreach=True)
     if kind == "sgd":
         return torch.optim.SGD(parameters, lr=lr, momentum=beta1, foreach=True)
-    # The fused kernel does Adam's whole update in one op: ~12% more GAN steps/s on the CPU than the default.
-    # It reads a gradient in its parameter's memory order: assign contiguous gradients (torch 2.13).
+    # The fused kernel does Adam's whole update in one op, fewer ops per small GAN step than the default; it reads
+    # a gradient in its parameter's memory order, so gradients must be contiguous.
     fused = device.type in {"cpu", "cuda"}
     return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2), fused=fused, foreach=None if fused else True)
 
@@ -362,7 +403,7 @@ class Trainer(checkpoint.Checkpointable):
         """One optimiser step of G on `loss`. Gradients are taken for G's weights only (inputs=): the critic's
         weight gradients would only be thrown away before its next update (fewer products, same G step).
         backward() hands each gradient over in its weight's memory order, which the fused Adam kernel relies on
-        (it misreads a strided gradient, torch 2.13); `Ensemble.generator_step` does the same."""
+        (it misreads a strided gradient); `Ensemble.generator_step` does the same."""
         self.generator_optimizer.zero_grad(set_to_none=True)
         loss.backward(inputs=list(self.generator.parameters()))
         self.generator_optimizer.step()
@@ -451,14 +492,7 @@ class Trainer(checkpoint.Checkpointable):
             generator_loss = self.generator_step()
         generator_norms = torch._foreach_norm([p.grad for p in self.generator.parameters()])
         self.step += 1
-        scores_real, scores_fake = self._last_scores
-        if self.objective.probabilistic:
-            d_real, d_fake, threshold = torch.sigmoid(scores_real).mean(), torch.sigmoid(scores_fake).mean(), 0.0
-        else:
-            d_real, d_fake = scores_real.mean(), scores_fake.mean()
-            threshold = (d_real + d_fake) / 2
-        accuracy = metrics.critic_accuracy(scores_real, scores_fake, threshold)
-        gap = scores_real.mean() - scores_fake.mean()
+        d_real, d_fake, gap, accuracy = metrics.critic_readout(*self._last_scores, self.objective.probabilistic)
         return torch.stack([critic_loss, generator_loss, d_real, d_fake, gap, accuracy, *critic_norms,
                             *generator_norms])
 
@@ -467,19 +501,13 @@ class Trainer(checkpoint.Checkpointable):
         critic_count = sum(1 for _ in self.critic.parameters())
         critic_norm = np.sqrt((raw[:, 6:6 + critic_count] ** 2).sum(axis=1))
         generator_norm = np.sqrt((raw[:, 6 + critic_count:] ** 2).sum(axis=1))
-        sigma = [noise_level(self.config.instance_noise, int(step) - 1, self.config.noise_anneal_steps)
-                 for step in steps]  # the σ each step trained with
-        return np.column_stack([raw[:, :5], critic_norm, generator_norm, raw[:, 5], sigma])
+        return np.column_stack([raw[:, :5], critic_norm, generator_norm, raw[:, 5], trained_sigmas(self.config, steps)])
 
     # --- running -----------------------------------------------------------------------------------------
 
     def train(self, steps: int = 1) -> dict[str, float]:
         """Advance `steps` iterations (fewer if the run diverges). Returns the latest metrics."""
-        for chunk in training_chunks(self.step, steps, self.config.coverage_every):
-            if self.diverged is not None:
-                break
-            self._train_chunk(chunk)
-        return self.latest_metrics()
+        return train_in_chunks(self, steps)
 
     def _train_chunk(self, steps: int) -> None:
         if self.step - self._restore_point["step"] >= RESTORE_EVERY:  # the state here passed its check
@@ -489,7 +517,7 @@ class Trainer(checkpoint.Checkpointable):
         raw = torch.stack([self.train_step() for _ in range(steps)]).cpu().double().numpy()
         rows = self._metric_rows(raw, step_numbers)
         parameters_finite = all(bool(torch.isfinite(p).all()) for p in self.generator.parameters())
-        bad = ~np.isfinite(rows).all(axis=1) | (np.abs(rows[:, :2]) > EXPLODED).any(axis=1)
+        bad = bad_rows(rows)
         if bad.any() or not parameters_finite:
             first_bad = int(np.argmax(bad)) if bad.any() else steps - 1
             self._load_state(self._restore_point)
@@ -501,12 +529,8 @@ class Trainer(checkpoint.Checkpointable):
             self._record_coverage()
 
     def _divergence_message(self, step: int, row: np.ndarray) -> str:
-        which = "critic" if not np.isfinite(row[0]) or abs(row[0]) > EXPLODED else "generator"
-        value = row[0] if which == "critic" else row[1]
-        what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"{value:.3g}")
-        return (f"Training diverged at step {step:,}: the {which} loss became {what}. The run was stopped and "
-                f"its last finite state (step {self.step:,}) kept. Try a smaller learning rate, a smaller "
-                f"clipping constant, or the non-saturating loss.")
+        return (f"Training diverged at step {step:,}: {failed_loss(row)}. The run was stopped and its last finite "
+                f"state (step {self.step:,}) kept. {DIVERGENCE_ADVICE}")
 
     def _state(self) -> dict[str, Any]:
         return {
@@ -654,9 +678,7 @@ class Trainer(checkpoint.Checkpointable):
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:
         """n fresh generator samples as a float32 array [n, 2] (does not touch the training RNG)."""
-        latent = torch.randn(n, self.config.latent_size,
-                             generator=torch.Generator(device=self.device).manual_seed(self.step + 7919),
-                             device=self.device)
+        latent = sampling_latent((n, self.config.latent_size), self.step, self.device)
         return self.generator(latent).float().cpu().numpy()
 
     def frame(self, points: int = 1000, grid_size: int = 48, arrows: int = 80) -> dict[str, Any]:

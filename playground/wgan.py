@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground import lipschitz
 from playground.compare import EVALUATE_EVERY, Lockstep
 from playground.datasets import DATASETS
 from playground.models import Critic
@@ -24,11 +23,6 @@ def critic_weights(critic: torch.nn.Module) -> np.ndarray:
     """All weight-matrix entries of the critic (biases left out), flattened."""
     return torch.cat([p.detach().flatten() for name, p in critic.named_parameters() if name.endswith("weight")]
                      ).cpu().numpy()
-
-
-def share_at_clip_boundary(weights: np.ndarray, clip_value: float, tolerance: float = 0.02) -> float:
-    """Share of weights within `tolerance`·c of ±c: weight clipping piles mass at the box's walls."""
-    return float(np.mean(np.abs(np.abs(weights) - clip_value) <= tolerance * clip_value))
 
 
 @dataclass(frozen=True)
@@ -217,10 +211,3 @@ def profile_summary(profile: dict[str, np.ndarray]) -> str:
         parts.append(f"{verb} by {abs(decades):.1f} decades with {label}")
     return "From the score back to layer 1, the gradient norm " + "; ".join(parts) + "."
 
-
-def lipschitz_of(trainer: Trainer, points: int = 512) -> float:
-    """max ‖∇ₓ f‖ over real and generated points: how Lipschitz the critic actually is."""
-    real = trainer.evaluation_real[:points]
-    with torch.no_grad():
-        fake = trainer.generator(trainer.evaluation_latent[:points])
-    return lipschitz.lipschitz_estimate(trainer.critic, torch.cat([real, fake]))

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from conftest import ROOT
 from torch import nn
 
-from playground import datasets, lipschitz, metrics, noise, objectives
+from playground import datasets, lipschitz, metrics, noise, objectives, training
 from playground.models import Critic, Generator
 from playground.training import METRICS, History, Trainer, TrainingConfig, parse_config
 
@@ -132,6 +132,13 @@ def test_weight_clipping_keeps_every_weight_in_the_box():
     assert any((parameter.abs() == 0.05).any() for parameter in critic.parameters())
 
 
+def test_one_lipschitz_registry_whose_ids_the_objectives_use():
+    assert {o.lipschitz for o in objectives.OBJECTIVES.values()} - {None} == set(lipschitz.LIPSCHITZ_METHODS)
+    assert lipschitz.lipschitz_method("weight_clipping") == "clip"   # the Divergences page's old id
+    with pytest.raises(ValueError, match="gradient_penalty"):
+        lipschitz.lipschitz_method("spectral_norm")
+
+
 class LinearCritic(nn.Module):
     def __init__(self, direction):
         super().__init__()
@@ -240,11 +247,100 @@ def test_mode_coverage_counts_nan_samples_as_low_quality_and_rejects_bad_input()
             metrics.mode_coverage(samples, centres, std)
 
 
-def test_gradient_norm_matches_torch_clip_grad_norm():
-    net = Critic(16, 2)
-    net(torch.randn(32, 2)).sum().backward()
-    expected = torch.nn.utils.clip_grad_norm_(net.parameters(), float("inf"), norm_type=2.0)
-    assert metrics.gradient_norm(net.parameters()).item() == pytest.approx(expected.item(), rel=1e-5)
+def test_critic_readout_of_a_classic_and_a_raw_critic():
+    """Classic: mean σ(s), threshold D = ½ (s = 0). Raw: mean scores, threshold halfway between their means."""
+    real, fake = torch.tensor([2.0, -1.0, 3.0]), torch.tensor([-2.0, 0.5])
+    d_real, d_fake, gap, accuracy = metrics.critic_readout(real, fake, probabilistic=True)
+    assert d_real.item() == pytest.approx(torch.sigmoid(real).mean().item())
+    assert d_fake.item() == pytest.approx(torch.sigmoid(fake).mean().item())
+    assert gap.item() == pytest.approx(4 / 3 - (-0.75))
+    assert accuracy.item() == pytest.approx(3 / 5)                    # 2 and 3 above 0; −2 below 0
+    _, _, _, accuracy = metrics.critic_readout(real + 10, fake + 10, probabilistic=False)
+    assert accuracy.item() == pytest.approx(3 / 5)                    # threshold (11.33 + 9.25) / 2: shift-free
+
+
+# --- a leading seed dimension: K runs' tensors [K, n, …] give what K calls on [n, …] give ---------------------
+
+
+def test_instance_noise_on_k_stacks_is_k_draws_in_turn():
+    """n·2 a multiple of 16 keeps torch's CPU normal sampler on the same stream for one call and for K calls."""
+    points = torch.randn(4, 64, 2)
+    batched = noise.add_instance_noise(points, 0.3, torch.Generator().manual_seed(5))
+    generator = torch.Generator().manual_seed(5)
+    one_by_one = torch.stack([noise.add_instance_noise(member, 0.3, generator) for member in points])
+    assert torch.equal(batched, one_by_one)
+    assert noise.add_instance_noise(points, 0.0) is points
+
+
+def test_gradient_penalty_of_k_critics_equals_each_critics_own():
+    """f_k(x) = a_k ‖x‖²/2 has ∇f_k(x̂) = a_k x̂, so the penalty depends on where x̂ falls: each of the K
+    penalties from one call on [K, n, 2] equals that critic's penalty on its own points, same random mixes."""
+    slopes = torch.tensor([0.5, 1.0, 2.0])
+    real, fake = torch.randn(3, 40, 2), torch.randn(3, 40, 2) + 1
+
+    def critics(points):
+        return 0.5 * slopes[:, None] * points.square().sum(-1)
+
+    batched = lipschitz.gradient_penalty(critics, real, fake, torch.Generator().manual_seed(2))
+    assert batched.shape == (3,)
+    generator = torch.Generator().manual_seed(2)
+    for member, slope in enumerate(slopes):
+        def critic(points, slope=slope):
+            return 0.5 * slope * points.square().sum(-1)
+
+        own = lipschitz.gradient_penalty(critic, real[member], fake[member], generator)
+        assert own.dim() == 0
+        assert batched[member].item() == pytest.approx(own.item(), rel=1e-6)
+
+
+def test_weight_clipping_of_stacked_tensors_clips_every_member():
+    weights = [torch.randn(3, 5, 4) * 10, torch.randn(3, 5) * 10]
+    expected = [weight.clamp(-0.1, 0.1) for weight in weights]
+    lipschitz.clip_weights(weights, 0.1)
+    assert all(torch.equal(weight, want) for weight, want in zip(weights, expected, strict=True))
+
+
+def test_mode_coverage_of_k_sample_sets_equals_k_calls():
+    dataset = datasets.DATASETS["eight_gaussians"]
+    rng = np.random.default_rng(0)
+    sets = []
+    for kept in (8, 3, 1):  # full coverage, partial, collapsed
+        centres = dataset.modes[rng.integers(kept, size=500)]
+        sets.append(centres + rng.normal(scale=dataset.mode_std * 1.5, size=centres.shape))
+    sets.append(rng.normal(size=(500, 2)))  # mostly off the modes
+    samples = np.stack(sets)
+    samples[3, :10] = np.nan
+    batched = metrics.mode_coverage(torch.as_tensor(samples, dtype=torch.float32), dataset.modes, dataset.mode_std)
+    assert batched.modes_captured.shape == (4,) and batched.occupancy.shape == (4, 8)
+    for member in range(4):
+        own = metrics.mode_coverage(samples[member].astype(np.float32), dataset.modes, dataset.mode_std)
+        assert batched.modes_captured[member] == own.modes_captured
+        assert batched.high_quality[member] == own.high_quality
+        np.testing.assert_array_equal(batched.occupancy[member], own.occupancy)
+    assert list(batched.modes_captured[:3]) == [8, 3, 1]
+    empty = metrics.mode_coverage(np.zeros((2, 0, 2)), dataset.modes, dataset.mode_std)
+    assert list(empty.modes_captured) == [0, 0] and list(empty.high_quality) == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("probabilistic", [True, False])
+def test_critic_readout_along_dim_equals_each_runs_own(probabilistic):
+    real, fake = torch.randn(4, 64) + 0.5, torch.randn(4, 64) - 0.5
+    batched = metrics.critic_readout(real, fake, probabilistic, dim=-1)
+    for member in range(4):
+        own = metrics.critic_readout(real[member], fake[member], probabilistic)
+        for got, want in zip(batched, own, strict=True):
+            assert got[member].item() == pytest.approx(want.item(), rel=1e-6)
+
+
+def test_divergence_checks_of_k_runs_equal_each_runs_own():
+    rows = np.zeros((3, 2, len(METRICS)))
+    rows[1, 0, 0] = np.nan                  # run 0's critic loss turns NaN at the second step
+    rows[2, 1, 1] = 2e8                     # run 1's generator loss explodes at the third
+    bad = training.bad_rows(rows)
+    assert bad.tolist() == [[False, False], [True, False], [False, True]]
+    assert all((training.bad_rows(rows[:, run]) == bad[:, run]).all() for run in range(2))
+    assert training.failed_loss(rows[1, 0]) == "the critic loss became NaN"
+    assert training.failed_loss(rows[2, 1], "its") == "its generator loss became 2e+08"
 
 
 # --- models ---------------------------------------------------------------------------------------------------

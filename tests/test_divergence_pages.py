@@ -119,11 +119,21 @@ def test_theta_page_live_estimators_step_and_restart(theta_app):
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 1**" in text and "JSD estimate" in text and "exact 0.7000" in text
-    theta_app.radio(key=widget_key("divergences", "lipschitz_method")).set_value("weight_clipping").run()
+    theta_app.radio(key=widget_key("divergences", "lipschitz_method")).set_value("clip").run()
     assert_clean(theta_app)
     text = " ".join(m.value for m in theta_app.markdown)
     assert "**Step 0**" in text and "unknown K" in text
     assert not theta_app.select_slider(key=widget_key("divergences", "clip_value")).disabled
+
+
+@pytest.mark.parametrize("value", ["weight_clipping", "clip", "Weight clipping (WGAN)"])
+def test_theta_page_link_opens_weight_clipping_by_old_id_new_id_or_label(value):
+    """The page's links held the label; its option id was once "weight_clipping", now the registry's "clip"."""
+    app = theta_page_from_link(div_lipschitz=value)
+    assert_clean(app)
+    assert not app.sidebar.warning
+    assert app.radio(key=widget_key("divergences", "lipschitz_method")).value == "clip"
+    assert not app.select_slider(key=widget_key("divergences", "clip_value")).disabled
 
 
 @pytest.fixture
@@ -330,12 +340,12 @@ def test_theta_page_old_links_open_the_same_view():
     assert not app.sidebar.warning
     assert app.slider(key=widget_key("divergences", "theta")).value == 1.0
     assert app.select_slider(key=widget_key("divergences", "noise_std")).value == 0.1
-    assert app.radio(key=widget_key("divergences", "lipschitz_method")).value == "weight_clipping"
+    assert app.radio(key=widget_key("divergences", "lipschitz_method")).value == "clip"
     assert app.select_slider(key=widget_key("divergences", "clip_value")).value == 0.1
     assert app.select_slider(key=widget_key("divergences", "learning_rate")).value == 3e-4
     assert app.number_input(key=widget_key("divergences", "seed")).value == 3
     assert metrics(app)["W₁(π, p_θ)"] == figures.format_value(1.0)
-    assert app.query_params["div_theta"] == "1" and app.query_params["div_lipschitz"] == "weight_clipping"
+    assert app.query_params["div_theta"] == "1" and app.query_params["div_lipschitz"] == "clip"
     assert app.select_slider(key=widget_key("divergences", "penalty_weight")).disabled  # clipping ignores λ
 
 

@@ -385,10 +385,10 @@ def test_snapshot_is_fresh_and_live_settings_apply(trained_gradient_penalty_run)
 
 def test_estimators_follow_the_page_settings_through_reconfigure():
     """Built from ThetaSettings, the run reports them back as `config`; reconfigure applies the live ones only."""
-    settings = divergences.ThetaSettings(theta=0.5, lipschitz_method="weight_clipping", clip_value=0.03, seed=2)
+    settings = divergences.ThetaSettings(theta=0.5, lipschitz_method="clip", clip_value=0.03, seed=2)
     run = divergences.ParallelLinesEstimators.from_settings(settings, batch_size=32)
     assert run.config == settings
-    new = divergences.ThetaSettings(theta=-1.0, noise_std=0.1, lipschitz_method="weight_clipping", clip_value=0.03,
+    new = divergences.ThetaSettings(theta=-1.0, noise_std=0.1, lipschitz_method="clip", clip_value=0.03,
                                     seed=2)
     assert run.reconfigure(new) == ["theta", "noise_std"] and run.config == new
     run.train(2)

@@ -13,12 +13,13 @@ from streamlit.testing.v1 import AppTest
 from torch.func import functional_call
 
 from playground import ensemble as ensemble_module
-from playground import lipschitz, metrics
+from playground import lipschitz, presets
 from playground.datasets import DATASETS
-from playground.ensemble import Ensemble, batched_mode_coverage, vmap_forward
+from playground.ensemble import Ensemble, SeedsSettings, vmap_forward
 from playground.figures import ensemble as figures
 from playground.objectives import OBJECTIVES
 from playground.training import Trainer, TrainingConfig
+from playground.ui import widget_key
 
 # Small networks keep each test well under a second or two on a shared 2-core machine.
 SMALL = TrainingConfig(generator_hidden_units=32, critic_hidden_units=32, batch_size=64, coverage_every=25)
@@ -68,8 +69,8 @@ def test_unrolled_steps_are_refused_with_a_clear_message():
 
 def test_live_update_applies_learning_rates_and_keeps_unrolling_off():
     ensemble = Ensemble(SMALL, (0, 1))
-    blocked = ensemble.update_config(replace(SMALL, critic_lr=5e-4, unrolled_steps=4, seed=9))
-    assert blocked == ["seed"]
+    changed = ensemble.reconfigure(replace(SMALL, critic_lr=5e-4, unrolled_steps=4, seed=9))
+    assert changed == ["critic_lr"] and ensemble.config.seed == SMALL.seed  # a new seed needs a new ensemble
     assert ensemble.critic_optimizer.param_groups[0]["lr"] == 5e-4
     assert ensemble.config.unrolled_steps == 0
 
@@ -181,7 +182,7 @@ def test_metric_rows_equal_each_trainers_rows_on_the_same_batches(objective):
     latents = [torch.randn(*shape, config.latent_size, generator=rng) for _ in range(2)]
     ensemble.real_batch = lambda: real
     ensemble.latent_batch = iter(latents).__next__
-    ensemble._noisy = lambda points, sigma: points  # noise draws differ between the two; σ's record must not
+    ensemble._noisy = lambda points: points  # noise draws differ between the two; σ's record must not
     rows = ensemble._metric_rows(torch.stack([ensemble.train_step()]), np.array([1]))[0]
     for member, trainer in enumerate(trainers):
         trainer.real_batch = lambda member=member: real[member]
@@ -192,13 +193,29 @@ def test_metric_rows_equal_each_trainers_rows_on_the_same_batches(objective):
     assert rows[0, ensemble_module.METRICS.index("noise_sigma")] == pytest.approx(0.3)  # step 1 trained at σ(0)
 
 
+def test_the_penalty_runs_through_autograds_backward_with_the_same_values_and_weight_gradients():
+    """The gradient penalty differentiates the critic's backward again; the ensemble runs it through autograd's own
+    baddbmm backward, which must give what `BatchedLinear`'s differentiable backward gives."""
+    ensemble = Ensemble(replace(SMALL, objective="wgan_gp"), (0, 1, 2))
+    real, fake = torch.randn(3, 64, 2), torch.randn(3, 64, 2) * 2
+    results = []
+    for critic in (ensemble.critic, ensemble._penalty_critic):
+        penalties = lipschitz.gradient_penalty(critic, real, fake, torch.Generator().manual_seed(4))
+        weights = list(ensemble.critic_parameters.values())
+        results.append((penalties, torch.autograd.grad(penalties.sum(), weights, materialize_grads=True)))
+    (custom, custom_gradients), (plain, plain_gradients) = results
+    torch.testing.assert_close(plain, custom, rtol=1e-5, atol=1e-7)
+    for got, want in zip(plain_gradients, custom_gradients, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+
+
 def test_batched_gradient_penalty_equals_each_members_penalty():
     """The input gradient of Σ_k Σ_i f_k(x̂_ki) is each member's own ∇f_k: one call gives all K penalties."""
     seeds = (0, 1, 2, 3)
     ensemble = Ensemble(replace(SMALL, objective="wgan_gp"), seeds)
     real, fake = torch.randn(4, 64, 2), torch.randn(4, 64, 2) * 2
     state = ensemble.rng.get_state()
-    penalties = ensemble._gradient_penalty(real, fake)
+    penalties = lipschitz.gradient_penalty(ensemble.critic, real, fake, ensemble.rng)
     mix = torch.rand(4, 64, 1, generator=torch.Generator().set_state(state))
     template = Trainer(SMALL).critic
     for member in range(4):
@@ -211,30 +228,6 @@ def test_batched_gradient_penalty_equals_each_members_penalty():
         gradients = lipschitz.input_gradients(critic, between)
         expected = ((gradients.norm(dim=1) - 1) ** 2).mean()
         assert penalties[member].item() == pytest.approx(expected.item(), rel=1e-5)
-
-
-# --- coverage ------------------------------------------------------------------------------------------------------
-
-def test_batched_mode_coverage_equals_metrics_mode_coverage_per_member():
-    dataset = DATASETS["eight_gaussians"]
-    rng = np.random.default_rng(0)
-    members = []
-    for kept in (8, 3, 1):  # full coverage, partial, collapsed
-        centres = dataset.modes[rng.integers(kept, size=500)]
-        members.append(centres + rng.normal(scale=dataset.mode_std * 1.5, size=centres.shape))
-    members.append(rng.normal(size=(500, 2)))  # mostly off the modes
-    samples = torch.as_tensor(np.stack(members), dtype=torch.float32)
-    samples[3, :10] = float("nan")
-    captured, quality, occupancy = batched_mode_coverage(samples, dataset.modes, dataset.mode_std)
-    assert captured.shape == (4,) and quality.shape == (4,) and occupancy.shape == (4, 8)
-    for member in range(4):
-        finite = samples[member][torch.isfinite(samples[member]).all(1)]
-        reference = metrics.mode_coverage(finite, dataset.modes, dataset.mode_std)
-        assert captured[member] == reference.modes_captured
-        share = len(finite) / samples.shape[1]
-        assert quality[member] == pytest.approx(reference.high_quality * share)
-        np.testing.assert_allclose(occupancy[member], reference.occupancy * share)
-    assert list(captured[:3]) == [8, 3, 1]
 
 
 # --- training ------------------------------------------------------------------------------------------------------
@@ -361,41 +354,81 @@ def shown(test: AppTest, prefix: str) -> str:
     return next(m.value for m in test.markdown if m.value.startswith(prefix))
 
 
+PRESET, DATASET, MEMBERS, FIRST = (widget_key("seeds", name) for name in ("preset_choice", "dataset", "members",
+                                                                             "first_seed"))
+
+
 def test_page_steps_every_seed_and_restarts_when_k_changes():
     test = page_app(seeds_members="4")
     assert not test.exception and not test.error
     assert "Out of 4 seeds" in shown(test, "Out of")
-    assert test.select_slider(key="seeds_members").value == 4
+    assert test.select_slider(key=MEMBERS).value == 4
     test.button(key="seeds.ensemble.step").click().run()
     assert shown(test, "**Step").startswith("**Step 1**")
-    test.select_slider(key="seeds_members").set_value(8).run()
+    test.select_slider(key=MEMBERS).set_value(8).run()
     assert not test.exception
     assert shown(test, "**Step").startswith("**Step 0**") and "Out of 8 seeds" in shown(test, "Out of")
 
 
 def test_page_reads_the_preset_from_the_url_and_offers_no_unrolled_preset():
-    test = page_app(seeds_preset="WGAN-GP", seeds_members="4")  # a bound selectbox keeps its label in the URL
+    test = page_app(seeds_preset="WGAN-GP", seeds_members="4")  # a bound selectbox kept its label in the URL
     assert not test.exception
-    assert test.selectbox(key="seeds_preset").value == "wgan_gp"
+    assert test.selectbox(key=PRESET).value == "wgan_gp"
     assert "WGAN-GP" in shown(test, "Out of")
-    assert "unrolled" not in test.selectbox(key="seeds_preset").options
+    assert "unrolled" not in test.selectbox(key=PRESET).options
 
 
 def test_picking_a_preset_picks_its_dataset_and_a_link_keeps_it():
     """The dataset box kept its own value: "WGAN-GP on the swiss roll" trained on 8 Gaussians."""
     test = page_app(seeds_members="4")
-    assert test.selectbox(key="seeds_dataset").value == "eight_gaussians"
-    test.selectbox(key="seeds_preset").set_value("swiss_roll").run()
-    assert test.selectbox(key="seeds_dataset").value == "swiss_roll" and not test.exception
-    test.selectbox(key="seeds_dataset").set_value("twenty_five_gaussians").run()  # changed afterwards: it stays
-    assert test.selectbox(key="seeds_preset").value == "swiss_roll"
+    assert test.selectbox(key=DATASET).value == "eight_gaussians"
+    test.selectbox(key=PRESET).set_value("swiss_roll").run()
+    assert test.selectbox(key=DATASET).value == "swiss_roll" and not test.exception
+    test.selectbox(key=DATASET).set_value("twenty_five_gaussians").run()  # changed afterwards: it stays
+    assert test.selectbox(key=PRESET).value == "swiss_roll"
     assert "of 25 modes" in shown(test, "Out of")
+    assert test.query_params["seeds_preset"] == "swiss_roll"
+    assert test.query_params["seeds_dataset"] == "twenty_five_gaussians"
     linked = page_app(seeds_preset="WGAN-GP on 25 Gaussians", seeds_members="4")  # the preset's dataset by default
-    assert linked.selectbox(key="seeds_dataset").value == "twenty_five_gaussians"
+    assert linked.selectbox(key=DATASET).value == "twenty_five_gaussians"
     assert "of 25 modes" in shown(linked, "Out of") and not linked.exception
 
 
 def test_a_hand_made_link_may_name_the_preset_by_id():
     test = page_app(seeds_preset="swiss_roll", seeds_members="4")
-    assert test.selectbox(key="seeds_preset").value == "swiss_roll"
-    assert test.selectbox(key="seeds_dataset").value == "swiss_roll" and not test.warning
+    assert test.selectbox(key=PRESET).value == "swiss_roll"
+    assert test.selectbox(key=DATASET).value == "swiss_roll" and not test.warning
+
+
+def test_old_links_open_the_same_view():
+    """Links the page wrote with its hand-bound controls (seeds_* keys, the preset and the dataset by their
+    labels, K as a select slider's number) open the same values, and the address keeps the old keys."""
+    test = page_app(seeds_preset="WGAN-GP", seeds_dataset="25 Gaussians", seeds_members="4", seeds_first="7")
+    assert not test.exception and not test.error and not test.sidebar.warning
+    assert test.selectbox(key=PRESET).value == "wgan_gp"
+    assert test.selectbox(key=DATASET).value == "twenty_five_gaussians"
+    assert test.select_slider(key=MEMBERS).value == 4
+    assert test.number_input(key=FIRST).value == 7
+    assert test.session_state["seeds.config"] == SeedsSettings("wgan_gp", "twenty_five_gaussians", 4, 7)
+    assert "Out of 4 seeds, **WGAN-GP**" in shown(test, "Out of") and "of 25 modes" in shown(test, "Out of")
+    assert {key: test.query_params[key] for key in ("seeds_preset", "seeds_dataset", "seeds_members", "seeds_first")
+            } == {"seeds_preset": "wgan_gp", "seeds_dataset": "twenty_five_gaussians", "seeds_members": "4",
+                  "seeds_first": "7"}
+
+
+def test_link_values_no_control_can_take_are_named_and_the_defaults_kept():
+    test = page_app(seeds_members="1000", seeds_dataset="nope", seeds_first="-1", seeds_preset="unrolled")
+    assert not test.exception
+    warnings = " ".join(w.value for w in test.sidebar.warning)
+    assert "seeds_members=1000" in warnings and "seeds_dataset=nope" in warnings and "seeds_first=-1" in warnings
+    assert "Unknown preset “unrolled”" in warnings  # the ensemble does not unroll
+    assert test.session_state["seeds.config"] == SeedsSettings()
+    assert "seeds_members" not in test.query_params
+
+
+def test_settings_build_the_presets_configuration_on_the_chosen_dataset_from_consecutive_seeds():
+    settings = SeedsSettings("wgan_gp", "swiss_roll", 8, 5)
+    ensemble = Ensemble.from_settings(settings)
+    assert ensemble.config == presets.PRESETS["wgan_gp"].config(dataset="swiss_roll")
+    assert ensemble.seeds == tuple(range(5, 13))
+    assert ensemble.reconfigure(settings) == []

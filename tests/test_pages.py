@@ -36,35 +36,6 @@ def test_page_runs_without_exception(script):
     assert app.title, "every page starts with a title"
 
 
-# A value each hand-bound page's control cannot take, and one it can (its URL form: selectboxes are bound by label);
-# pages on ui.controls test their link notices in their own tests.
-BAD_AND_GOOD_LINKS = {
-    "pages/10_Many_seeds.py": ({"seeds_members": "1000", "seeds_dataset": "nope"},
-                               {"seeds_members": "4", "seeds_dataset": "25 Gaussians"}),
-}
-
-
-@pytest.mark.parametrize("script", sorted(BAD_AND_GOOD_LINKS))
-def test_a_link_value_a_control_cannot_take_is_said_not_dropped(script):
-    """Streamlit drops or clamps such a value without a word; the page says which, and what the control shows.
-    A link whose values the controls take gives no notice (values equal to the default included)."""
-    bad, good = BAD_AND_GOOD_LINKS[script]
-    app = AppTest.from_file(str(ROOT / script), default_timeout=120)
-    for key, value in bad.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    notices = [w.value for w in app.warning if "could not be used here" in w.value]
-    assert len(notices) == len(bad), notices
-    for key, value in bad.items():
-        assert any(f"**{key}={value}**" in notice for notice in notices), (key, notices)
-    app = AppTest.from_file(str(ROOT / script), default_timeout=120)
-    for key, value in good.items():
-        app.query_params[key] = value
-    app.run()
-    assert not [w.value for w in app.warning if "could not be used here" in w.value]
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_page_renders_in_chromium(script, app_url, page):

@@ -56,6 +56,24 @@ def test_old_link_forms_open_the_same_values():
     assert parse_settings(Example, {"theta": "-0.5"})[0].theta == -0.5  # the field's own name is read too
 
 
+@dataclass(frozen=True)
+class Renamed:
+    method: str = knob("gradient_penalty", "Method", choices={"gradient_penalty": "GP", "clip": "Clipping"},
+                       aliases={"weight_clipping": "clip", "spectral": "gone"})
+
+
+def test_a_renamed_choice_id_in_an_old_link_opens_the_new_id():
+    """A knob's `aliases` map ids a link held before a rename to today's ids; the id and the label still win, an
+    alias naming no current choice is no way in, and unknown text is named as before."""
+    assert parse_settings(Renamed, {"method": "weight_clipping"}) == (Renamed(method="clip"), [])
+    assert parse_settings(Renamed, {"method": "clip"}) == (Renamed(method="clip"), [])
+    assert parse_settings(Renamed, {"method": "Clipping"}) == (Renamed(method="clip"), [])
+    for stale in ("spectral", "gone"):
+        parsed, notices = parse_settings(Renamed, {"method": stale})
+        assert parsed == Renamed() and notices == [f"Ignored method={stale}: not one of gradient_penalty, clip; "
+                                                   "kept gradient_penalty."]
+
+
 @pytest.mark.parametrize("key, raw, reason", [
     ("div_theta", "3", "outside [-2, 2]"),
     ("div_theta", "nan", "not a finite number"),

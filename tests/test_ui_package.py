@@ -1,5 +1,5 @@
-"""The shape of the settings layer's UI: small one-job modules, no JS in Python, converted pages thin, and the
-Streamlit internals the old path still leans on present (this test fails loudly the day one moves)."""
+"""The shape of the settings layer's UI: small one-job modules, no JS in Python, every page converted and thin,
+and one module for the address bar."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ ROOT = Path(__file__).parents[1]
 UI = ROOT / "playground" / "ui"
 CONVERTED_PAGES = ("1_Mode_collapse.py", "2_Vanishing_gradients.py", "3_Divergences_vs_theta.py",
                    "4_Mode_covering_vs_seeking.py", "5_Earth_movers_distance.py", "6_WGAN_and_clipping.py",
-                   "7_Density_ratio_and_AVB.py", "8_Dirac_GAN.py", "9_Compare_runs.py")
+                   "7_Density_ratio_and_AVB.py", "8_Dirac_GAN.py", "9_Compare_runs.py", "10_Many_seeds.py")
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in UI.glob("*.py")))
@@ -34,18 +34,16 @@ def test_converted_pages_are_layout_only(page):
     assert not re.search(r"bind=|query_params|restart_token|session_state", text)
 
 
-def test_only_url_and_the_old_path_touch_query_params():
-    users = {p.name for p in UI.glob("*.py") if "st.query_params" in p.read_text(encoding="utf-8")}
-    assert users <= {"url.py", "legacy.py"}, users
+def test_only_url_touches_query_params():
+    """Every page is on `ui.controls`: one module reads and writes the address, none uses Streamlit's private
+    URL state or a hand-made restart token."""
+    private = r"_initial_query_params|_key_id_mapper|_new_widget_state|parse_url_param|restart_token"
+    for path in [*UI.glob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert "st.query_params" not in text or path.name == "url.py", path
+        assert 'bind="query-params"' not in text and not re.search(private, text), path
 
 
-def test_the_streamlit_internals_of_the_old_path_are_where_it_expects_them():
-    """legacy.py (pages still bound with bind="query-params") reads these; a Streamlit upgrade that moves one
-    must fail here, not silently drop the link notices. Delete with legacy.py."""
-    from streamlit.runtime.state.query_params import QueryParams, parse_url_param  # noqa: F401
-    from streamlit.runtime.state.session_state import SessionState
+def test_every_page_is_converted():
+    assert sorted(CONVERTED_PAGES) == sorted(p.name for p in (ROOT / "pages").glob("*.py"))
 
-    state = SessionState()
-    assert hasattr(state, "_key_id_mapper") and hasattr(state, "_new_widget_state")
-    assert hasattr(state._new_widget_state, "widget_metadata")
-    assert hasattr(state, "query_params") and hasattr(state.query_params, "_initial_query_params")

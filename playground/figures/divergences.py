@@ -269,7 +269,7 @@ def estimator_summary(snapshot: dict[str, Any]) -> str:
     """The numbers to read out: each estimate against the exact value, and the critic's Lipschitz constant."""
     lipschitz = snapshot["critic_lipschitz"]
     normalised = snapshot["wasserstein_estimate"] / lipschitz if lipschitz > 0 else float("nan")
-    clipping = snapshot["lipschitz_method"] == "weight_clipping"
+    clipping = snapshot["lipschitz_method"] == "clip"
     return (
         f"**JSD estimate** ½(log 4 − L_D) = **{snapshot['jsd_estimate']:.4f}** (exact {snapshot['exact_js']:.4f}, "
         f"ln 2 = {LN2:.4f}) · **W₁ estimate** E_π f − E_p f = **{snapshot['wasserstein_estimate']:.4g}** "
@@ -295,7 +295,7 @@ LANDSCAPE_TICKS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10,
 
 def _spaced_log_ticks(low: float, high: float, most: int = 8) -> list[float]:
     """Colour-bar ticks from LANDSCAPE_TICKS inside [low, high] (log10(D + floor)), each at least 1/`most` of
-    the range above the one before: over three decades 2, 3 and 5 were printed on top of each other."""
+    the range above the one before, so that labels never overlap."""
     kept: list[tuple[float, float]] = []
     for value in LANDSCAPE_TICKS:
         position = math.log10(value + LANDSCAPE_FLOOR)

@@ -7,7 +7,6 @@
     experiment.py experiment(): a Run button for an on-demand experiment, with progress; its result kept
     live_view.py  live_view(): play a Steppable run in the background, redraw it, restart or reconfigure it
     tools.py      replay and continue from a frame, download/load a run, export, share; start from a shipped run
-    legacy.py     THE OLD PATH for pages that still bind widgets to the URL by hand; goes with the last one
 
 A page is layout only:
 
@@ -17,9 +16,6 @@ A page is layout only:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import streamlit as st
 
 from playground.presets import CHECKPOINT_DIR, PRESETS
@@ -27,29 +23,18 @@ from playground.training import Trainer, TrainingConfig
 from playground.ui.charts import LIVE_TRACE_TYPES, ROOT, STATIC_PLOTLY, chart, figure_json, live_charts
 from playground.ui.controls import TRAINING_GROUPS, controls, load_settings, widget_key
 from playground.ui.experiment import experiment
-from playground.ui.legacy import accept_ids_in_link, url_notices
-from playground.ui.live_view import GAN_STEP, Render, play_with_token
-from playground.ui.live_view import live_view as _live_view
+from playground.ui.live_view import GAN_STEP, Render, live_view
 from playground.ui.page import PAGES, page_header, side_by_side, sidebar_navigation
 from playground.ui.tools import load_run_file, run_file_tools, run_tools, share_link, start_from_file
 from playground.ui.url import hidden_controls, lecture_mode, navigation_params
 
 __all__ = [
-    "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS", "accept_ids_in_link",
+    "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS",
     "chart", "controls", "experiment", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
     "live_training", "live_view", "load_run_file", "load_settings", "navigation_params", "page_header",
     "run_file_tools", "run_tools", "share_link", "side_by_side", "sidebar_navigation", "start_from_file",
-    "url_notices", "widget_key",
+    "widget_key",
 ]
-
-
-def live_view(key: str, make_run: Callable[..., Any], render: Render, settings: Any = None, **options: Any) -> Any:
-    """`live_view.live_view(key, make_run, render, settings, ...)`: see there. Called without `settings` (with
-    `restart_token=`/`update=`), it is THE OLD PATH for pages not yet on `ui.controls`: `make_run()` takes no
-    argument and a changed token restarts the run. Export `live_view.live_view` directly once no page does."""
-    if settings is None:
-        return play_with_token(key, make_run, render, **options)
-    return _live_view(key, make_run, render, settings, **options)
 
 
 def live_training(page: str, config: TrainingConfig, render: Render, *, columns: int = 2) -> Trainer:
@@ -58,8 +43,8 @@ def live_training(page: str, config: TrainingConfig, render: Render, *, columns:
     preset = PRESETS.get(st.session_state.get(f"{page}.preset"))
     if preset is not None and preset.checkpoint:
         start_from_file(page, f"{page}.live", Trainer, CHECKPOINT_DIR / preset.checkpoint, preset.checkpoint_steps)
-    trainer = _live_view(f"{page}.live", Trainer, render, config, columns=columns,
-                         single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()})
+    trainer = live_view(f"{page}.live", Trainer, render, config, columns=columns,
+                        single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()})
     run_tools(page, trainer)
     return trainer
 

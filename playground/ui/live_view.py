@@ -7,7 +7,7 @@ starts a fresh run, with a toast naming what changed; changed *live* fields go t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -152,18 +152,6 @@ def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart
     run_every = FRAME_SECONDS if live.playing else None
     st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps))
     return live.run
-
-
-def play_with_token(key: str, make_run: Callable[[], Steppable], render: Render, *, restart_token: Hashable = None,
-                    update: Callable[[Steppable], None] | None = None, restart_message: str | None = None,
-                    **options: Any) -> Steppable:
-    """THE OLD PATH, for pages not yet on `ui.controls`: a new run whenever `restart_token` changes, and
-    `update(run)` on every rerun. Delete with the last page that passes `restart_token`."""
-    token_key = f"{key}.token"
-    changed = key in _runs() and st.session_state.get(token_key) != restart_token
-    st.session_state[token_key] = restart_token
-    restart = (restart_message or "Settings changed: started a new run.") if changed else None
-    return play(key, make_run, render, restart=restart, apply=update, **options)
 
 
 def _unchanged(run: Steppable) -> None:

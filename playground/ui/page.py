@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,6 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
 # Lecture mode's layout (lecture.css): larger text, a wider sidebar, less padding around the main column.
 LECTURE_CSS = (Path(__file__).resolve().parent / "lecture.css").read_text(encoding="utf-8")
 
-_PAGE_RUN = threading.local()  # per script thread: where this run's page wants its link notices
 
 
 def sidebar_navigation() -> None:
@@ -82,7 +80,6 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     if lecture:
         st.html(f"<style>{LECTURE_CSS}</style>")
     st.title(title)
-    _PAGE_RUN.notice_slot = st.container()  # link notices go here, under the title
     if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
         with st.expander("What this page shows"):
             st.markdown(intro)
@@ -91,11 +88,6 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     if formula:
         st.latex(formula)
     copy_link_button()
-
-
-def notice_slot() -> Any:
-    """The container under this page's title that page_header left for notices about the link (or a new one)."""
-    return getattr(_PAGE_RUN, "notice_slot", None) or st.container()
 
 
 def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:
