@@ -162,7 +162,7 @@ DATASETS: dict[str, Dataset] = {  # keys are URL ids: never rename
 
 # --- drawn or uploaded points (the Draw dataset) ------------------------------------------------------------
 
-MIN_POINTS, MAX_POINTS = 10, 5000   # fewer is no distribution to learn; more than a URL or a brush holds
+MIN_POINTS, MAX_POINTS = 10, 3000   # fewer is no distribution to learn; Ward clustering of 3,000 takes ~0.8 s
 NEIGHBOUR_RANK = 10                 # the bandwidth's scale: distance to the 10th-nearest point
 MAX_MODES = 25                      # as many modes as the largest built-in set (25 Gaussians)
 MODE_JUMP = 4.0                     # a merge this many times higher than the one before it joins separate modes
@@ -248,7 +248,7 @@ def _kernel_density(points: np.ndarray, bandwidth: float) -> Sampler:
 
 
 def from_points(points, *, label: str = "Drawn points", extent: float = 0.0) -> Dataset:
-    """A dataset from a drawn or uploaded set of points [n, 2] (10 to 5,000 finite points, not all equal).
+    """A dataset from a drawn or uploaded set of points [n, 2] (10 to 3,000 finite points, not all equal).
 
     `.sample(n, generator)` draws from a Gaussian kernel density estimate of the points; `.modes` and `.mode_std`
     come from clustering them; `find_modes` says how (Ward clustering cut at the largest jump in merge heights,

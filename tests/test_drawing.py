@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from playground import datasets, metrics
+from playground import datasets, drawing, metrics
+from playground.training import Trainer, TrainingConfig
 
 CENTRES = np.array([[-2.0, -1.0], [2.0, -1.0], [0.0, 2.0]])
 
@@ -84,10 +85,81 @@ def test_the_draw_entry_is_a_dataset_like_the_others():
     ([["a", "b"]] * 20, "numbers"),
     (np.r_[three_blobs(per_blob=5), [[np.nan, 0.0]]], "finite"),
     (np.r_[three_blobs(per_blob=5), [[np.inf, 0.0]]], "finite"),
-    (three_blobs(per_blob=3), "10 to 5,000"),
-    (three_blobs(per_blob=1700), "10 to 5,000"),
+    (three_blobs(per_blob=3), "10 to 3,000"),
+    (three_blobs(per_blob=1700), "10 to 3,000"),
     (np.ones((50, 2)), "same point"),
 ])
 def test_bad_points_raise_a_clear_value_error(points, message):
     with pytest.raises(ValueError, match=message):
         datasets.from_points(points)
+
+
+# --- the link's encoding, the brush, the file reader (playground.drawing) ------------------------------------
+
+def test_encoding_round_trip_is_within_half_a_step():
+    rng = np.random.default_rng(11)
+    points = rng.uniform(-3, 3, (1000, 2))
+    decoded = drawing.decode(drawing.encode(points))
+    assert decoded.shape == points.shape
+    assert np.abs(decoded - points).max() <= drawing.QUANTUM / 2 + 1e-12
+    assert np.array_equal(drawing.decode(drawing.encode(decoded)), decoded)  # quantised points come back exactly
+    far = np.array([[-250.0, 1e-3], [299.99, -180.5]] * 5)  # an upload may lie outside the window
+    assert np.abs(drawing.decode(drawing.encode(far)) - far).max() <= drawing.QUANTUM / 2 + 1e-12
+
+
+def test_a_painted_drawing_fits_in_a_link():
+    """Three brushed blobs of 40 dabs (480 points) take ~1,200 characters, well under the 6,000 a link carries."""
+    rng = np.random.default_rng(12)
+    positions = np.concatenate([rng.normal(centre, 0.3, (40, 2)) for centre in CENTRES])
+    points = drawing.brush(drawing.EMPTY, positions, rng)
+    text = drawing.encode(points)
+    assert len(points) == 40 * 3 * drawing.BRUSH_POINTS
+    assert len(text) < 2 * len(points) * 1.5 < drawing.URL_LIMIT  # under 1.5 characters a coordinate
+    assert set(text[2:]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    # the most a drawing can hold: 3,000 points spread uniformly over the window overflow a link
+    crowd = np.random.default_rng(13).uniform(-3, 3, (datasets.MAX_POINTS, 2))
+    assert not drawing.fits_in_link(drawing.encode(crowd))
+
+
+@pytest.mark.parametrize("text", ["", "abc", "2.eJwDAAAAAAE", "1.", "1.@@@", "1.eJzLSM3JyQcABiwCFQ",
+                                  drawing.encode(three_blobs())[:-7]])
+def test_foreign_or_damaged_text_raises_value_error(text):
+    with pytest.raises(ValueError):
+        drawing.decode(text)
+    assert drawing.problem(text) or text == ""
+
+
+def test_brush_and_eraser():
+    rng = np.random.default_rng(14)
+    painted = drawing.brush(drawing.EMPTY, [[1.0, 1.0]] * 200, rng)
+    assert len(painted) == 200 * drawing.BRUSH_POINTS
+    assert np.allclose(painted.mean(axis=0), [1.0, 1.0], atol=0.01)
+    assert np.allclose(painted.std(axis=0), drawing.BRUSH_SPREAD, rtol=0.05)
+    erased = drawing.erase(painted, [[1.0, 1.0]])
+    assert np.all(np.linalg.norm(erased - 1.0, axis=1) > drawing.ERASER_RADIUS)
+    # a ball of radius 0.3 holds 1 − e^{−0.3²/(2·0.12²)} ≈ 96 % of a 2-D Gaussian of std 0.12
+    assert len(erased) / len(painted) == pytest.approx(np.exp(-0.3**2 / (2 * 0.12**2)), abs=0.015)
+    assert len(drawing.brush(painted, [[0.0, 0.0]] * 1000, rng)) == datasets.MAX_POINTS  # a full canvas
+
+
+def test_read_file_takes_csv_and_json_and_names_the_bad_line():
+    assert np.array_equal(drawing.read_file(b"x,y\n1,2\n 3.5 , -4\n\n"), [[1, 2], [3.5, -4]])
+    points = three_blobs(per_blob=5)
+    assert np.allclose(drawing.read_file(drawing.to_json(points)), drawing.quantise(points))
+    for bad, message in [(b"1,2\n3\n", "line 2 has 1 values"), (b"1,2\nfoo,bar\n", "line 2"),
+                         (b"", "no x,y lines"), (b"{not json", "JSON"), (b'{"points": [1, 2]}', "pairs")]:
+        with pytest.raises(ValueError, match=message):
+            drawing.read_file(bad)
+
+
+def test_a_config_with_drawn_points_trains_on_them():
+    points = drawing.quantise(three_blobs(per_blob=20))
+    config = TrainingConfig(dataset="draw", points=drawing.encode(points))
+    trainer = Trainer(config)
+    assert len(trainer.dataset.modes) == 3
+    # the run's real points are the drawing's kernel density: each within a few bandwidths of a drawn point
+    real = trainer.real_batch().double().numpy()
+    assert np.sqrt(((real[:, None] - points[None]) ** 2).sum(axis=2)).min(axis=1).max() < 0.5
+    trainer.train(5)
+    assert trainer.step == 5
+    assert Trainer(TrainingConfig(dataset="draw")).dataset is datasets.DATASETS["draw"]  # no points: the starter

@@ -4,6 +4,7 @@
     url.py        the only reader/writer of the query parameters: tolerant read, write of owned keys, lecture mode
     page.py       navigation (PAGES), page_header, side_by_side
     controls.py   controls(): a widget per knob of a settings dataclass, presets, greying, URL round trip
+    drawing.py    drawing_tools(): the Draw dataset's brush, eraser, Clear and upload
     experiment.py experiment(): a Run button for an on-demand experiment, with progress; its result kept
     live_view.py  live_view(): play a Steppable run in the background, redraw it, restart or reconfigure it
     tools.py      replay, export, load settings, share (under a live Trainer); on_demand (a slow measurement)
@@ -23,6 +24,7 @@ from typing import Any
 from playground.training import Trainer, TrainingConfig
 from playground.ui.charts import LIVE_TRACE_TYPES, ROOT, STATIC_PLOTLY, chart, figure_json, live_charts
 from playground.ui.controls import TRAINING_GROUPS, controls, load_settings, widget_key
+from playground.ui.drawing import drawing_tools
 from playground.ui.experiment import experiment
 from playground.ui.legacy import accept_ids_in_link, url_notices
 from playground.ui.live_view import GAN_STEP, Render, play_with_token
@@ -33,7 +35,7 @@ from playground.ui.url import hidden_controls, lecture_mode, navigation_params
 
 __all__ = [
     "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS", "accept_ids_in_link",
-    "chart", "controls", "experiment", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
+    "chart", "controls", "drawing_tools", "experiment", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
     "live_training", "live_view", "load_settings", "navigation_params", "on_demand", "page_header", "run_tools",
     "share_link",
     "side_by_side", "sidebar_navigation", "url_notices", "widget_key",
@@ -49,9 +51,11 @@ def live_view(key: str, make_run: Callable[..., Any], render: Render, settings: 
     return _live_view(key, make_run, render, settings, **options)
 
 
-def live_training(page: str, config: TrainingConfig, render: Render, *, columns: int = 2) -> Trainer:
-    """The live view of a `Trainer` with D step / G step buttons, and the run tools under it."""
-    trainer = _live_view(f"{page}.live", Trainer, render, config, columns=columns,
+def live_training(page: str, config: TrainingConfig, render: Render, *, columns: int = 2,
+                  on_paint: Callable[[Any], None] | None = None) -> Trainer:
+    """The live view of a `Trainer` with D step / G step buttons, and the run tools under it; `on_paint` makes
+    the first chart a canvas (the Draw dataset's brush, `drawing_tools`)."""
+    trainer = _live_view(f"{page}.live", Trainer, render, config, columns=columns, on_paint=on_paint,
                          single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()})
     run_tools(page, trainer)
     return trainer
