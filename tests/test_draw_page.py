@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, new_context, screenshot, wait_for_app
 from streamlit.testing.v1 import AppTest
 
 from playground import datasets, drawing
@@ -78,3 +79,75 @@ def test_clear_leaves_a_canvas_and_no_run_until_there_are_enough_points():
     assert not test.exception
     assert any("Paint at least 10 points" in info.value for info in test.info)
     assert not [m for m in test.markdown if m.value.startswith("**Step")]  # no live view to play
+
+
+def _client_point(tab, cell, x: float, y: float) -> tuple[float, float]:
+    """Where the data point (x, y) of a chart cell is on the screen."""
+    return tuple(cell.evaluate("""(cell, [x, y]) => {
+        const full = cell._fullLayout, box = cell.getBoundingClientRect();
+        return [box.left + full.xaxis._offset + full.xaxis.d2p(x), box.top + full.yaxis._offset + full.yaxis.d2p(y)];
+    }""", [x, y]))
+
+
+def _paint_blob(tab, cell, centre) -> None:
+    """Press at the centre and drag the mouse round a small circle (radius 0.2 in data units), then release."""
+    cell.evaluate("(cell) => cell.scrollIntoView({block: 'center'})")
+    tab.wait_for_timeout(300)
+    tab.mouse.move(*_client_point(tab, cell, *centre))
+    tab.mouse.down()
+    for angle in np.linspace(0, 4 * np.pi, 25):
+        tab.mouse.move(*_client_point(tab, cell, centre[0] + 0.2 * np.cos(angle), centre[1] + 0.2 * np.sin(angle)),
+                       steps=2)
+    tab.mouse.up()
+
+
+def _drawing_caption(tab) -> str:
+    return tab.get_by_text(re.compile(r"drawn points; \d+ modes? found")).first.inner_text()
+
+
+@pytest.mark.browser
+def test_paint_three_blobs_train_and_share_in_chromium(app_url, page, browser):
+    page.goto(app_url + "/Mode_collapse?dataset=draw")
+    wait_for_app(page)
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_selector("text=Paint at least 10 points")
+    wait_for_app(page)
+    for centre in CENTRES:
+        cell = page.locator(".gp-live-cell").first
+        cell.locator(".main-svg").first.wait_for()
+        page.wait_for_timeout(500)
+        _paint_blob(page, cell.element_handle(), centre)
+        page.wait_for_timeout(1500)
+        wait_for_app(page)
+    page.wait_for_selector("text=Step 0", timeout=60_000)
+    caption = _drawing_caption(page)
+    assert "3 modes found" in caption, caption
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(5000)
+    screenshot(page, "draw_playing")
+    page.get_by_role("button", name="Pause").click()
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+    link = page.url
+    text = parse_qs(urlparse(link).query)["points"][0]
+    painted = drawing.decode(text)
+    found = datasets.find_modes(painted)
+    assert len(found.modes) == 3
+    assert all(np.linalg.norm(found.modes - centre, axis=1).min() < 0.3 for centre in CENTRES)
+
+    fresh = new_context(browser, viewport={"width": 1600, "height": 1000})
+    try:
+        other = fresh.new_page()
+        other.goto(link)
+        wait_for_app(other)
+        other.wait_for_selector("text=Step 0", timeout=60_000)
+        assert _drawing_caption(other) == caption  # the same points, modes and bandwidth
+        assert parse_qs(urlparse(other.url).query)["points"][0] == text
+        other.wait_for_selector(".gp-live-cell .main-svg")
+        other.locator(".gp-live-cell").first.evaluate("(cell) => cell.scrollIntoView({block: 'center'})")
+        other.wait_for_timeout(1500)
+        screenshot(other, "draw_shared_link")
+        assert other.locator("[data-testid='stException']").count() == 0
+    finally:
+        fresh.close()
