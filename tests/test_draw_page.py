@@ -79,7 +79,41 @@ def test_clear_leaves_a_canvas_and_no_run_until_there_are_enough_points():
     assert not test.exception
     assert any("Paint at least 10 points" in info.value for info in test.info)
     assert not [m for m in test.markdown if m.value.startswith("**Step")]  # no live view to play
+    test.button(key="mode_collapse.draw_starter").click().run()
+    assert test.session_state["mode_collapse.config"].points == "" and "points" not in test.query_params
+    assert step_count(test) == 0
 
+
+
+@pytest.mark.slow
+def test_a_drawing_too_long_for_a_link_is_offered_as_json_and_left_out_of_the_address():
+    crowd = drawing.quantise(np.random.default_rng(5).uniform(-3, 3, (datasets.MAX_POINTS, 2)))
+    assert not drawing.fits_in_link(drawing.encode(crowd))
+    test = app(dataset="draw")
+    csv = "\n".join(f"{x:.2f},{y:.2f}" for x, y in crowd)
+    test.get("file_uploader")[0].set_value(("crowd.csv", csv.encode(), "text/csv")).run()
+    assert not test.exception
+    assert any(f"more than a link holds ({drawing.URL_LIMIT:,})" in warning.value for warning in test.warning)
+    download = test.get("download_button")
+    assert any("Drawing (JSON)" in button.proto.label for button in download)
+    assert "points" not in test.query_params and test.query_params["dataset"] == "draw"
+    assert np.array_equal(drawing.decode(test.session_state["mode_collapse.config"].points), crowd)  # still drawn
+
+
+@pytest.mark.slow
+def test_the_drawing_survives_a_page_switch():
+    points = blobs()
+    test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    test.switch_page("pages/1_Mode_collapse.py")
+    test.query_params.update(dataset="draw", points=drawing.encode(points))
+    test.run()
+    assert np.array_equal(drawing.decode(test.session_state["mode_collapse.config"].points), points)
+    test.switch_page("pages/2_Vanishing_gradients.py").run()
+    test.query_params.clear()  # a page switch drops the other page's parameters
+    test.switch_page("pages/1_Mode_collapse.py").run()
+    assert not test.exception
+    assert np.array_equal(drawing.decode(test.session_state["mode_collapse.config"].points), points)
+    assert any("90 drawn points; 3 modes" in caption.value for caption in test.caption)
 
 def _client_point(tab, cell, x: float, y: float) -> tuple[float, float]:
     """Where the data point (x, y) of a chart cell is on the screen."""

@@ -42,7 +42,7 @@ def drawing_tools(page: str, config: TrainingConfig) -> tuple[Callable[[Any], No
     row.button("Clear", key=f"{page}.draw_clear", icon=":material/delete:", on_click=_store,
                args=(page, drawing.EMPTY))
     row.button("Starter drawing", key=f"{page}.draw_starter", icon=":material/scatter_plot:", on_click=_store,
-               args=(page, STARTER_DRAWING))
+               args=(page, None))
     st.file_uploader("Points from a file: CSV with x,y on each line (a header line is fine), or a drawing saved "
                      "here as JSON", type=["csv", "txt", "json"], key=f"{page}.draw_upload", on_change=_upload,
                      args=(page,))
@@ -78,7 +78,9 @@ def _dataset(page: str, config: TrainingConfig):
 
 
 def _store(page: str, points) -> None:
-    st.session_state[widget_key(page, "points")] = drawing.encode(drawing.quantise(points))
+    """Put the points into the page's settings; None: the starter drawing (the empty text, so no `points=`)."""
+    text = "" if points is None else drawing.encode(drawing.quantise(points))
+    st.session_state[widget_key(page, "points")] = text
 
 
 def _paint(page: str, positions) -> None:
