@@ -185,3 +185,13 @@ def test_paint_three_blobs_train_and_share_in_chromium(app_url, page, browser):
         assert other.locator("[data-testid='stException']").count() == 0
     finally:
         fresh.close()
+
+    # the eraser: a stroke over one blob leaves two
+    page.get_by_text("Eraser", exact=True).click()
+    wait_for_app(page)
+    _paint_blob(page, page.locator(".gp-live-cell").first.element_handle(), CENTRES[2])
+    page.wait_for_function("() => /2 modes found/.test(document.body.innerText)", timeout=60_000)
+    remaining = drawing.decode(parse_qs(urlparse(page.url).query)["points"][0])
+    # the stroke starts at the blob's centre: nothing is left within the eraser's radius of it
+    assert np.linalg.norm(remaining - CENTRES[2], axis=1).min() > drawing.ERASER_RADIUS
+    assert len(remaining) > len(painted) / 2
