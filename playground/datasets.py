@@ -273,3 +273,5 @@ def _starter_drawing() -> np.ndarray:
 
 STARTER_DRAWING = _starter_drawing()
 DATASETS["draw"] = from_points(STARTER_DRAWING, label="Draw your own", extent=DRAW_EXTENT)
+# what pages without a brush offer: there "Draw your own" could only ever be the starter drawing
+BUILT_IN: dict[str, Dataset] = {key: dataset for key, dataset in DATASETS.items() if key != "draw"}

@@ -163,3 +163,15 @@ def test_a_config_with_drawn_points_trains_on_them():
     trainer.train(5)
     assert trainer.step == 5
     assert Trainer(TrainingConfig(dataset="draw")).dataset is datasets.DATASETS["draw"]  # no points: the starter
+
+
+def test_only_mode_collapse_offers_draw_your_own():
+    """Pages without a brush (Compare, Vanishing gradients, WGAN) offer the built-in sets: there "Draw your own"
+    could only ever be the starter drawing. Mode collapse, which has the brush, offers it."""
+    from playground import compare, experiments, wgan
+    from playground.settings import field_specs
+
+    assert "draw" in field_specs(TrainingConfig)["dataset"]["choices"]
+    for cls in (compare.SharedSettings, experiments.FrozenGeneratorSettings, wgan.WganSettings):
+        assert list(field_specs(cls)["dataset"]["choices"]) == list(datasets.BUILT_IN) == [
+            key for key in datasets.DATASETS if key != "draw"]
