@@ -175,3 +175,17 @@ def test_only_mode_collapse_offers_draw_your_own():
     for cls in (compare.SharedSettings, experiments.FrozenGeneratorSettings, wgan.WganSettings):
         assert list(field_specs(cls)["dataset"]["choices"]) == list(datasets.BUILT_IN) == [
             key for key in datasets.DATASETS if key != "draw"]
+
+
+def test_a_drawn_run_saves_and_continues_bit_for_bit(tmp_path):
+    """The drawing travels in the saved config: a loaded run rebuilds the same dataset and continues exactly."""
+    config = TrainingConfig(dataset="draw", points=drawing.encode(drawing.quantise(three_blobs(per_blob=20))),
+                            batch_size=64)
+    trainer = Trainer(config)
+    trainer.train(30)
+    trainer.save(tmp_path / "drawn.pt")
+    loaded = Trainer.load(tmp_path / "drawn.pt")
+    assert np.array_equal(loaded.dataset.modes, trainer.dataset.modes)
+    trainer.train(20)
+    loaded.train(20)
+    assert np.array_equal(trainer.sample(200), loaded.sample(200))
