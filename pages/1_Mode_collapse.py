@@ -31,4 +31,6 @@ def render(snapshot):
             figures.mode_occupancy(snapshot)]
 
 
-ui.live_training("mode_collapse", config, render)
+on_paint, ready = ui.drawing_tools("mode_collapse", config)  # the Draw dataset's tools; nothing for the others
+if ready:
+    ui.live_training("mode_collapse", config, render, on_paint=on_paint)

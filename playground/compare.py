@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from playground import checkpoint, transport
-from playground.datasets import DATASETS
+from playground.datasets import BUILT_IN
 from playground.figures import training as figures
 from playground.objectives import OBJECTIVES, unused_setting_note
 from playground.presets import PRESETS
@@ -187,7 +187,7 @@ class SharedSettings:
     """What both runs share, so that they differ only in their own settings. URL ids are the page's first links'
     keys: never rename them."""
 
-    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="cmp_dataset",
+    dataset: str = knob("eight_gaussians", "Dataset", choices=BUILT_IN, url="cmp_dataset",
                         help="The real distribution π, the same for both runs.")
     seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number", url="cmp_seed",
                      help="Seeds both runs' weights, data and noise: they start from one start.")

@@ -22,7 +22,7 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from playground import checkpoint as run_file  # `checkpoint` names a coverage step in describe()
 from playground import lipschitz, metrics
-from playground.datasets import DATASETS
+from playground.datasets import BUILT_IN, DATASETS
 from playground.models import Critic, Generator
 from playground.noise import add_instance_noise, noise_level
 from playground.objectives import OBJECTIVES
@@ -634,7 +634,7 @@ class SeedsSettings:
 
     base: str = knob("mode_collapse", "Configuration", choices={key: p.label for key, p in SEED_PRESETS.items()},
                      help="The preset whose configuration every seed trains with.")
-    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="seeds_dataset",
+    dataset: str = knob("eight_gaussians", "Dataset", choices=BUILT_IN, url="seeds_dataset",
                         help="The real distribution π; its modes are what is counted.")
     members: int = knob(16, "Seeds K", options=(4, 8, 16, 32), url="seeds_members",
                         help="How many runs train together. 16 batched runs of the mode-collapse preset cost about "

@@ -16,7 +16,7 @@ from scipy import special
 from torch import Tensor
 
 from playground import metrics, objectives
-from playground.datasets import DATASETS
+from playground.datasets import BUILT_IN, DATASETS
 from playground.models import Critic
 from playground.settings import knob
 from playground.training import Trainer, TrainingConfig
@@ -67,7 +67,7 @@ class FrozenGeneratorSettings:
     """The Vanishing gradients page's frozen-generator experiment. Every field is live: the experiment runs on
     demand (a Run button), so a change starts nothing; the page says when the result shown was run with others."""
 
-    dataset: str = knob(next(iter(DATASETS)), "Dataset", live=True, choices=DATASETS, url="vg_dataset",
+    dataset: str = knob(next(iter(DATASETS)), "Dataset", live=True, choices=BUILT_IN, url="vg_dataset",
                         help="The real distribution π (2-D).")
     pretrain_steps: int = knob(0, "Pretrain G (steps)", live=True, options=(0, 100, 250, 500, 1000, 2000),
                                url="vg_pretrain", help="Train the GAN this long before freezing G; 0 keeps G as "

@@ -13,7 +13,8 @@ ids), `min`/`max` (numbers; a float's "number" box may leave them open), `step`,
 `options` (the only values a number may take: a select slider), `format` (a `str.format` pattern for the options,
 e.g. "{:g}"), `aliases` (old id -> choice id: ids a link may still hold after a rename), `widget` ("number",
 "powers_of_two", "radio", "slider", "tabs": a choice as the page's tabs), `horizontal` (a radio's options in a
-row). A settings class may define `unused_note(self, name) -> str | None`
+row), `check` (a text field's validator: text -> problem or None) and `url_max` (the longest text a link carries
+for the field). A settings class may define `unused_note(self, name) -> str | None`
 (grey a control out, saying why) and `shows(self, name) -> bool` (leave a control out while it does not apply).
 """
 
@@ -104,7 +105,8 @@ def parse_settings(cls: type, params: Mapping[str, Any], base: Any = None) -> tu
             continue
         value, problem = coerce(raw, specs[name])
         if problem:
-            notices.append(f"Ignored {key}={shorten(raw)}: {problem}; kept {url_text(getattr(base, name))}.")
+            kept = url_text(getattr(base, name)) or "the default"
+            notices.append(f"Ignored {key}={shorten(raw)}: {problem}; kept {kept}.")
         else:
             changes[name] = value
     try:
@@ -131,8 +133,9 @@ def coerce(raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
         if text in TRUE_TEXT or text in FALSE_TEXT:
             return text in TRUE_TEXT, None
         return None, "not 1 or 0"
-    if kind is str:
-        return str(raw), None
+    if kind is str:  # a text knob may carry `check(text) -> problem or None` (e.g. a drawing's link text)
+        problem = spec["check"](str(raw)) if "check" in spec else None
+        return (None, problem) if problem else (str(raw), None)
     try:
         number = float(raw)
     except (TypeError, ValueError, OverflowError):
@@ -167,10 +170,13 @@ def url_text(value: Any) -> str:
 
 
 def url_params(settings: Any, preset_settings: Any) -> dict[str, str]:
-    """URL id -> text for the fields of `settings` that differ from `preset_settings`, in field order."""
+    """URL id -> text for the fields of `settings` that differ from `preset_settings`, in field order; a knob with
+    `url_max` (characters) is left out while its text is longer (the page offers it another way)."""
     specs = field_specs(type(settings))
-    return {specs[name]["url"]: url_text(value) for name, value in asdict(settings).items()
-            if value != getattr(preset_settings, name)}
+    texts = {name: url_text(value) for name, value in asdict(settings).items()
+             if value != getattr(preset_settings, name)}
+    return {specs[name]["url"]: text for name, text in texts.items()
+            if len(text) <= specs[name].get("url_max", math.inf)}
 
 
 def restart_changes(old: Any, new: Any) -> list[str]:

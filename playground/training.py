@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from playground import checkpoint, lipschitz, metrics
-from playground.datasets import DATASETS
+from playground import checkpoint, drawing, lipschitz, metrics
+from playground.datasets import DATASETS, DRAW_EXTENT, Dataset, from_points
 from playground.models import ACTIVATIONS, Critic, Generator
 from playground.noise import add_instance_noise, noise_level
 from playground.objectives import OBJECTIVES, unused_setting_note
@@ -38,6 +38,9 @@ class TrainingConfig:
 
     dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS,
                         help="The real distribution π. Changing it starts a new run.")
+    points: str = knob("", "Drawn points", check=drawing.problem, url_max=drawing.URL_LIMIT,
+                       help="The Draw dataset's points as a link's compact text (`drawing.encode`); empty: the "
+                            "starter drawing. No control: the page's brush, eraser and upload set it.")
     objective: str = knob("non_saturating", "Loss", live=True, choices=OBJECTIVES,
                           help="The game G and D play. Switching keeps the networks and changes the losses.")
     seed: int = knob(0, "Seed", min=0, max=2**31 - 1, widget="number",
@@ -98,7 +101,10 @@ class TrainingConfig:
         problems = []
         for name, spec in self.field_specs().items():
             value = getattr(self, name)
-            if "choices" in spec:
+            if name == "points":
+                if not isinstance(value, str):
+                    problems.append(f"points={value!r} is not text (drawing.encode writes it)")
+            elif "choices" in spec:
                 if value not in spec["choices"]:
                     problems.append(f"{name}={value!r} is not one of {', '.join(spec['choices'])}")
             elif isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
@@ -122,6 +128,10 @@ class TrainingConfig:
     def restart_changes(self, other: TrainingConfig) -> list[str]:
         """Names of fields that differ from `other` and cannot change a running trainer."""
         return restart_changes(other, self)
+
+    def shows(self, name: str) -> bool:
+        """Every field has a control except the drawn points (the brush, eraser and upload set them)."""
+        return name != "points"
 
     def unused_note(self, name: str) -> str | None:
         """Why this config ignores the field `name` (the loss or the optimisers do not use it), or None."""
@@ -294,7 +304,7 @@ class Trainer(checkpoint.Checkpointable):
     def __init__(self, config: TrainingConfig | None = None):
         self.config = config = config or TrainingConfig()
         self.device = resolve_device(config.device)
-        self.dataset = DATASETS[config.dataset]
+        self.dataset = dataset_of(config)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             self.generator = Generator(config.latent_size, config.generator_hidden_units,
@@ -731,6 +741,14 @@ class Trainer(checkpoint.Checkpointable):
             "frames": len(self.frames),
             "snapshot_seconds": time.perf_counter() - started,
         }
+
+
+def dataset_of(config: TrainingConfig) -> Dataset:
+    """The config's dataset: a registry entry, or for "draw" with points, `from_points` of the decoded points.
+    Raises ValueError (saying why) for drawn points no dataset can be made of."""
+    if config.dataset == "draw" and config.points:
+        return from_points(drawing.decode(config.points), label=DATASETS["draw"].label, extent=DRAW_EXTENT)
+    return DATASETS[config.dataset]
 
 
 def describe_device(device: torch.device | None = None) -> str:

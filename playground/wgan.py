@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from playground.compare import EVALUATE_EVERY, Lockstep
-from playground.datasets import DATASETS
+from playground.datasets import BUILT_IN
 from playground.models import Critic
 from playground.settings import knob, live_changes
 from playground.training import Trainer, TrainingConfig
@@ -30,7 +30,7 @@ class WganSettings:
     """The WGAN page: the data, seed and optimisation its three runs share, WGAN's clipping constant c and
     WGAN-GP's penalty λ. URL ids are the page's first links' keys (wg_c, …): never rename them."""
 
-    dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="wg_dataset")
+    dataset: str = knob("eight_gaussians", "Dataset", choices=BUILT_IN, url="wg_dataset")
     clip_value: float = knob(0.01, "Clipping constant c", live=True,
                              options=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0), url="wg_c",
                              help="Every critic weight is clamped into [−c, c] after each critic step (live).")

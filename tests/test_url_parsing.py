@@ -29,6 +29,8 @@ def test_parse_config_never_raises_and_always_returns_a_valid_config(params):
         spec = SPECS[name]
         if "choices" in spec:
             assert value in spec["choices"]
+        elif "check" in spec:  # a text field (the drawn points): only text its check accepts
+            assert isinstance(value, str) and spec["check"](value) is None
         else:
             assert spec["min"] <= value <= spec["max"]
     unknown = [k for k in params if k not in SPECS]
@@ -47,6 +49,9 @@ def test_a_value_is_either_accepted_exactly_or_rejected_with_a_notice(name, raw)
         if "choices" in spec:  # an id, or the label a bound control wrote into older links
             expected = raw if raw in spec["choices"] else settings_layer.coerce(raw, spec)[0]
             assert choice_label(spec["choices"], expected) in {raw, expected}
+        elif spec["type"] is str:  # a text field takes the text itself, once its check accepts it
+            expected = raw
+            assert spec["check"](raw) is None
         else:
             expected = spec["type"](float(raw))
         assert getattr(config, name) == expected

@@ -81,27 +81,38 @@ def _null_outside_strings(match: re.Match) -> str:
 
 
 def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
-                on_click: Callable[[float, float], None] | None = None) -> None:
+                on_click: Callable[[float, float], None] | None = None,
+                on_paint: Callable[[np.ndarray], None] | None = None) -> None:
     """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
     A `None` in `figures` leaves that chart as it was drawn last time. `on_click(x, y)` runs, before the next
-    script run, when a point is clicked (a heat map cell counts as a point); it needs a key."""
+    script run, when a point is clicked (a heat map cell counts as a point); `on_paint(positions)` makes the first
+    chart a canvas: a press, or a press and drag, over its plot area reports the data coordinates it passed as an
+    array [k, 2] when the mouse is released (the chart's own zoom-by-dragging is off). Both need a key."""
     data = {"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns,
             "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}
-    if on_click is None:
+    if on_click is None and on_paint is None:
         _live_charts(data=data, key=key)
         return
     if key is None:
-        raise ValueError("a chart that reports clicks needs a key")
-    _live_charts(data={**data, "clicks": True}, key=key, on_click_change=partial(_chart_clicked, key, on_click))
+        raise ValueError("a chart that reports clicks or painting needs a key")
+    callbacks = {}
+    if on_click is not None:
+        data["clicks"] = True
+        callbacks["on_click_change"] = partial(_chart_clicked, key, on_click)
+    if on_paint is not None:
+        data["paint"] = True
+        callbacks["on_paint_change"] = partial(_chart_painted, key, on_paint)
+    _live_charts(data=data, key=key, **callbacks)
 
 
-def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None) -> None:
+def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None,
+          on_paint: Callable[[np.ndarray], None] | None = None) -> None:
     """One static plotly figure (animation frames included), drawn by the live-chart component.
 
     Used instead of st.plotly_chart, whose own full plotly.js delays a page's first chart; reruns redraw it in
-    place, keeping the user's zoom; `on_click` as in `live_charts`. `key=None` draws a new chart each call: a
-    progress chart redrawn several times within one script run (one key may be used once per run)."""
-    live_charts([figure], key=key, on_click=on_click)
+    place, keeping the user's zoom; `on_click`, `on_paint` as in `live_charts`. `key=None` draws a new chart each
+    call: a progress chart redrawn several times within one script run (one key may be used once per run)."""
+    live_charts([figure], key=key, on_click=on_click, on_paint=on_paint)
 
 
 def preload() -> None:
@@ -122,3 +133,19 @@ def _chart_clicked(key: str, on_click: Callable[[float, float], None]) -> None:
     except (KeyError, TypeError, ValueError):  # a category axis or a malformed event: nothing to pick
         return
     on_click(x, y)
+
+
+MAX_PAINT_POSITIONS = 2000  # one stroke's positions taken from the browser; a longer stroke is cut
+
+
+def _chart_painted(key: str, on_paint: Callable[[np.ndarray], None]) -> None:
+    stroke = st.session_state[key].get("paint") or {}
+    try:
+        positions = np.asarray(stroke["points"], dtype=np.float64)[:MAX_PAINT_POSITIONS]
+    except (KeyError, TypeError, ValueError):  # a malformed event: nothing to paint
+        return
+    if positions.ndim != 2 or positions.shape[1] != 2 or not len(positions):
+        return
+    positions = positions[np.isfinite(positions).all(axis=1)]
+    if len(positions):
+        on_paint(positions)

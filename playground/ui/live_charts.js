@@ -22,6 +22,57 @@ function scaleFonts(node, factor) {  // lecture mode: every font size in a layou
   }
 }
 
+const PAINT_STEP = 6;  // px the pointer moves between two reported brush positions
+
+// A canvas chart (live_charts(..., on_paint=...)): a press, or a press and drag, over the plot area collects the
+// data coordinates it passes (the axes' p2d on the cell's _fullLayout), marks them with dots, and reports them in
+// one batch when the button is released.
+function hookPainting(cell, root) {
+  if (cell.__gpPaintHooked) return;
+  cell.__gpPaintHooked = true;
+  let stroke = null;
+  const position = (event) => {
+    const full = cell._fullLayout, box = cell.getBoundingClientRect();
+    if (!full || !full.xaxis || !full.yaxis) return null;
+    const px = event.clientX - box.left - full.xaxis._offset, py = event.clientY - box.top - full.yaxis._offset;
+    if (px < 0 || py < 0 || px > full.xaxis._length || py > full.yaxis._length) return null;
+    return {px: event.clientX - box.left, py: event.clientY - box.top,
+            data: [full.xaxis.p2d(px), full.yaxis.p2d(py)]};
+  };
+  const mark = (at) => {
+    const dot = document.createElement("div");
+    dot.className = "gp-paint-dot";
+    dot.style.cssText = `position:absolute;left:${at.px - 4}px;top:${at.py - 4}px;width:8px;height:8px;` +
+      "border-radius:50%;background:rgba(31,119,180,0.6);pointer-events:none;z-index:10";
+    cell.appendChild(dot);
+  };
+  const add = (event) => {
+    const at = position(event);
+    if (!at) return;
+    const last = stroke.last;
+    if (last && Math.hypot(at.px - last.px, at.py - last.py) < PAINT_STEP) return;
+    stroke.points.push(at.data);
+    stroke.last = at;
+    mark(at);
+  };
+  cell.style.position = cell.style.position || "relative";
+  cell.addEventListener("mousedown", (event) => {
+    if (root.dataset.paint !== "1" || event.button !== 0 || !position(event)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    stroke = {points: [], last: null};
+    add(event);
+  }, true);
+  window.addEventListener("mousemove", (event) => { if (stroke) add(event); });
+  window.addEventListener("mouseup", () => {
+    if (!stroke) return;
+    const points = stroke.points;
+    stroke = null;
+    if (points.length) root.__gpSetTrigger("paint", {points});
+    setTimeout(() => cell.querySelectorAll(".gp-paint-dot").forEach((dot) => dot.remove()), 1500);
+  });
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   // when the first live chart component mounted (bench/first_chart.py reads it from the performance timeline)
@@ -40,6 +91,7 @@ export default function (component) {
   root.style.gridTemplateColumns = columns === 1 ? "minmax(0, 1fr)"
     : `repeat(auto-fill, minmax(max(${minimum}px, calc((100% - ${(columns - 1) * 12}px) / ${columns})), 1fr))`;
   root.dataset.clicks = data && data.clicks ? "1" : "0";
+  root.dataset.paint = data && data.paint ? "1" : "0";
   while (root.children.length > figures.length) root.removeChild(root.lastChild);
   while (root.children.length < figures.length) {
     const cell = document.createElement("div");
@@ -78,6 +130,11 @@ export default function (component) {
       // faster. Figures with animation frames keep their types (the frames name them).
       if (!cell.dataset.drawn && !(figure.frames || []).length) {
         figure.data.forEach((trace) => { if (trace.type === "scattergl") trace.type = "scatter"; });
+      }
+      if (index === 0 && root.dataset.paint === "1") {
+        figure.layout = figure.layout || {};
+        figure.layout.dragmode = false;  // a press-and-drag paints instead of zooming
+        hookPainting(cell, root);
       }
       const drawn = Plotly.react(cell, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
                                         config: {displaylogo: false, responsive: true}});

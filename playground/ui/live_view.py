@@ -8,6 +8,7 @@ starts a fresh run, with a toast naming what changed; changed *live* fields go t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -58,13 +59,14 @@ def _runs() -> dict[str, LiveRun]:
 
 def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, settings: Any, *,
               columns: int = 2, single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-              step_help: str = GAN_STEP) -> Steppable:
+              step_help: str = GAN_STEP, on_paint: Callable[[Any], None] | None = None) -> Steppable:
     """Play / pause / step / reset the run `make_run(settings)` and redraw `render(snapshot)` while it plays.
 
     `settings` is the page's settings object (from `ui.controls`): on a rerun, changed restart fields or another
     preset start a new run (a toast names them), changed live fields go to the run's `reconfigure`. `render`
     returns plotly figures (dict specs or go.Figure) and markdown strings; `single_steps` adds buttons (label ->
-    action on the run); `step_help` says what Step does (a GAN's step by default). Returns the run.
+    action on the run); `step_help` says what Step does (a GAN's step by default); `on_paint(positions)` makes
+    the first chart a canvas (see `charts.live_charts`), and the page reruns after each stroke. Returns the run.
     """
     state_key = f"{key}.settings"
     origin = origin_of(settings)
@@ -81,7 +83,7 @@ def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, se
             apply = lambda run: run.reconfigure(settings)  # noqa: E731 — the run's own thread-safe turn
     st.session_state[state_key] = (settings, origin)
     return play(key, lambda: make_run(settings), render, restart=restart, apply=apply, columns=columns,
-                single_steps=single_steps, step_help=step_help)
+                single_steps=single_steps, step_help=step_help, on_paint=on_paint)
 
 
 def live_run(key: str) -> LiveRun | None:
@@ -111,7 +113,7 @@ def replace_run(key: str, run: Steppable, settings: Any = None) -> LiveRun:
 def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart: str | None = None,
          apply: Callable[[Steppable], Any] | None = None, columns: int = 2,
          single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-         step_help: str = GAN_STEP) -> Steppable:
+         step_help: str = GAN_STEP, on_paint: Callable[[Any], None] | None = None) -> Steppable:
     """The controls and the frames of one live run: `restart` (a toast's text) replaces a running run with
     `make_run()`; `apply(run)` runs in the run's turn. `live_view` decides both from the settings."""
     runs = _runs()
@@ -150,15 +152,26 @@ def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart
     live.set_max_rate(SPEEDS[speed])
 
     run_every = FRAME_SECONDS if live.playing else None
-    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps))
+    painted = None if on_paint is None else partial(_painted, key, on_paint)
+    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps), painted)
     return live.run
+
+
+def _painted(key: str, on_paint: Callable[[Any], None], positions: Any) -> None:
+    """A stroke on the canvas chart: the page's callback, then a full rerun (the fragment's own rerun would not
+    rebuild the settings the stroke changed)."""
+    on_paint(positions)
+    st.session_state[f"{key}.painted"] = True
 
 
 def _unchanged(run: Steppable) -> None:
     """No setting to apply (`play` still takes the run's lock to publish its snapshot)."""
 
 
-def _live_frame(key: str, render: Render, columns: int, was_playing: bool, single_steps: bool = False) -> None:
+def _live_frame(key: str, render: Render, columns: int, was_playing: bool, single_steps: bool = False,
+                on_paint: Callable[[Any], None] | None = None) -> None:
+    if st.session_state.pop(f"{key}.painted", False):
+        st.rerun(scope="app")
     live = _runs().get(key)
     if live is None:
         return
@@ -188,6 +201,6 @@ def _live_frame(key: str, render: Render, columns: int, was_playing: bool, singl
     if live.playing and frame % SECONDARY_EVERY:
         figures = figures[:1] + [None] * (len(figures) - 1)
     if figures:
-        live_charts(figures, key=f"{key}.charts", columns=columns)
+        live_charts(figures, key=f"{key}.charts", columns=columns, on_paint=on_paint)
     if was_playing and not live.playing:  # it stopped itself (diverged, idle): stop the frame timer
         st.rerun()
