@@ -39,7 +39,7 @@ with st.sidebar:
                                     "about what 6–7 single runs cost on one CPU thread, 4–5 on two "
                                     "(bench/ensemble.py).")
     first_seed = int(st.number_input("First seed ↻", 0, 2**31 - 64, 0, key="seeds_first", bind="query-params",
-                                     help="Seeds first_seed, first_seed + 1, … are trained."))
+                                     help="Seeds s, s + 1, … are trained, s this number."))
 config = presets.PRESETS[preset_id].config(dataset=dataset)
 st.caption("Look for: the thick mean line and its band (the spread over seeds), seeds that stall on a few modes "
            "while others cover all of them, how the histogram shifts when you switch the preset to WGAN-GP, and, "

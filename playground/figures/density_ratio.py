@@ -148,7 +148,7 @@ def kl_curve(steps, estimates, exact_kl: float, smoothed=None) -> go.Figure:
     KL(q₁‖q₂) (a note instead of a line when it is ∞)."""
     steps, estimates = _float32(steps), _float32(estimates)
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=steps, y=estimates, name="estimate E_q₁[s(x)]",
+    figure.add_trace(go.Scatter(x=steps, y=estimates, name="estimate E<sub>q₁</sub>[s(x)]",
                                 line={"color": ACCENT_COLOR, "width": 1 if smoothed is not None else 3},
                                 opacity=0.6 if smoothed is not None else 1.0))
     if smoothed is not None:
