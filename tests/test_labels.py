@@ -156,6 +156,7 @@ def test_theorem2_axis_counts_steps_and_draws_the_limit_apart():
         assert np.max(decode(trace["x"])) <= 7   # the limit is not one more step on the line
     limits = [trace for trace in spec["data"] if trace.get("hovertext") and "limit" in trace["hovertext"][0]]
     assert len(limits) == 3 and all(list(decode(trace["x"])) == [axis["tickvals"][-1]] for trace in limits)
+    assert "KL = JSD = W₁ = 0" in [note["text"] for note in spec["layout"]["annotations"]]
 
 
 def test_theorem2_labels_a_value_above_the_axis():

@@ -140,7 +140,7 @@ def test_samples_that_leave_the_fixed_view_are_counted_on_the_chart():
     fake[:7, 1] = -2 * snapshot["extent"]   # seven below the view
     fake[7, 0] = np.nan                      # and one that is not a number
     note = samples_and_critic({**snapshot, "fake": fake})["layout"]["annotations"]
-    assert [a["text"] for a in note] == [f"8 of {len(fake):,} samples<br>outside the view"]
+    assert [a["text"] for a in note] == [f"8 of {len(fake):,}<br>samples outside<br>the view"]
 
 
 def test_the_outside_note_fits_the_smallest_sample_chart():

@@ -208,13 +208,22 @@ def theorem2_figure(sequence: dict[str, np.ndarray], *, noise_std: float = 0.0, 
                                hovertext=[f"limit θ = 0<br>{name} = {format_value(float(limit[0]))}"],
                                marker={"size": 12, "color": color, "symbol": "diamond",
                                        "line": {"color": "black", "width": 1}})
+    if not np.all(steps):   # the three limit markers coincide at 0: say what they are
+        limits = {name: float(np.asarray(sequence[key], dtype=np.float64)[~steps][0])
+                  for key, name in (("kl", "KL"), ("js", "JSD"), ("wasserstein", "W₁"))}
+        if len(set(limits.values())) == 1:
+            text = " = ".join(limits) + f" = {format_value(next(iter(limits.values())))}"
+        else:
+            text = "<br>".join(f"{name} = {format_value(value)}" for name, value in limits.items())
+        figure.add_annotation(x=limit_x, y=top * 0.08, text=text, showarrow=False, yanchor="bottom",
+                              font={"size": 13}, bgcolor="rgba(255, 255, 255, 0.8)")
     start = float(theta_all[0] * t_all[0]) if t_all.size else 1.0
     ticks, labels = [*t.tolist()], [f"{int(k)}" for k in t]
     if not np.all(steps):
         ticks.append(limit_x)
         labels.append("limit<br>θ = 0")
     figure.update_xaxes(title=f"step t of the sequence, θₜ = {start:g}/t", tickvals=ticks, ticktext=labels,
-                        range=[float(t.min(initial=1.0)) - 0.5, limit_x + 0.6])
+                        range=[float(t.min(initial=1.0)) - 0.5, limit_x + 1.1])
     figure.update_yaxes(title="divergence (nats)")
     title = ("Example 1's sequence: pₜ → π in W₁, not in KL or JSD" if not noise_std
              else f"With noise σ = {noise_std:g}, KL and JSD see pₜ → π too")

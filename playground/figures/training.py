@@ -79,8 +79,8 @@ def centred_critic(surface: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def outside_note(outside: int, total: int) -> str:
-    """"N of M samples / outside the view" on two short lines: one line was wider than WGAN's 212-px plots."""
-    return f"{outside:,} of {total:,} samples<br>outside the view"
+    """"N of M / samples outside / the view" on three short lines: one line was wider than WGAN's 212-px plots."""
+    return f"{outside:,} of {total:,}<br>samples outside<br>the view"
 
 
 def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, height: int = 520) -> Figure:
