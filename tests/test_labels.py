@@ -253,3 +253,41 @@ def test_the_clipped_critic_summary_says_which_side_of_one_k_is(lipschitz, side)
                 "penalty_weight": 30.0, "lipschitz_grid": lipschitz, "lipschitz_samples": lipschitz,
                 "lipschitz": lipschitz, "normalised_estimate": 1.0 / lipschitz}
     assert side in kantorovich_summary(snapshot)
+
+
+# --- every knob's label and help, every preset's label and note, in every module -----------------------------------
+
+def _playground_modules():
+    import importlib
+    import pkgutil
+
+    import playground
+    for info in pkgutil.walk_packages(playground.__path__, "playground."):
+        if not info.name.startswith("playground.ui"):   # the only streamlit importers hold no knobs or presets
+            yield importlib.import_module(info.name)
+
+
+def test_no_tex_source_in_any_knob_or_preset_text():
+    """Beyond the pages' default views: the label and help of every knob field and the label and note of every
+    preset in playground/ (shown as widget labels, tooltips and preset notes, all markdown)."""
+    import dataclasses
+
+    from playground.settings import Preset
+    found, knobs, presets = [], 0, 0
+    for module in _playground_modules():
+        for name, value in vars(module).items():
+            if dataclasses.is_dataclass(value) and isinstance(value, type) and value.__module__ == module.__name__:
+                for field in dataclasses.fields(value):
+                    if "label" in field.metadata:
+                        knobs += 1
+                        for text in (field.metadata["label"], field.metadata.get("help", "")):
+                            if tex_in_markdown(text):
+                                found.append((module.__name__, name, field.name, text))
+            if isinstance(value, dict):
+                for key, preset in value.items():
+                    if isinstance(preset, Preset):
+                        presets += 1
+                        for text in (preset.label, preset.note):
+                            if tex_in_markdown(text):
+                                found.append((module.__name__, name, key, text))
+    assert knobs > 50 and presets > 10 and not found, (knobs, presets, found)
