@@ -245,7 +245,7 @@ def test_theorem2_caption_says_the_limit_is_apart_and_follows_the_noise():
     assert "σ = 0.1 drawn here" in noisy and "see the convergence too" in noisy and "∞" not in noisy
 
 
-@pytest.mark.parametrize(("lipschitz", "side"), [(0.0025, "< 1"), (2.6, "> 1"), (2440.0, "> 1")])
+@pytest.mark.parametrize(("lipschitz", "side"), [(0.0025, "< 1"), (0.8, "near 1"), (2.6, "> 1"), (2440.0, "> 1")])
 def test_the_clipped_critic_summary_says_which_side_of_one_k_is(lipschitz, side):
     from playground.figures.transport import clipping_reading, kantorovich_summary
     assert side in clipping_reading(lipschitz)

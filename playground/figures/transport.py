@@ -220,8 +220,10 @@ def clipping_reading(lipschitz: float) -> str:
     clipping sets K through c (about c³ in this 3-layer critic), on either side of 1."""
     if not math.isfinite(lipschitz) or lipschitz <= 0:
         return ""
-    if lipschitz < 1:
+    if lipschitz < 0.5:   # K is measured on a grid and samples (a lower bound on f's own): keep a margin below 1
         return f" — K ≈ {lipschitz:.2g} < 1: f is flatter than 1-Lipschitz, so the estimate understates W₁"
+    if lipschitz <= 1:
+        return f" — K ≈ {lipschitz:.2g}, near 1: the estimate is on W₁'s scale"
     return (f" — K ≈ {lipschitz:.2g} > 1: this c does not keep f 1-Lipschitz, so the estimate can exceed W₁ "
             "(estimate / K is the one to compare)")
 
