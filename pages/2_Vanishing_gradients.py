@@ -29,15 +29,17 @@ pair = ui.controls("vanishing", od.Pair, od.PRESETS, "overlapping", location=st.
 left, right = ui.side_by_side([3, 2])  # stacked in lecture mode: the notes column is too narrow for enlarged text
 with left:
     ui.live_view("vg_discriminator", od.LiveDiscriminator, figures.discriminator_view, pair, columns=1,
-                 step_help="One update of the discriminator D on fresh samples of π and p_θ (p_θ stays fixed).")
+                 step_help="One update of the discriminator D on fresh samples of π and $p_\\theta$ "
+                           "($p_\\theta$ stays fixed).")
 with right:
     thetas = np.linspace(-5, 5, 101)
     values = st.cache_data(od.value_curve, max_entries=64, show_spinner=False)(thetas, pair)
     ui.chart(figures.value_curve(thetas, values, pair.theta, od.value_at_optimum(pair)), key="vg_value_chart")
     for column, (label, value, help_text) in zip(st.columns(3), figures.pair_metrics(pair), strict=True):
         column.metric(label, value, help=help_text)
-st.caption("**Look for:** with the *separated* preset D* is 1 on π and 0 on p_θ, flat where the fakes are "
-           "(E_p |∂D*/∂x| ≈ 0), and V sits at its ceiling 0 for every θ beyond the overlap: moving θ changes nothing. "
+st.caption("**Look for:** with the *separated* preset D* is 1 on π and 0 on $p_\\theta$, flat where the fakes "
+           "are ($E_p$ |∂D*/∂x| ≈ 0), and V sits at its ceiling 0 for every θ beyond the overlap: moving θ changes "
+           "nothing. "
            "Raise the instance noise σ: the supports overlap, D* gets a slope at the fakes and V a slope in θ.")
 
 st.header("3 · Arjovsky & Bottou: train D against a frozen generator")

@@ -9,7 +9,7 @@ from playground.figures import divergences as figures
 st.set_page_config(page_title="Divergences against θ · GAN Playground", page_icon="📏", layout="wide")
 ui.page_header(
     "Divergences against θ",
-    "π puts its mass on the segment x = 0, p_θ on the same segment moved to x = θ (Arjovsky et al. 2017, "
+    "π puts its mass on the segment x = 0, $p_\\theta$ on the same segment moved to x = θ (Arjovsky et al. 2017, "
     "Example 1). Drag θ: KL and JSD cannot tell a near miss from a far one; W₁ can. Add instance noise to blur both.",
     # two lines: on one, a 1280-px projector in lecture mode cut it off after "JS"
     r"\begin{gathered}\pi = (0, U[0,1]),\quad p_\theta = (\theta, U[0,1]),\quad \theta \neq 0: \\"
@@ -30,34 +30,30 @@ with left:
     ui.chart(figures.divergence_curves(THETAS, values, theta, current, noise_std), key="div_curves_chart")
 with right:
     ui.chart(figures.parallel_lines_figure(real, fake, theta, noise_std), key="div_lines_chart")
-labels = {"kl": "KL(π‖p_θ)", "reverse_kl": "KL(p_θ‖π)", "js": "JSD(π, p_θ)", "wasserstein": "W₁(π, p_θ)"}
+labels = {"kl": r"KL(π‖$p_\theta$)", "reverse_kl": r"KL($p_\theta$‖π)", "js": r"JSD(π, $p_\theta$)",
+          "wasserstein": r"W₁(π, $p_\theta$)"}
 for column, (key, label) in zip(st.columns(4), labels.items(), strict=True):
     column.metric(f"{label} at θ = {theta:g}", figures.format_value(float(current[key])))
 st.caption(
     "**Look for:** without noise KL sits in the ∞ band and JSD at ln 2 for every θ ≠ 0, then both drop to 0 at "
-    "θ = 0: no slope tells p_θ which way to move. W₁ = |θ| slopes towards 0 everywhere. With noise σ the curves "
-    "become smooth and finite (KL = θ²/2σ², JSD rises to ln 2 over a few σ) — why instance noise helps a GAN."
+    "θ = 0: no slope tells $p_\\theta$ which way to move. W₁ = |θ| slopes towards 0 everywhere. With noise σ the "
+    "curves become smooth and finite (KL = θ²/2σ², JSD rises to ln 2 over a few σ) — why instance noise helps a GAN."
 )
 
-st.subheader("Theorem 2: a sequence that converges in W₁ only" + (" (without noise)" if noise_std else ""))
+# Arjovsky, Chintala & Bottou (2017): Example 1 is this sequence; their Theorem 2 orders KL, JSD, TV and W₁
+st.subheader("Example 1 (Arjovsky et al. 2017): θₜ → 0 converges in W₁, without noise in neither KL nor JSD")
 sequence = divergences.theorem2_sequence(steps=8, start=1.0, noise_std=noise_std)
 ui.chart(figures.theorem2_figure(sequence, noise_std=noise_std), key="div_theorem2_chart")
-st.caption(r"$p_t = p_{\theta_t}$ with $\theta_t = 1/t$, and θ = 0 at the last step. "
-           "W₁(π, p_t) → 0, so p_t → π; without noise "
-           "KL stays ∞ and JSD stays ln 2 until the very last step: they do not see the convergence."
-           + (f" With the noise σ = {noise_std:g} drawn here, KL and JSD are finite and fall with θ_t: the blurred "
-              "distributions overlap, and the divergences see the convergence too." if noise_std else ""))
+st.caption(divergences.theorem2_caption(sequence, noise_std))
 
 st.subheader("The same divergences estimated from samples, trained live")
 st.latex(r"\begin{gathered}\widehat{\mathrm{JSD}} = \tfrac12\big(\log 4 - L_D\big),\quad "
          r"L_D = -\mathbb{E}_\pi \log D - \mathbb{E}_{p_\theta}\log(1 - D) \\ "
          r"\widehat{W}_1 = \mathbb{E}_\pi f - \mathbb{E}_{p_\theta} f,\quad "
          r"f \text{ (roughly) 1-Lipschitz}\end{gathered}")
-st.caption("A discriminator and a critic train on fresh samples of π and p_θ (θ and σ apply live). **Look for:** "
-           "the JSD estimate climbs to ln 2 and its derivative in θ dies out — the discriminator saturates and "
-           "gives p_θ nothing to follow — while the critic's estimate tracks |θ| with slope ≈ ±1. Add noise and "
-           "the JSD estimate, and its gradient, come back.")
+st.caption(divergences.estimator_caption(theta, noise_std, settings.lipschitz_method))
 ui.live_view(
     "divergences.estimators", divergences.ParallelLinesEstimators.from_settings, figures.estimator_view, settings,
-    columns=3, step_help="One update of the discriminator and of the Lipschitz critic (p_θ stays where θ puts it).",
+    columns=3,
+    step_help="One update of the discriminator and of the Lipschitz critic ($p_\\theta$ stays where θ puts it).",
 )

@@ -18,7 +18,7 @@ st.caption(
     "Look for: with a small c the clipped critic's estimate is tiny and flat (its slope is capped) and its weights "
     "pile up at ±c; with a large c the box barely constrains the critic (its Lipschitz constant need not be near "
     "1). The exact W₁ of every run falls as the samples "
-    "improve. The classic discriminator's JSD estimate ½(log 4 − L_D) (right axis; its recent value under the "
+    "improve. The classic discriminator's JSD estimate ½(log 4 − $L_D$) (right axis; its recent value under the "
     "chart's title) can never exceed ln 2, and reaches it only when the discriminator separates data from samples "
     "perfectly. "
     "With λ = 0.1 (Gulrajani et al.'s toy script) the penalty is soft: the WGAN-GP critic's slope can settle well "

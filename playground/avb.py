@@ -230,7 +230,7 @@ PRESETS: dict[str, Preset] = {  # keys are URL ids: never rename
         "Adversary that lags",
         "Adam's heavier momentum (β₁ = 0.9) and halved rates. Measured at seed 0: T fell behind AVB's encoder, "
         "which exploited its errors: AVB's posteriors shrank towards dots, their true KL (k-NN) rose to about "
-        "6.5 nats by step 1,000 while E_q[T] read about 2.3, and AVB's true ELBO fell below −6 before it "
+        "6.5 nats by step 1,000 while $E_q[T]$ read about 2.3, and AVB's true ELBO fell below −6 before it "
         "recovered to about −2 by step 2,500. The VAE's adversary stayed near the exact KL (≤ 0.05 nats off "
         "in 200-step averages at every 500th step).",
         {"learning_rate": 1e-3, "adversary_learning_rate": 2e-3, "adam_beta1": 0.9}),
@@ -522,7 +522,7 @@ CAPTION = (
     "prior like slices of a pie. Both models are scored by their true ELBO: the VAE's with its exact KL, AVB's "
     f"with a KL estimated from its samples ({KL_ESTIMATOR}; within ±{KL_ACCURACY:g} nats of the closed form on "
     "Gaussian and pie-slice posteriors in the tests). AVB trains on the ELBO through T instead, an estimate that "
-    "equals the ELBO only when T = T*: it is too high wherever E_q[T] underestimates the KL, and can then exceed "
+    "equals the ELBO only when T = T*: it is too high wherever $E_q[T]$ underestimates the KL, and can then exceed "
     "log p(x), which no lower bound can. Every number is a mean over the four x, in nats: log p(x) (quadrature "
     "over z) bounds its own model's ELBO from above, and −log 4 bounds every model's mean log p(x) (Gibbs' "
     "inequality).")
@@ -539,7 +539,7 @@ def avb_summary(values: dict[str, float], step: int) -> str:
     vae_kl, avb_kl = values["vae_kl"], values["avb_kl"]
     vae_likelihood, avb_likelihood = values["vae_log_likelihood"], values["avb_log_likelihood"]
     numbers = (f"At step {step:,}: ELBO VAE **{vae_elbo:.3f}** (exact KL {vae_kl:.3f}) · AVB **{avb_elbo:.3f}** "
-               f"(k-NN KL {avb_kl:.3f}) · AVB through T **{values['avb_elbo_adversary']:.3f}** (E_q[T] "
+               f"(k-NN KL {avb_kl:.3f}) · AVB through T **{values['avb_elbo_adversary']:.3f}** ($E_q[T]$ "
                f"{values['avb_kl_adversary']:.3f}, an estimate) · log p(x): VAE **{vae_likelihood:.3f}**, AVB "
                f"**{avb_likelihood:.3f}** · best possible **{BEST_ELBO:.3f}**.")
     sentences = [numbers]
@@ -553,7 +553,7 @@ def avb_summary(values: dict[str, float], step: int) -> str:
     gap = values["avb_kl_adversary"] - avb_kl
     if abs(gap) <= KL_ACCURACY:
         sentences.append(f"AVB's adversary agrees with the k-NN KL within ±{KL_ACCURACY:g} nats "
-                         f"(E_q[T] − KL = {gap:+.3f}).")
+                         f"($E_q[T]$ − KL = {gap:+.3f}).")
     else:
         direction, effect = ("underestimates", "too high") if gap < 0 else ("overestimates", "too low")
         sentence = (f"AVB's adversary {direction} its KL by {_nats(gap)}, so the ELBO through T is "

@@ -176,7 +176,7 @@ MASS_COVERAGE = 0.99   # a point is "where q has mass" inside the smallest regio
 CAPTION = (
     "The logit is judged against the exact log-ratio where both distributions have mass: unshaded in 1-D, inside "
     f"the dotted contour in 2-D (inside the smallest regions holding {MASS_COVERAGE:.0%} of q₁'s and of q₂'s mass). "
-    "Outside, few samples constrain it. The KL estimate E_q₁[s(x)] averages the logit over q₁'s samples, so it "
+    "Outside, few samples constrain it. The KL estimate $E_{q_1}[s(x)]$ averages the logit over q₁'s samples, so it "
     "inherits the logit's errors wherever q₁ has mass and q₂ little or none.")
 
 

@@ -158,7 +158,8 @@ GAMES: dict[str, Game] = {  # keys are URL ids: never rename
         r"v(\theta,\psi) = \big(-\psi f'(-\psi\theta),\; \theta f'(\psi\theta)\big)", non_saturating_field,
         r"\lambda_{1,2} = \pm i\, f'(0) = \pm \tfrac{i}{2}",
         "Same Jacobian at (0, 0) as the minimax game, but away from the axes the field leans inwards "
-        "(θ v_θ + ψ v_ψ ≤ 0): what that does to the iterates depends on h and the update rule (verdict above)."),
+        "($\\theta v_\\theta + \\psi v_\\psi \\le 0$): what that does to the iterates depends on h and the "
+        "update rule (verdict above)."),
     "wgan": Game(
         "WGAN, clipped ψ", r"L(\theta,\psi) = \psi\theta,\quad |\psi| \le c",
         r"v(\theta,\psi) = (-\psi,\; \theta),\quad \psi \leftarrow \operatorname{clip}(\psi, -c, c)",

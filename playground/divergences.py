@@ -134,6 +134,62 @@ def theorem2_sequence(steps: int = 8, start: float = 1.0, noise_std: float = 0.0
     return {"t": t, "theta": theta, **parallel_lines(theta, noise_std)}
 
 
+def theorem2_caption(sequence: dict[str, np.ndarray], noise_std: float) -> str:
+    """What the Theorem 2 chart shows, from the sequence drawn: the steps t, the limit drawn apart, and whether
+    KL and JSD see the convergence (only with instance noise)."""
+    theta = np.asarray(sequence["theta"], dtype=np.float64)
+    t = np.asarray(sequence["t"], dtype=np.float64)[theta != 0]
+    start = float(theta[0] * sequence["t"][0])
+    text = (rf"$p_t = p_{{\theta_t}}$ with $\theta_t = {start:g}/t$ for t = 1 … {int(t.max())}; the limit θ = 0 is "
+            "drawn apart, right of the dotted line (it is not one more step). W₁(π, pₜ) = θₜ → 0, so pₜ → π in W₁")
+    if noise_std:
+        return text + (f". With the noise σ = {noise_std:g} drawn here, KL and JSD are finite and fall with θₜ: the "
+                       "blurred distributions overlap, and the divergences see the convergence too.")
+    return text + ("; KL stays ∞ and JSD stays ln 2 at every step t and are 0 only in the limit: they do not see "
+                   "the convergence.")
+
+
+FLAT_JSD_SLOPE = 0.01   # |d JSD/dθ| below 1% of W₁'s slope ±1: "next to nothing" in the estimators' caption
+
+
+def estimator_caption(theta: float, noise_std: float, lipschitz_method: str) -> str:
+    """The live estimators' "Look for", from the settings: what the JSD estimate approaches (ln 2 only for
+    disjoint supports, θ ≠ 0 without noise), and what the critic's estimate tracks under the chosen Lipschitz
+    constraint (|θ| with slope ±1 only when f is kept near 1-Lipschitz; a clipped critic estimates K·|θ|)."""
+    exact_js = float(parallel_lines(theta, noise_std)["js"])
+    slope = parallel_lines_js_gradient(theta, noise_std)
+    saturated = exact_js >= LN2 * (1 - 1e-3)   # supports (as good as) disjoint at this θ and σ
+    flat = abs(slope) < FLAT_JSD_SLOPE
+    if theta == 0:
+        jsd = ("at θ = 0 π and $p_\\theta$ coincide, so the discriminator cannot tell them apart and the JSD estimate "
+               "stays near the exact 0")
+    else:
+        if not saturated:
+            jsd = (f"the JSD estimate climbs towards the exact {exact_js:.3g} (below ln 2: the noise makes the "
+                   "supports overlap)")
+        elif noise_std:
+            jsd = (f"the JSD estimate climbs towards ln 2, the exact JSD here (at this θ the noise σ = {noise_std:g} "
+                   "barely blurs the supports into each other)")
+        else:
+            jsd = "the JSD estimate climbs towards ln 2, the exact JSD of disjoint supports"
+        jsd += (f"; the exact JSD's slope in θ is {slope:.2g}"
+                + (" — next to nothing: the discriminator saturates and gives $p_\\theta$ nothing to follow" if flat
+                   else ", a slope $p_\\theta$ can follow"))
+    if lipschitz_method == "gradient_penalty":
+        critic = ("the critic's estimate approaches W₁ = |θ|, slope ±1 in θ, as far as the penalty holds ‖∇f‖ near "
+                  "1 (K below says how near)")
+    else:
+        critic = ("the clipped critic's estimate is at most K·|θ|, where K, its Lipschitz constant (read out below), "
+                  "is set by c, not by the data: its slope in θ is at most ±K, not ±1, and estimate / K is the one to "
+                  "compare with |θ|")
+    tail = ""
+    if theta and flat:
+        tail = (" Add noise" if not noise_std else " More noise, or a θ nearer 0,") + (
+            " and the JSD estimate, and its gradient, come back.")
+    return ("A discriminator and a critic train on fresh samples of π and $p_\\theta$ (θ and σ apply live). "
+            f"**Look for:** {jsd}; {critic}.{tail}")
+
+
 def parallel_lines_samples(theta: float, noise_std: float, count: int, seed: int = 0
                            ) -> tuple[np.ndarray, np.ndarray]:
     """`count` points of π and of p_θ (each convolved with N(0, σ²I)), as float32 arrays [count, 2]."""
@@ -727,9 +783,10 @@ class ThetaSettings:
     URL ids are the page's first links' keys (div_theta, div_noise, …): never rename them."""
 
     theta: float = knob(0.7, "θ", live=True, min=-2.0, max=2.0, step=0.05, url="div_theta",
-                        help="Where p_θ's segment sits; π stays at x = 0.")
+                        help="Where $p_\\theta$'s segment sits; π stays at x = 0.")
     noise_std: float = knob(0.0, "Instance noise σ", live=True, options=(0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
-                            url="div_noise", help="Both π and p_θ convolved with N(0, σ²I): the supports overlap.")
+                            url="div_noise",
+                            help="Both π and $p_\\theta$ convolved with N(0, σ²I): the supports overlap.")
     lipschitz_method: str = knob("gradient_penalty", "Critic's Lipschitz constraint",
                                  choices=lipschitz.LIPSCHITZ_METHODS, aliases=lipschitz.LIPSCHITZ_ALIASES,
                                  widget="radio", url="div_lipschitz",

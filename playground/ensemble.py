@@ -640,7 +640,7 @@ class SeedsSettings:
                         help="How many runs train together. 16 batched runs of the mode-collapse preset cost about "
                              "what 6–7 single runs cost on one CPU thread, 4–5 on two (bench/ensemble.py).")
     first_seed: int = knob(0, "First seed", min=0, max=2**31 - 64, widget="number", url="seeds_first",
-                           help="Seeds first_seed, first_seed + 1, … are trained.")
+                           help="Seeds s, s + 1, …, s + K − 1 are trained, s this number.")
 
     def training_config(self) -> TrainingConfig:
         return PRESETS[self.base].config(dataset=self.dataset)

@@ -35,14 +35,14 @@ class Pair:
     where D* is exactly 0 and 1). The page's settings: every field is live (the discriminator keeps training
     against the new pair); the defaults are the overlapping pair."""
 
-    theta: float = knob(1.0, "θ (mean of p_θ)", live=True, min=-5.0, max=5.0, step=0.1, url="vg_theta",
-                        help="π is centred at 0, p_θ at θ.")
+    theta: float = knob(1.0, "θ (mean of $p_\\theta$)", live=True, min=-5.0, max=5.0, step=0.1, url="vg_theta",
+                        help="π is centred at 0, $p_\\theta$ at θ.")
     real_width: float = knob(1.0, "Width of π", live=True, min=0.05, max=2.0, step=0.05, url="vg_real_width",
                              help="Standard deviation (Gaussian) or half-width (uniform) of π.")
-    fake_width: float = knob(1.0, "Width of p_θ", live=True, min=0.05, max=2.0, step=0.05, url="vg_fake_width",
-                             help="Standard deviation (Gaussian) or half-width (uniform) of p_θ.")
+    fake_width: float = knob(1.0, "Width of $p_\\theta$", live=True, min=0.05, max=2.0, step=0.05, url="vg_fake_width",
+                             help="Standard deviation (Gaussian) or half-width (uniform) of $p_\\theta$.")
     noise: float = knob(0.0, "Instance noise σ", live=True, min=0.0, max=2.0, step=0.05, url="vg_noise",
-                        help="Both π and p_θ are blurred by N(0, σ²) before D sees them.")
+                        help="Both π and $p_\\theta$ are blurred by N(0, σ²) before D sees them.")
     family: str = knob("gaussian", "Distributions", live=True, choices=FAMILIES, url="vg_family",
                        help="Gaussians N(centre, width²), or uniforms on [centre − width, centre + width], which "
                        "can have exactly disjoint supports.")
@@ -59,11 +59,12 @@ class Pair:
 
 PRESETS = {  # URL ids, never renamed; the labels are the ids, as the page has always shown them
     # θ/width = 16: log π/p_θ ≈ −140 at the fakes, D* ≈ e^−140 there: 0 in float32, and its slope with it.
-    "separated": Preset("separated", "Supports far apart relative to their widths: D* is 1 on π and 0 on p_θ, "
+    "separated": Preset("separated", "Supports far apart relative to their widths: D* is 1 on π and 0 on $p_\\theta$, "
                         "flat where the fakes are.", {"theta": 4.8, "real_width": 0.3, "fake_width": 0.3}),
     "overlapping": Preset("overlapping", "The densities overlap: D* slides smoothly from 1 to 0 and has a slope at "
                           "the fakes.", {}),
-    "matched": Preset("matched", "p_θ = π: D* = ½ everywhere and V(G, D*) = −log 4, the minimum.", {"theta": 0.0}),
+    "matched": Preset("matched", "$p_\\theta$ = π: D* = ½ everywhere and V(G, D*) = −log 4, the minimum.",
+                      {"theta": 0.0}),
 }
 
 

@@ -112,7 +112,7 @@ def jsd_note(critic_loss: np.ndarray, window: int = JSD_NOTE_WINDOW) -> str:
     if losses.size == 0:
         return "Classic GAN's JSD estimate: no steps yet"
     recent = float(np.mean(jsd_estimate(losses[-window:])))
-    return (f"Classic GAN's JSD estimate ½(log 4 − L_D), mean of its last {min(window, losses.size)} steps: "
+    return (f"Classic GAN's JSD estimate ½(log 4 − L<sub>D</sub>), mean of its last {min(window, losses.size)} steps: "
             f"{recent:.2f} ({recent / math.log(2):.0%} of its ceiling ln 2 ≈ 0.69)")
 
 

@@ -47,17 +47,18 @@ def theta_app() -> AppTest:
 def test_theta_page_shows_infinite_kl_in_its_band_and_constant_jsd(theta_app):
     """No noise, θ = 0.7: KL = ∞ (metric and the ∞ band of the chart), JSD = ln 2, W₁ = 0.7."""
     assert theta_app.title[0].value == "Divergences against θ"
-    assert metrics(theta_app) == {"KL(π‖p_θ)": "∞", "KL(p_θ‖π)": "∞", "JSD(π, p_θ)": "0.6931", "W₁(π, p_θ)": "0.7"}
+    assert metrics(theta_app) == {"KL(π‖$p_\\theta$)": "∞", "KL($p_\\theta$‖π)": "∞", "JSD(π, $p_\\theta$)": "0.6931",
+                                  "W₁(π, $p_\\theta$)": "0.7"}
     spec = chart(theta_app, "div_curves_chart")
     axis = spec["layout"]["yaxis"]
     infinity = axis["tickvals"][axis["ticktext"].index("∞")]
-    kl = series(named(spec, "KL(π‖p_θ)"), "y")
+    kl = series(named(spec, "KL(π‖p<sub>θ</sub>)"), "y")
     assert np.all(kl[~np.isnan(kl)] == pytest.approx(infinity, rel=1e-6))     # every θ ≠ 0 in the band
     assert np.isnan(kl).sum() == 1                                                # broken at θ = 0 (the jump)
-    js = series(named(spec, "JSD(π, p_θ)"), "y")
+    js = series(named(spec, "JSD(π, p<sub>θ</sub>)"), "y")
     np.testing.assert_allclose(js[~np.isnan(js)], math.log(2), rtol=1e-6)
-    w = series(named(spec, "W₁(π, p_θ)"), "y")
-    np.testing.assert_allclose(w, np.abs(series(named(spec, "W₁(π, p_θ)"), "x")), atol=1e-6)
+    w = series(named(spec, "W₁(π, p<sub>θ</sub>)"), "y")
+    np.testing.assert_allclose(w, np.abs(series(named(spec, "W₁(π, p<sub>θ</sub>)"), "x")), atol=1e-6)
     assert infinity > w.max()                                                     # the band is above every finite value
 
 
@@ -65,10 +66,10 @@ def test_theta_page_noise_makes_kl_finite_and_the_jump_disappears(theta_app):
     theta_app.select_slider(key=widget_key("divergences", "noise_std")).set_value(0.5).run()
     assert_clean(theta_app)
     shown = metrics(theta_app)
-    assert float(shown["KL(π‖p_θ)"]) == pytest.approx(0.7**2 / (2 * 0.5**2), rel=1e-3)
-    assert float(shown["JSD(π, p_θ)"]) < math.log(2) and shown["W₁(π, p_θ)"] == "0.7"
+    assert float(shown["KL(π‖$p_\\theta$)"]) == pytest.approx(0.7**2 / (2 * 0.5**2), rel=1e-3)
+    assert float(shown["JSD(π, $p_\\theta$)"]) < math.log(2) and shown["W₁(π, $p_\\theta$)"] == "0.7"
     spec = chart(theta_app, "div_curves_chart")
-    trace = named(spec, "KL(π‖p_θ)")
+    trace = named(spec, "KL(π‖p<sub>θ</sub>)")
     x, kl = series(trace, "x"), series(trace, "y")
     central = np.abs(x) < 1.5                                       # KL = θ²/2σ² ≤ 4.5 there: on the axis
     np.testing.assert_allclose(kl[central], x[central] ** 2 / (2 * 0.5**2), rtol=1e-5, atol=1e-6)
@@ -85,17 +86,21 @@ def test_theta_page_small_noise_flags_off_scale_kl(theta_app):
     spec = chart(theta_app, "div_curves_chart")
     notes = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
     assert "leaves the axis" in notes and "800" in notes
-    kl = series(named(spec, "KL(π‖p_θ)"), "y")
+    kl = series(named(spec, "KL(π‖p<sub>θ</sub>)"), "y")
     top = spec["layout"]["yaxis"]["range"][1]
     assert np.nanmax(kl) < top and np.isnan(kl).any()
 
 
 def test_theta_page_theorem2_sequence(theta_app):
+    """W₁ = θₜ = 1/t along the steps t = 1 … 7, JSD = ln 2 at every step; the limit θ = 0, drawn apart, has
+    W₁ = JSD = 0."""
     spec = chart(theta_app, "div_theorem2_chart")
-    w = series(named(spec, "W₁"), "y")
-    assert w[0] == pytest.approx(1.0) and w[-1] == 0 and np.all(np.diff(w) < 0)
-    js = series(named(spec, "JSD"), "y")
-    np.testing.assert_allclose(js[:-1], math.log(2), rtol=1e-6)
+    trace = named(spec, "W₁")
+    np.testing.assert_allclose(series(trace, "y"), 1 / series(trace, "x"), rtol=1e-6)
+    np.testing.assert_array_equal(series(trace, "x"), np.arange(1, 8))
+    np.testing.assert_allclose(series(named(spec, "JSD"), "y"), math.log(2), rtol=1e-6)
+    limits = {t["legendgroup"]: series(t, "y") for t in spec["data"] if "limit θ = 0" in str(t.get("hovertext"))}
+    assert limits["W₁"].tolist() == [0.0] and limits["JSD"].tolist() == [0.0]
 
 
 def test_theta_page_theorem2_title_follows_the_noise(theta_app):
@@ -108,7 +113,7 @@ def test_theta_page_theorem2_title_follows_the_noise(theta_app):
     for name in ("KL (both ways)", "JSD"):
         values = series(named(spec, name), "y")
         drawn = values[~np.isnan(values)]  # KL = θ²/2σ² starts above the axis (a gap, marked by ▲)
-        assert len(drawn) >= 5 and np.all(np.diff(drawn) < 0) and drawn[-1] == 0
+        assert len(drawn) >= 4 and np.all(np.diff(drawn) < 0)
     caption = next(c.value for c in theta_app.caption if "p_t = p_" in c.value)  # the caption follows it too
     assert "σ = 0.1 drawn here" in caption and "see the convergence too" in caption
 
@@ -344,7 +349,7 @@ def test_theta_page_old_links_open_the_same_view():
     assert app.select_slider(key=widget_key("divergences", "clip_value")).value == 0.1
     assert app.select_slider(key=widget_key("divergences", "learning_rate")).value == 3e-4
     assert app.number_input(key=widget_key("divergences", "seed")).value == 3
-    assert metrics(app)["W₁(π, p_θ)"] == figures.format_value(1.0)
+    assert metrics(app)["W₁(π, $p_\\theta$)"] == figures.format_value(1.0)
     assert app.query_params["div_theta"] == "1" and app.query_params["div_lipschitz"] == "clip"
     assert app.select_slider(key=widget_key("divergences", "penalty_weight")).disabled  # clipping ignores λ
 

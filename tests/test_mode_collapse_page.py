@@ -140,7 +140,16 @@ def test_samples_that_leave_the_fixed_view_are_counted_on_the_chart():
     fake[:7, 1] = -2 * snapshot["extent"]   # seven below the view
     fake[7, 0] = np.nan                      # and one that is not a number
     note = samples_and_critic({**snapshot, "fake": fake})["layout"]["annotations"]
-    assert [a["text"] for a in note] == [f"8 of {len(fake):,} samples outside the view"]
+    assert [a["text"] for a in note] == [f"8 of {len(fake):,}<br>samples outside<br>the view"]
+
+
+def test_the_outside_note_fits_the_smallest_sample_chart():
+    """WGAN's sample charts are 212 px wide: every line of the note, at its 13-px font (≈ 0.6 em a character,
+    generous for digits and lower case), fits in 90% of that width, for every sample count up to 100,000."""
+    from playground.figures.training import outside_note
+    for total in (256, 2_500, 10_000, 100_000):
+        for lines in (outside_note(count, total).split("<br>") for count in (1, total // 3, total)):
+            assert max(len(line) for line in lines) * 13 * 0.6 <= 0.9 * 212, lines
 
 
 def test_occupancy_colour_scale_tops_at_the_largest_share_or_one_percent():

@@ -56,8 +56,8 @@ def test_presets_set_the_sliders_and_the_values(app):
     assert metric(app, "V(G, D*)") == f"{-math.log(4):.3f}"
     app.selectbox(key=PRESET).set_value("separated").run()
     assert app.slider(key=THETA).value == od.preset_pair("separated").theta
-    assert metric(app, "JSD(π‖p_θ)") == f"{math.log(2):.3f}"
-    assert float(metric(app, "E_p |∂D*/∂x|")) < 1e-10
+    assert metric(app, "JSD(π‖$p_\\theta$)") == f"{math.log(2):.3f}"
+    assert float(metric(app, "$E_p$ |∂D*/∂x|")) < 1e-10
     values = series(chart(app, "vg_value_chart")["data"][0], "y")
     assert values.min() == pytest.approx(-math.log(4), abs=1e-3) and values.max() == pytest.approx(0, abs=1e-6)
 
@@ -66,7 +66,7 @@ def test_instance_noise_brings_the_slope_back(app):
     app.selectbox(key=PRESET).set_value("separated").run()
     app.slider(key=NOISE).set_value(1.0).run()
     assert not app.exception
-    assert float(metric(app, "E_p |∂D*/∂x|")) > 1e-2
+    assert float(metric(app, "$E_p$ |∂D*/∂x|")) > 1e-2
     assert float(metric(app, "V(G, D*)")) < -0.05
 
 
@@ -74,7 +74,7 @@ def test_uniform_family_with_disjoint_supports(app):
     app.selectbox(key=FAMILY).set_value("uniform").run()
     app.slider(key=THETA).set_value(3.0).run()
     assert not app.exception
-    assert metric(app, "V(G, D*)") == "0.000" and float(metric(app, "E_p |∂D*/∂x|")) == 0.0
+    assert metric(app, "V(G, D*)") == "0.000" and float(metric(app, "$E_p$ |∂D*/∂x|")) == 0.0
 
 
 def test_run_button_trains_and_draws_the_experiment(app):
@@ -110,7 +110,7 @@ def test_an_old_link_opens_the_same_view():
         dataset="ring", pretrain_steps=250, critic_steps=500, seed=7)
     assert page.slider(key=THETA).value == 2.5 and page.selectbox(key=FAMILY).value == "uniform"
     assert page.number_input(key=widget_key("vanishing_frozen", "seed")).value == 7
-    assert metric(page, "JSD(π‖p_θ)") == f"{od.jensen_shannon(page.session_state['vanishing.config']):.3f}"
+    assert metric(page, "JSD(π‖$p_\\theta$)") == f"{od.jensen_shannon(page.session_state['vanishing.config']):.3f}"
     assert (page.query_params["vg_theta"], page.query_params["vg_family"], page.query_params["vg_dataset"]) == (
         "2.5", "uniform", "ring")
 
@@ -127,7 +127,7 @@ def test_values_no_control_can_take_are_named_and_the_rest_of_the_link_still_app
     assert page.slider(key=THETA).value == 2.5 and page.selectbox(key=FAMILY).value == "gaussian"
     assert page.slider(key=NOISE).value == 0.0  # "banana" ignored, the default kept
     assert page.session_state["vanishing_frozen.config"].critic_steps == 2000
-    assert metric(page, "JSD(π‖p_θ)") == f"{od.jensen_shannon(od.Pair(theta=2.5)):.3f}"
+    assert metric(page, "JSD(π‖$p_\\theta$)") == f"{od.jensen_shannon(od.Pair(theta=2.5)):.3f}"
 
 
 def test_frozen_generator_summary_reads_its_numbers_off_the_records():
@@ -166,8 +166,8 @@ def test_the_metrics_beside_the_value_curve_are_the_closed_forms_in_six_characte
     from playground.figures import vanishing as figures
 
     matched = dict((label, value) for label, value, _ in figures.pair_metrics(od.preset_pair("matched")))
-    assert matched == {"V(G, D*)": f"{-math.log(4):.3f}", "JSD(π‖p_θ)": "0.000",
-                       "E_p |∂D*/∂x|": "0.000"}  # D* = ½ everywhere: flat
+    assert matched == {"V(G, D*)": f"{-math.log(4):.3f}", "JSD(π‖$p_\\theta$)": "0.000",
+                       "$E_p$ |∂D*/∂x|": "0.000"}  # D* = ½ everywhere: flat
     separated = figures.pair_metrics(od.preset_pair("separated"))
     slope = od.mean_slope_at_fakes(od.preset_pair("separated"))
     assert 0 < slope < 0.01 and separated[2][1] == f"{slope:.0e}"

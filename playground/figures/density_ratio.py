@@ -148,7 +148,7 @@ def kl_curve(steps, estimates, exact_kl: float, smoothed=None) -> go.Figure:
     KL(q₁‖q₂) (a note instead of a line when it is ∞)."""
     steps, estimates = _float32(steps), _float32(estimates)
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=steps, y=estimates, name="estimate E_q₁[s(x)]",
+    figure.add_trace(go.Scatter(x=steps, y=estimates, name="estimate E<sub>q₁</sub>[s(x)]",
                                 line={"color": ACCENT_COLOR, "width": 1 if smoothed is not None else 3},
                                 opacity=0.6 if smoothed is not None else 1.0))
     if smoothed is not None:
@@ -204,7 +204,7 @@ def latent_scatter(z, labels, *, title: str, means=None, stds=None) -> go.Figure
 
 
 def _is_adversary_estimate(name: str) -> bool:
-    return "E_q[T]" in name or "through T" in name
+    return "E<sub>q</sub>[T]" in name or "through T" in name
 
 
 def _model_line(name: str) -> dict:
@@ -301,7 +301,7 @@ def avb_view(snapshot: dict) -> list:
                             "VAE log p(x)": snapshot["history_vae_log_likelihood"],
                             "AVB log p(x)": snapshot["history_avb_log_likelihood"]}, snapshot["best_elbo"]),
         kl_curves(steps, {"VAE: exact KL": snapshot["history_vae_kl"],
-                          "VAE: E_q[T]": snapshot["history_vae_kl_adversary"],
+                          "VAE: E<sub>q</sub>[T]": snapshot["history_vae_kl_adversary"],
                           "AVB: k-NN KL": snapshot["history_avb_kl"],
-                          "AVB: E_q[T]": snapshot["history_avb_kl_adversary"]}),
+                          "AVB: E<sub>q</sub>[T]": snapshot["history_avb_kl_adversary"]}),
     ]

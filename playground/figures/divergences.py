@@ -30,6 +30,7 @@ JSD_COLOR = "#9467bd"         # JSD: purple
 W_COLOR = ACCENT_COLOR        # W₁: green, the curve that behaves
 INFINITY_BAND = (1.06, 1.22)  # the ∞ band, as multiples of the finite axis' top
 DIVERGENCE_COLORS = {"forward_kl": SERIES_COLORS[3], "reverse_kl": SERIES_COLORS[4], "js": SERIES_COLORS[2]}
+P_THETA = "p<sub>θ</sub>"     # plotly renders <sub>; "p_θ" would show its underscore
 DIVERGENCE_SHORT = {"forward_kl": "KL(π‖p)", "reverse_kl": "KL(p‖π)", "js": "JSD"}
 
 
@@ -99,8 +100,9 @@ def divergence_curves(thetas, values: dict[str, np.ndarray], theta: float, curre
     top = finite_top(values, thetas)
     figure = go.Figure()
     infinity = _infinity_axis(figure, top)
-    series = (("kl", "KL(π‖p_θ)", KL_COLOR, "solid", 5), ("reverse_kl", "KL(p_θ‖π)", "#ff9896", "dot", 3),
-              ("js", "JSD(π, p_θ)", JSD_COLOR, "solid", 3), ("wasserstein", "W₁(π, p_θ)", W_COLOR, "solid", 3))
+    series = (("kl", f"KL(π‖{P_THETA})", KL_COLOR, "solid", 5), ("reverse_kl", f"KL({P_THETA}‖π)", "#ff9896", "dot", 3),
+              ("js", f"JSD(π, {P_THETA})", JSD_COLOR, "solid", 3),
+              ("wasserstein", f"W₁(π, {P_THETA})", W_COLOR, "solid", 3))
     jump = noise_std == 0
     notes = []
     for key, name, color, dash, width in series:
@@ -130,7 +132,7 @@ def divergence_curves(thetas, values: dict[str, np.ndarray], theta: float, curre
                                    "symbol": "triangle-up" if exact > top and not math.isinf(exact) else "diamond",
                                    "line": {"color": "black", "width": 1}})
     if jump:
-        notes.append("KL(π‖p_θ) = KL(p_θ‖π) = ∞<br>for every θ ≠ 0 (no overlap);<br>JSD = ln 2")
+        notes.append("KL(π‖p<sub>θ</sub>) = KL(p<sub>θ</sub>‖π) = ∞<br>for every θ ≠ 0 (no overlap);<br>JSD = ln 2")
     for index, note in enumerate(notes):
         figure.add_annotation(text=note, xref="paper", yref="y", x=0.5, y=top * (0.99 - 0.08 * index),
                               showarrow=False, xanchor="center", yanchor="top", font={"size": 13},
@@ -148,10 +150,10 @@ def parallel_lines_figure(real: np.ndarray, fake: np.ndarray, theta: float, nois
     """The two distributions in the plane: π on the line x = 0, p_θ on x = θ (segments y ∈ [0, 1]), and samples
     of both (blurred by the instance noise when σ > 0)."""
     figure = go.Figure()
-    for points, name, color in ((real, "π samples", REAL_COLOR), (fake, "p_θ samples", FAKE_COLOR)):
+    for points, name, color in ((real, "π samples", REAL_COLOR), (fake, "p<sub>θ</sub> samples", FAKE_COLOR)):
         figure.add_scatter(x=_f32(points[:, 0]), y=_f32(points[:, 1]), mode="markers", name=name,
                            marker={"color": color, "size": 5, "opacity": 0.45 if noise_std else 0.8})
-    for x, name, color in ((0.0, "π = (0, U[0,1])", REAL_COLOR), (theta, "p_θ = (θ, U[0,1])", FAKE_COLOR)):
+    for x, name, color in ((0.0, "π = (0, U[0,1])", REAL_COLOR), (theta, "p<sub>θ</sub> = (θ, U[0,1])", FAKE_COLOR)):
         figure.add_scatter(x=[x, x], y=[0.0, 1.0], mode="lines", name=name, line={"color": color, "width": 6})
     figure.add_annotation(x=theta / 2, y=1.18, text=f"θ = {theta:.2f}", showarrow=False)
     if theta != 0:
@@ -159,41 +161,74 @@ def parallel_lines_figure(real: np.ndarray, fake: np.ndarray, theta: float, nois
                               showarrow=True, arrowhead=3, arrowwidth=2, arrowcolor=MUTED_COLOR, text="")
     figure.update_xaxes(title="x", range=[-limit, limit], zeroline=False)
     figure.update_yaxes(title="y", range=[-0.6, 1.6], zeroline=False)
-    base_layout(figure, title="π and p_θ" + (f", blurred: σ = {noise_std:g}" if noise_std else ""),  # fits at 1600
-                height=height)
+    base_layout(figure, title=f"π and {P_THETA}" + (f", blurred: σ = {noise_std:g}" if noise_std else ""),
+                height=height)  # fits at 1600
     figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})
     return figure
 
 
 def theorem2_figure(sequence: dict[str, np.ndarray], *, noise_std: float = 0.0, height: int = 420) -> go.Figure:
-    """Divergences along p_t → π (θ_t = θ₀/t, then θ = 0): W₁ falls to 0 while KL and JSD stay put; with
-    instance noise σ > 0 (the sequence computed with it) KL and JSD fall to 0 as well, and the title says so."""
-    t = _f32(sequence["t"])
+    """Divergences along pₜ → π (θₜ = θ₁/t) against the step t, and the limit θ = 0 drawn apart from the steps
+    (it is not one more step): W₁ falls to 0 while KL and JSD stay put; with instance noise σ > 0 (the sequence
+    computed with it) KL and JSD fall to 0 as well, and the title says so. A value above the axis is a ▲
+    labelled with its value; hover shows t, θₜ and every value."""
+    t_all = np.asarray(sequence["t"], dtype=np.float64)
+    theta_all = np.asarray(sequence["theta"], dtype=np.float64)
+    steps = theta_all != 0
+    t = t_all[steps]
+    limit_x = float(t.max(initial=0.0)) + 1.5   # a gap: the limit is not step t + 1
     top = max(float(np.max(sequence["wasserstein"])), LN2) * 1.1
     finite_kl = sequence["kl"][np.isfinite(sequence["kl"])]
     if finite_kl.size:
         top = max(top, min(float(finite_kl.max()), 3 * top))
     figure = go.Figure()
     infinity = _infinity_axis(figure, top)
+    figure.add_vline(x=limit_x - 0.75, line={"color": MUTED_COLOR, "dash": "dot", "width": 1.5})
     for key, name, color in (("kl", "KL (both ways)", KL_COLOR), ("js", "JSD", JSD_COLOR),
                              ("wasserstein", "W₁", W_COLOR)):
-        raw = np.asarray(sequence[key], dtype=np.float64)
-        x, drawn, _ = _onto_axis(np.asarray(sequence["t"], dtype=np.float64), raw, top, infinity)
+        raw_all = np.asarray(sequence[key], dtype=np.float64)
+        raw = raw_all[steps]
+        x, drawn, _ = _onto_axis(t, raw, top, infinity)
         figure.add_scatter(x=_f32(x), y=_f32(drawn), mode="lines", name=name, legendgroup=name,
                            hoverinfo="skip", line={"color": color, "width": 3})
         off_scale = np.isfinite(raw) & (raw > top)
-        hover = [f"t = {int(k)}, θ = {th:.3g}<br>{name} = {format_value(v)}"
-                 for k, th, v in zip(sequence["t"], sequence["theta"], raw, strict=True)]
-        figure.add_scatter(x=t, y=_f32(np.where(np.isinf(raw), infinity, np.minimum(raw, top))), mode="markers",
-                           legendgroup=name, showlegend=False, text=hover, hoverinfo="text",
+        hover = [f"t = {int(k)}, θₜ = {th:.3g}<br>{name} = {format_value(v)}"
+                 for k, th, v in zip(t, theta_all[steps], raw, strict=True)]
+        figure.add_scatter(x=_f32(t), y=_f32(np.where(np.isinf(raw), infinity, np.minimum(raw, top))),
+                           mode="markers+text", legendgroup=name, showlegend=False, hovertext=hover,
+                           hoverinfo="text", text=[f"{v:.3g}" if off else "" for v, off in zip(raw, off_scale,
+                                                                                              strict=True)],
+                           textposition="middle right", textfont={"color": color, "size": 13},
                            marker={"size": 10, "color": color,
                                    "symbol": np.where(off_scale, "triangle-up", "circle").tolist()})
-    labels = [f"{th:.2g}" if th else "0" for th in sequence["theta"]]
-    figure.update_xaxes(title="step t of the sequence (tick: θ_t)", tickvals=t, ticktext=labels)
+        limit = raw_all[~steps]
+        if limit.size:
+            figure.add_scatter(x=[limit_x], y=[infinity if math.isinf(limit[0]) else min(float(limit[0]), top)],
+                               mode="markers", legendgroup=name, showlegend=False, hoverinfo="text",
+                               hovertext=[f"limit θ = 0<br>{name} = {format_value(float(limit[0]))}"],
+                               marker={"size": 12, "color": color, "symbol": "diamond",
+                                       "line": {"color": "black", "width": 1}})
+    if not np.all(steps):   # the three limit markers coincide at 0: say what they are
+        limits = {name: float(np.asarray(sequence[key], dtype=np.float64)[~steps][0])
+                  for key, name in (("kl", "KL"), ("js", "JSD"), ("wasserstein", "W₁"))}
+        if len(set(limits.values())) == 1:
+            text = " = ".join(limits) + f" = {format_value(next(iter(limits.values())))}"
+        else:
+            text = "<br>".join(f"{name} = {format_value(value)}" for name, value in limits.items())
+        figure.add_annotation(x=limit_x, y=top * 0.08, text=text, showarrow=False, yanchor="bottom",
+                              font={"size": 13}, bgcolor="rgba(255, 255, 255, 0.8)")
+    start = float(theta_all[0] * t_all[0]) if t_all.size else 1.0
+    ticks, labels = [*t.tolist()], [f"{int(k)}" for k in t]
+    if not np.all(steps):
+        ticks.append(limit_x)
+        labels.append("limit<br>θ = 0")
+    figure.update_xaxes(title=f"step t of the sequence, θₜ = {start:g}/t", tickvals=ticks, ticktext=labels,
+                        range=[float(t.min(initial=1.0)) - 0.5, limit_x + 1.1])
     figure.update_yaxes(title="divergence (nats)")
-    title = ("Theorem 2: p_t → π in W₁, not in KL or JSD" if not noise_std
-             else f"With noise σ = {noise_std:g}, KL and JSD see p_t → π too")
+    title = ("Example 1's sequence: pₜ → π in W₁, not in KL or JSD" if not noise_std
+             else f"With noise σ = {noise_std:g}, KL and JSD see pₜ → π too")
     base_layout(figure, title=title, height=height)
+    figure.update_layout(margin={"b": 80})
     return figure
 
 
@@ -206,11 +241,11 @@ def estimate_history(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
                                                           history["wasserstein_estimate"], history["exact_js"],
                                                           history["exact_wasserstein"])
     traces = [
-        {"type": "scatter", "mode": "lines", "x": steps, "y": jsd, "name": "½(log 4 − L_D)",
+        {"type": "scatter", "mode": "lines", "x": steps, "y": jsd, "name": "½(log 4 − L<sub>D</sub>)",
          "line": {"color": JSD_COLOR, "width": 3}},
         {"type": "scatter", "mode": "lines", "x": steps, "y": exact_js, "name": "exact JSD",
          "line": {"color": JSD_COLOR, "width": 2, "dash": "dash"}},
-        {"type": "scatter", "mode": "lines", "x": steps, "y": wasserstein, "name": "E_π f − E_p f",
+        {"type": "scatter", "mode": "lines", "x": steps, "y": wasserstein, "name": "E<sub>π</sub> f − E<sub>p</sub> f",
          "line": {"color": W_COLOR, "width": 3}},
         {"type": "scatter", "mode": "lines", "x": steps, "y": exact_w, "name": "exact W₁ = |θ|",
          "line": {"color": W_COLOR, "width": 2, "dash": "dash"}},
@@ -222,6 +257,20 @@ def estimate_history(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
         margin={"l": 60, "r": 20, "t": 50, "b": 150})}
 
 
+BAR_LABEL_SIZE = 13  # px: two five-character labels side by side fit a 50-px bar pitch
+
+
+def bar_label(value: float) -> str:
+    """A gradient bar's label, two decimals (the full value is in the hover): the axis spans at least ±1.56, so
+    finer digits say nothing the bar does not, and "-0.00446" beside "-1.12e-05" ran into one another over bars
+    near zero. −0.00 reads 0.00; beyond ±100 whole numbers keep the label short."""
+    value = float(value)
+    if not math.isfinite(value):
+        return f"{value}"
+    text = f"{value:.0f}" if abs(value) >= 100 else f"{value:.2f}"
+    return "0.00" if text in ("-0.00", "0.00") else text.replace("-", "−")
+
+
 def estimate_gradients(snapshot: dict[str, Any], *, height: int = 440) -> Figure:
     """d/dθ of each estimate (autograd through p_θ's samples, networks fixed) beside the exact derivative."""
     names = ["JSD", "W₁"]
@@ -230,9 +279,13 @@ def estimate_gradients(snapshot: dict[str, Any], *, height: int = 440) -> Figure
     bound = max(1.2, float(np.max(np.abs(np.concatenate([estimated, exact]))))) * 1.3  # room for the labels
     traces = [
         {"type": "bar", "x": names, "y": estimated, "name": "d/dθ of the estimate", "marker": {"color": FAKE_COLOR},
-         "text": [f"{v:.3g}" for v in estimated], "textposition": "outside"},
+         "text": [bar_label(v) for v in estimated], "textposition": "outside", "cliponaxis": False,
+         "textfont": {"size": BAR_LABEL_SIZE},
+         "customdata": estimated, "hovertemplate": "%{x}: d/dθ of the estimate = %{customdata:.4g}<extra></extra>"},
         {"type": "bar", "x": names, "y": exact, "name": "exact d/dθ", "marker": {"color": MUTED_COLOR},
-         "text": [f"{v:.3g}" for v in exact], "textposition": "outside"},
+         "text": [bar_label(v) for v in exact], "textposition": "outside", "cliponaxis": False,
+         "textfont": {"size": BAR_LABEL_SIZE},
+         "customdata": exact, "hovertemplate": "%{x}: exact d/dθ = %{customdata:.4g}<extra></extra>"},
     ]
     return {"data": traces, "layout": layout(
         "Gradient with respect to θ", height, barmode="group", yaxis={"range": [-bound, bound],
@@ -271,8 +324,8 @@ def estimator_summary(snapshot: dict[str, Any]) -> str:
     normalised = snapshot["wasserstein_estimate"] / lipschitz if lipschitz > 0 else float("nan")
     clipping = snapshot["lipschitz_method"] == "clip"
     return (
-        f"**JSD estimate** ½(log 4 − L_D) = **{snapshot['jsd_estimate']:.4f}** (exact {snapshot['exact_js']:.4f}, "
-        f"ln 2 = {LN2:.4f}) · **W₁ estimate** E_π f − E_p f = **{snapshot['wasserstein_estimate']:.4g}** "
+        f"**JSD estimate** ½(log 4 − $L_D$) = **{snapshot['jsd_estimate']:.4f}** (exact {snapshot['exact_js']:.4f}, "
+        f"ln 2 = {LN2:.4f}) · **W₁ estimate** $E_\\pi f - E_p f$ = **{snapshot['wasserstein_estimate']:.4g}** "
         f"(exact {snapshot['exact_wasserstein']:.4f})  \n"
         f"critic's Lipschitz constant K ≈ max‖∇ₓf‖ = {lipschitz:.3g} · estimate / K = {normalised:.4g}"
         + (" — a clipped critic estimates K·W₁ for an unknown K" if clipping else "")
@@ -351,6 +404,18 @@ def landscape_figure(mus, sigmas, landscape: np.ndarray, divergence: str, *, min
     return figure
 
 
+# Drawn in this order, each over the one before: a wide, pale solid KL(π‖p) underneath, the thinner dashed and
+# dotted ones on top, so fits that coincide (forward KL and JSD often do) stay visible as two lines.
+FIT_ORDER = ("forward_kl", "reverse_kl", "js")
+FIT_STYLES = {"forward_kl": (9, "solid", 0.45), "reverse_kl": (3, "dash", 1.0), "js": (3, "dot", 1.0)}
+
+
+def fits_coincide(first: tuple[float, float], second: tuple[float, float], tolerance: float = 0.01) -> bool:
+    """Two fitted (μ, σ) drawn as one curve: both parameters within `tolerance` (their legend labels, at two
+    decimals, then agree to within a unit of the last digit)."""
+    return abs(first[0] - second[0]) <= tolerance and abs(first[1] - second[1]) <= tolerance
+
+
 def fitted_densities(x, mixture_density, fits: dict[str, tuple[float, float]], *, height: int = 420
                      ) -> go.Figure:
     """π shaded, and the Gaussian each divergence fitted, drawn over it."""
@@ -359,13 +424,18 @@ def fitted_densities(x, mixture_density, fits: dict[str, tuple[float, float]], *
     figure.add_scatter(x=_f32(x), y=_f32(mixture_density), mode="lines", name="π (mixture)", fill="tozeroy",
                        line={"color": REAL_COLOR, "width": 3}, fillcolor="rgba(31, 119, 180, 0.25)")
     peak = float(np.max(mixture_density))
-    for divergence, (mu, sigma) in fits.items():
+    shown: list[tuple[str, tuple[float, float]]] = []
+    for divergence in sorted(fits, key=lambda d: FIT_ORDER.index(d) if d in FIT_ORDER else len(FIT_ORDER)):
+        mu, sigma = fits[divergence]
         density = np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
         peak = max(peak, float(density.max()))
-        figure.add_scatter(x=_f32(x), y=_f32(density), mode="lines",
-                           name=f"{DIVERGENCE_SHORT[divergence]}: N({round(mu, 2) + 0.0:.2f}, {sigma:.2f}²)",
-                           line={"color": DIVERGENCE_COLORS[divergence], "width": 3,
-                                 "dash": {"forward_kl": "solid", "reverse_kl": "dash", "js": "dot"}[divergence]})
+        same = [DIVERGENCE_SHORT[other] for other, fit in shown if fits_coincide(fit, (mu, sigma))]
+        shown.append((divergence, (mu, sigma)))
+        width, dash, opacity = FIT_STYLES.get(divergence, (3, "solid", 1.0))
+        figure.add_scatter(x=_f32(x), y=_f32(density), mode="lines", opacity=opacity,
+                           name=f"{DIVERGENCE_SHORT[divergence]}: N({round(mu, 2) + 0.0:.2f}, {sigma:.2f}²)"
+                           + (f" = {' = '.join(same)}'s fit" if same else ""),
+                           line={"color": DIVERGENCE_COLORS[divergence], "width": width, "dash": dash})
     figure.update_xaxes(title="x", range=[float(x[0]), float(x[-1])])
     figure.update_yaxes(title="density", range=[0, peak * 1.08])
     base_layout(figure, title="Fitted Gaussians over π", height=height)

@@ -78,6 +78,11 @@ def centred_critic(surface: np.ndarray) -> tuple[np.ndarray, float]:
     return centred, spread if spread > 0 else 1.0
 
 
+def outside_note(outside: int, total: int) -> str:
+    """"N of M / samples outside / the view" on three short lines: one line was wider than WGAN's 212-px plots."""
+    return f"{outside:,} of {total:,}<br>samples outside<br>the view"
+
+
 def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, height: int = 520) -> Figure:
     """Real (blue) and generated (orange) points over D(x) — or the critic's f(x) — as a heat map, with the
     direction the generator's loss pushes each fake point as a short line."""
@@ -116,7 +121,7 @@ def samples_and_critic(snapshot: dict[str, Any], *, title: str | None = None, he
     if outside:  # the axes stay fixed (the picture must not jump while it plays): say what left them
         # placed on the axes' own domain: the square window narrows the plot inside the paper, and a paper-placed
         # note began over the y tick labels
-        annotations.append({"text": f"{outside:,} of {len(fake):,} samples outside the view", "x": 0.01, "y": 0.99,
+        annotations.append({"text": outside_note(outside, len(fake)), "x": 0.01, "y": 0.99, "align": "left",
                             "xref": "x domain", "yref": "y domain", "xanchor": "left", "yanchor": "top",
                             "showarrow": False, "bgcolor": "rgba(255, 255, 255, 0.8)",
                             "font": {"size": FONT_SIZE - 3, "color": "#222222"}})

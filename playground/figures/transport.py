@@ -5,6 +5,8 @@ Numpy in, plotly figure out; no torch, no streamlit.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -198,7 +200,7 @@ def estimate_history(history_steps, history_estimates, history_normalised, exact
     """E_π f − E_p f over training, its value divided by the measured Lipschitz constant K, and the exact W₁."""
     steps = _float32(history_steps)
     figure = go.Figure()
-    figure.add_scatter(x=steps, y=_float32(history_estimates), mode="lines", name="E_π f − E_p f",
+    figure.add_scatter(x=steps, y=_float32(history_estimates), mode="lines", name="E<sub>π</sub> f − E<sub>p</sub> f",
                        line={"color": ACCENT_COLOR, "width": 3})
     figure.add_scatter(x=steps, y=_float32(history_normalised), mode="lines", name="÷ K",
                        line={"color": "#9467bd", "width": 2})
@@ -213,16 +215,29 @@ def estimate_history(history_steps, history_estimates, history_normalised, exact
     return figure.update_layout(legend=bottom_legend(), margin={"b": 110})
 
 
+def clipping_reading(lipschitz: float) -> str:
+    """What the clipped critic's measured Lipschitz constant K says about its estimate, which is at most K·W₁:
+    clipping sets K through c (about c³ in this 3-layer critic), on either side of 1."""
+    if not math.isfinite(lipschitz) or lipschitz <= 0:
+        return ""
+    if lipschitz < 0.5:   # K is measured on a grid and samples (a lower bound on f's own): keep a margin below 1
+        return f" — K ≈ {lipschitz:.2g} < 1: f is flatter than 1-Lipschitz, so the estimate understates W₁"
+    if lipschitz <= 1:
+        return f" — K ≈ {lipschitz:.2g}, near 1: the estimate is on W₁'s scale"
+    return (f" — K ≈ {lipschitz:.2g} > 1: this c does not keep f 1-Lipschitz, so the estimate can exceed W₁ "
+            "(estimate / K is the one to compare)")
+
+
 def kantorovich_summary(snapshot: dict) -> str:
     """The numbers a lecturer reads out: estimate, exact W₁, their ratio and the critic's Lipschitz constant."""
     estimate, exact = snapshot["estimate"], snapshot["exact_wasserstein"]
     ratio = estimate / exact if exact > 0 else float("nan")
     if snapshot["lipschitz_method"] == "clip":
-        constraint = f"weight clipping, c = {snapshot['clip_value']:g}"
+        constraint = f"weight clipping, c = {snapshot['clip_value']:g}" + clipping_reading(snapshot["lipschitz"])
     else:
         constraint = f"gradient penalty, λ = {snapshot['penalty_weight']:g}"
     return (
-        f"**Critic estimate** E_π f − E_p f = **{estimate:.4g}** · **exact W₁** (POT) = **{exact:.4f}** · "
+        f"**Critic estimate** $E_\\pi f - E_p f$ = **{estimate:.4g}** · **exact W₁** (POT) = **{exact:.4f}** · "
         f"ratio {ratio:.3f}  \n"
         f"**Lipschitz constant** max‖∇ₓf‖ = {snapshot['lipschitz_grid']:.4g} on the grid, "
         f"{snapshot['lipschitz_samples']:.4g} on samples · estimate / K = {snapshot['normalised_estimate']:.4g} "

@@ -73,10 +73,11 @@ def discriminator(snapshot: dict[str, Any], *, limit: float = 7.0, height: int =
     figure.add_trace(go.Scatter(x=x, y=_f32(snapshot["real_density"] / peak), name="π (scaled)", mode="lines",
                                 fill="tozeroy", line={"color": REAL_COLOR, "width": 1}, opacity=0.3,
                                 hoverinfo="skip"))
-    figure.add_trace(go.Scatter(x=x, y=_f32(snapshot["fake_density"] / peak), name="p_θ (scaled)", mode="lines",
+    figure.add_trace(go.Scatter(x=x, y=_f32(snapshot["fake_density"] / peak), name="p<sub>θ</sub> (scaled)",
+                                mode="lines",
                                 fill="tozeroy", line={"color": FAKE_COLOR, "width": 1}, opacity=0.3,
                                 hoverinfo="skip"))
-    figure.add_trace(go.Scatter(x=x, y=snapshot["d_optimal"], name="D*(x) = π/(π + p_θ)", mode="lines",
+    figure.add_trace(go.Scatter(x=x, y=snapshot["d_optimal"], name="D*(x) = π/(π + p<sub>θ</sub>)", mode="lines",
                                 line={"color": "#222222", "width": 4, "dash": "dash"}))
     figure.add_trace(go.Scatter(x=x, y=snapshot["d"], name=f"trained D(x), step {snapshot['step']:,}",
                                 mode="lines", line={"color": ACCENT_COLOR, "width": 3}))
@@ -95,7 +96,7 @@ def discriminator(snapshot: dict[str, Any], *, limit: float = 7.0, height: int =
 def value_curve(thetas, values, theta: float, value: float, *, height: int = 440) -> go.Figure:
     """V(G, D*) = 2·JSD − log 4 against θ, its bounds −log 4 (p_θ = π) and 0 (disjoint), and the current θ."""
     figure = go.Figure()
-    for level, text in ((-LOG_4, "−log 4 (p_θ = π)"), (0.0, "0 (supports apart)")):
+    for level, text in ((-LOG_4, "−log 4 (p<sub>θ</sub> = π)"), (0.0, "0 (supports apart)")):
         figure.add_hline(y=level, line={"color": MUTED_COLOR, "dash": "dot"}, annotation_text=text,
                          annotation_position="top" if level == 0 else "top right")
     figure.add_trace(go.Scatter(x=_f32(thetas), y=_f32(values), mode="lines", name="V(G, D*)",
@@ -105,7 +106,7 @@ def value_curve(thetas, values, theta: float, value: float, *, height: int = 440
     # short: the chart sits in the narrower notes column, and the full formula is above it
     base_layout(figure, title="V(G, D*) = 2·JSD − log 4", height=height)
     figure.update_layout(legend=BOTTOM_LEGEND, margin={"b": 110})  # below: above the plot it meets the title
-    figure.update_xaxes(title_text="θ (mean of p_θ)", range=[float(np.min(thetas)), float(np.max(thetas))])
+    figure.update_xaxes(title_text="θ (mean of p<sub>θ</sub>)", range=[float(np.min(thetas)), float(np.max(thetas))])
     figure.update_yaxes(title_text="V(G, D*)", range=[-1.5, 0.12])
     return figure
 
@@ -122,8 +123,8 @@ def pair_metrics(pair: od.Pair) -> list[tuple[str, str, str | None]]:
     value = od.value_at_optimum(pair)
     slope = od.mean_slope_at_fakes(pair)
     return [("V(G, D*)", f"{round(value, 3) + 0.0:.3f}", None),  # + 0.0: no "−0.000"
-            ("JSD(π‖p_θ)", f"{od.jensen_shannon(pair):.3f}", "≤ log 2 ≈ 0.6931"),
-            ("E_p |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",
+            ("JSD(π‖$p_\\theta$)", f"{od.jensen_shannon(pair):.3f}", "≤ log 2 ≈ 0.6931"),
+            ("$E_p$ |∂D*/∂x|", f"{slope:.3f}" if slope >= 0.01 or slope == 0 else f"{slope:.0e}",
              "How steep D* is where the fakes are: the only signal G gets through D*.")]
 
 
@@ -160,7 +161,7 @@ def frozen_generator(records: dict[str, np.ndarray], critic_steps: int, *, heigh
     figure.update_layout(legend=bottom_legend(), margin={"l": 70, "t": 60, "b": 150})
     figure.update_xaxes(range=[0, critic_steps], row=1, col=1)
     figure.update_xaxes(range=[0, critic_steps], title_text="discriminator steps", row=2, col=1)
-    figure.update_yaxes(type="log", title_text="‖∇_θ L_G‖", exponentformat="power", row=1, col=1,
+    figure.update_yaxes(type="log", title_text="‖∇<sub>θ</sub> L<sub>G</sub>‖", exponentformat="power", row=1, col=1,
                         **_log_range(records))
     figure.update_yaxes(range=[0.4, 1.03], title_text="accuracy", row=2, col=1)
     return figure

@@ -50,11 +50,13 @@ def estimates_against_truth(runs: dict[str, dict[str, Any]], *, note: str = "", 
         else:
             steps, gap = decimate(history["step"], history["critic_gap"])
             traces.append({"type": "scatter", "mode": "lines", "x": steps, "y": gap,
-                           "name": f"{name}: estimate", "line": {"color": color, "width": 2}})
+                           "name": f"{name}: estimate (solid)", "line": {"color": color, "width": 3}})
         exact = run["exact_w1"]
         traces.append({"type": "scatter", "mode": "lines+markers", "x": exact[:, 0].astype(np.float32),
-                       "y": exact[:, 1].astype(np.float32), "name": f"{name}: exact W₁",
-                       "line": {"color": color, "width": 3}, "marker": {"size": 5}})
+                       "y": exact[:, 1].astype(np.float32), "name": f"{name}: exact W₁ (dashed)",
+                       # the run's hue, dashed with ◆ markers: told apart from its estimate's solid line
+                       "line": {"color": color, "width": 2, "dash": "dash"},
+                       "marker": {"size": 7, "symbol": "diamond", "color": color}})
     last_step = max(1, max(run["step"] for run in runs.values()))
     traces.append({"type": "scatter", "mode": "lines", "x": [0, last_step], "y": [math.log(2)] * 2, "yaxis": "y2",
                    "name": "ln 2", "line": {"color": MUTED_COLOR, "dash": "dash"}})
@@ -97,7 +99,7 @@ def layer_gradient_profile(profile: dict[str, np.ndarray], *, height: int = 420)
         xaxis={"title": {"text": f"critic layer ℓ (1 = first hidden layer, {last} = the score)"}, "dtick": 1,
                "autorange": "reversed"},
         # automargin: labels like 10⁻²¹ are wide, and the axis title was printed over them
-        yaxis={"title": {"text": "‖∂L/∂h_ℓ‖ (log)", "standoff": 12}, "type": "log", "exponentformat": "power",
+        yaxis={"title": {"text": "‖∂L/∂h<sub>ℓ</sub>‖ (log)", "standoff": 12}, "type": "log", "exponentformat": "power",
                "automargin": True},
     )}
 
