@@ -106,7 +106,7 @@ class BatchedLinear(torch.autograd.Function):
     traffic.
 
     For a thin layer autograd's own backward asks for products with one or two result columns and a right-hand
-    operand stored row by row, which MKL runs 2–10× slower than the same products laid out the other way: the
+    operand stored row by row, which MKL runs several times slower than the same products laid out the other way: the
     input gradient g · W of a 2-input layer, the weight gradient hᵀ · g of a 1- or 2-output layer, and for a
     1-output layer an input gradient g · W over a single term. Here the weight gradient is gᵀ · h, or (hᵀ · g)ᵀ
     for a thin input; the input gradient multiplies by a column-major copy of W (a few thousand numbers), or is a
