@@ -637,8 +637,8 @@ class SeedsSettings:
     dataset: str = knob("eight_gaussians", "Dataset", choices=DATASETS, url="seeds_dataset",
                         help="The real distribution π; its modes are what is counted.")
     members: int = knob(16, "Seeds K", options=(4, 8, 16, 32), url="seeds_members",
-                        help="How many runs train together. 16 batched runs of the mode-collapse preset cost about "
-                             "what 6–7 single runs cost on one CPU thread, 4–5 on two (bench/ensemble.py).")
+                        help="How many runs train together, in one batched step: K runs cost a fraction of K "
+                             "separate runs' time (`python bench/ensemble.py` measures it on this machine).")
     first_seed: int = knob(0, "First seed", min=0, max=2**31 - 64, widget="number", url="seeds_first",
                            help="Seeds first_seed, first_seed + 1, … are trained.")
 
