@@ -8,7 +8,7 @@ from playground.figures import ensemble as figures
 
 st.set_page_config(page_title="Many seeds · GAN Playground", page_icon="🎲", layout="wide")
 ui.page_header(
-    "Many seeds at once",
+    "Many seeds",
     "One run can be lucky. Here the same configuration trains from K seeds at once, in one batched step, and "
     "the charts show how many of the modes each seed keeps: the mean, the spread, and every seed's samples.",
     r"\text{modes captured} = \#\{\,m : m \text{ is the nearest mode of a sample within } 3\sigma\,\}",

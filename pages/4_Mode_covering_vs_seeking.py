@@ -8,7 +8,7 @@ from playground.figures import divergences as figures
 
 st.set_page_config(page_title="Mode covering vs seeking · GAN Playground", page_icon="🎯", layout="wide")
 ui.page_header(
-    "Mode covering vs mode seeking",
+    "Mode covering vs seeking",
     "Fit one Gaussian p = N(μ, σ²) to a two-mode mixture π by gradient descent on each divergence, and see which "
     "minima cover both modes and which seek one.",
     r"\mathrm{KL}(\pi\|p) = \int \pi \log\frac{\pi}{p},\qquad \mathrm{KL}(p\|\pi) = \int p \log\frac{p}{\pi},\qquad"

@@ -6,9 +6,9 @@ from playground import ui, wgan
 from playground.figures import wgan as figures
 from playground.objectives import WGAN_TEX
 
-st.set_page_config(page_title="WGAN and weight clipping · GAN Playground", page_icon="📦", layout="wide")
+st.set_page_config(page_title="WGAN and clipping · GAN Playground", page_icon="📦", layout="wide")
 ui.page_header(
-    "WGAN and weight clipping",
+    "WGAN and clipping",
     "Three GANs train in lockstep on the same data and seed: a WGAN whose critic is clipped to [−c, c], a WGAN-GP, "
     "and a classic GAN. Move **c** while they play.",
     WGAN_TEX,

@@ -7,10 +7,10 @@ from playground.figures import density_ratio as figures
 
 st.set_page_config(page_title="Density ratio and AVB · GAN Playground", page_icon="⚖️", layout="wide")
 ui.page_header(
-    "The density-ratio trick and adversarial variational Bayes",
+    "Density ratio and AVB",
     "A classifier that tells samples of q₁ from samples of q₂ learns, through its logit, the log of their "
-    "density ratio. That is all a GAN's discriminator knows, and it is how AVB puts an encoder without a "
-    "density into a variational autoencoder.",
+    "density ratio. That is all a GAN's discriminator knows, and it is how adversarial variational Bayes (AVB) "
+    "puts an encoder without a density into a variational autoencoder.",
     density_ratio.RATIO_TEX,
 )
 HERE = {"report_unknown": False}  # the sections share the address: none says a key is unknown

@@ -7,8 +7,9 @@ from playground.figures import dirac as figures
 
 st.set_page_config(page_title="Dirac-GAN · GAN Playground", page_icon="🌀", layout="wide")
 ui.page_header(
-    "Dirac-GAN: why GAN training circles",
-    r"Data $\delta_0$, generator $\delta_\theta$, discriminator $D_\psi(x) = \psi x$: the generator descends $L$, "
+    "Dirac-GAN",
+    r"Why GAN training circles. Data $\delta_0$, generator $\delta_\theta$, discriminator $D_\psi(x) = \psi x$: "
+    r"the generator descends $L$, "
     r"the discriminator ascends it, and the only equilibrium is $(\theta, \psi) = (0, 0)$ "
     "(Mescheder, Geiger & Nowozin 2018).",
     r"L(\theta,\psi) = f(\psi\theta) + f(0),\qquad v(\theta,\psi) = \big(-\nabla_\theta L,\; \nabla_\psi L\big),"

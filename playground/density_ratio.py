@@ -10,11 +10,10 @@ from functools import cache
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import special
 from torch import Tensor
 
-from playground import checkpoint
+from playground import checkpoint, objectives
 from playground.models import mlp
 from playground.settings import knob
 
@@ -204,8 +203,8 @@ def both_have_mass(pair_id: str, points: np.ndarray, coverage: float = MASS_COVE
 
 def logistic_loss(scores_numerator: Tensor, scores_denominator: Tensor) -> Tensor:
     """−E_{q₁} log D(x) − E_{q₂} log(1 − D(x)) with D = σ(s), written as E_{q₁} softplus(−s) + E_{q₂} softplus(s).
-    With equal class sizes its minimiser is s*(x) = log q₁(x)/q₂(x)."""
-    return F.softplus(-scores_numerator).mean() + F.softplus(scores_denominator).mean()
+    With equal class sizes its minimiser is s*(x) = log q₁(x)/q₂(x). It is the minimax critic's loss, q₁ as real."""
+    return objectives.minimax_critic_loss(scores_numerator, scores_denominator)
 
 
 def kl_estimate(scores_numerator: Tensor) -> Tensor:

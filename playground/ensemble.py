@@ -106,7 +106,7 @@ class BatchedLinear(torch.autograd.Function):
     traffic.
 
     For a thin layer autograd's own backward asks for products with one or two result columns and a right-hand
-    operand stored row by row, which MKL runs 2–10× slower than the same products laid out the other way: the
+    operand stored row by row, which MKL runs several times slower than the same products laid out the other way: the
     input gradient g · W of a 2-input layer, the weight gradient hᵀ · g of a 1- or 2-output layer, and for a
     1-output layer an input gradient g · W over a single term. Here the weight gradient is gᵀ · h, or (hᵀ · g)ᵀ
     for a thin input; the input gradient multiplies by a column-major copy of W (a few thousand numbers), or is a
@@ -637,8 +637,8 @@ class SeedsSettings:
     dataset: str = knob("eight_gaussians", "Dataset", choices=BUILT_IN, url="seeds_dataset",
                         help="The real distribution π; its modes are what is counted.")
     members: int = knob(16, "Seeds K", options=(4, 8, 16, 32), url="seeds_members",
-                        help="How many runs train together. 16 batched runs of the mode-collapse preset cost about "
-                             "what 6–7 single runs cost on one CPU thread, 4–5 on two (bench/ensemble.py).")
+                        help="How many runs train together, in one batched step: K runs cost a fraction of K "
+                             "separate runs' time (`python bench/ensemble.py` measures it on this machine).")
     first_seed: int = knob(0, "First seed", min=0, max=2**31 - 64, widget="number", url="seeds_first",
                            help="Seeds s, s + 1, …, s + K − 1 are trained, s this number.")
 

@@ -57,7 +57,7 @@ FROZEN_GENERATOR_TEX = (
     r"\nabla_\theta s(G(z))\big] \end{aligned}")
 CRITIC_SEED_OFFSET = 7_919     # the fresh critic's weights: a stream of its own, not the trainer's critic
 DATA_SEED_OFFSET = 104_729     # its training batches and the fixed evaluation batch
-SURFACE_GRID = 48              # the critic surface in snapshots: 48 × 48 points (< 2 ms)
+SURFACE_GRID = 48              # the critic surface in snapshots: 48 × 48 points, cheap enough for every frame
 SNAPSHOT_POINTS = 400          # real and fake points drawn in snapshots
 RECORDS = ("grad_norm_minimax", "grad_norm_non_saturating", "critic_accuracy", "critic_loss")
 

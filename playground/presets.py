@@ -35,8 +35,8 @@ class Preset(settings.Preset):
 # (≤ 3 modes at step 1,000 on 40 of 40 seeds, mostly 0-1); with the default two-layer critic it usually covers
 # all 8 modes (shared/FACTS.md), so the shallow critic is what makes the collapse reliable. The collapse is a
 # phase, not an end state: Trainer seeds 0-5 spread over 5-8 modes between steps 5,000 and 12,500, and 12-14 of
-# 16 ensemble seeds do by step 11,000 (measured 2026-11-28). A slower critic (lr 1e-4) kept all 16 collapsed for
-# 16,000 steps but then unrolling no longer cured it (1 of 6 seeds); a faster one (3e-3) spread sooner.
+# 16 ensemble seeds do by step 11,000. A slower critic (lr 1e-4) kept all 16 collapsed for
+# 16,000 steps, but then unrolling cured only 1 of 6 seeds; a faster one (3e-3) spread sooner.
 COLLAPSING_GAME: dict[str, Any] = {
     "objective": "non_saturating",
     "latent_size": 64,
@@ -57,7 +57,7 @@ SATURATING_GAME: dict[str, Any] = {
     "generator_lr": 0.01,
 }
 
-# WGAN-GP as in Gulrajani et al.'s gan_toy.py: λ = 0.1 (the paper's λ = 10 was slow to cover the modes here),
+# WGAN-GP as in Gulrajani et al.'s gan_toy.py: λ = 0.1 (the paper's λ = 10 covers the modes slowly here),
 # 5 critic steps, Adam 1e-4 with β = (0.5, 0.9).
 WGAN_GP_GAME: dict[str, Any] = {
     "objective": "wgan_gp",

@@ -232,8 +232,8 @@ def test_mode_coverage_of_a_collapsed_generator():
 
 
 def test_mode_coverage_counts_nan_samples_as_low_quality_and_rejects_bad_input():
-    """Samples [4, 3] against 2-D modes were reshaped into six 2-D points (and counted); one mode given as a flat
-    [0, 0] raised IndexError; std = -1 gave zero coverage silently."""
+    """Input that would be silently miscounted is refused by name: samples [4, 3] against 2-D modes (which a
+    reshape would turn into six 2-D points), a flat [0, 0] for one mode, no modes, and a std that is not positive."""
     modes = np.array([[0.0, 0.0], [4.0, 0.0]])
     coverage = metrics.mode_coverage(np.array([[0.0, 0.01], [np.nan, np.nan]]), modes, std=0.1)
     assert coverage.modes_captured == 1 and coverage.high_quality == 0.5      # a diverged sample is low quality
@@ -489,7 +489,7 @@ def test_snapshot_is_numpy_and_small():
                                  {"objective": "zzz"}, {"beta1": 1.0}, {"critic_steps": 0}, {"clip_value": 0.0},
                                  {"latent_size": 2.5}])
 def test_a_config_no_run_can_use_is_rejected_by_name(bad):
-    """Trainer(TrainingConfig(batch_size=0)) was accepted and failed later inside torch (if at all)."""
+    """A config no run can use fails at construction, naming the field, not later inside torch (if at all)."""
     (name, value), = bad.items()
     with pytest.raises(ValueError, match=f"{name}="):
         TrainingConfig(**bad)

@@ -31,7 +31,7 @@ def app() -> AppTest:
 def test_density_ratio_tab_draws_and_steps(app):
     app.run()
     assert_clean(app)
-    assert app.title[0].value.startswith("The density-ratio trick")
+    assert app.title[0].value == "Density ratio and AVB"
     assert len(app.latex) >= 3                      # the page formula and the tab's two
     assert "KL estimate" in markdown_text(app) and "0.350" in markdown_text(app)   # exact KL of the default
     assert "(the untrained classifier)" in markdown_text(app)  # not "the mean of the last 200 steps" at step 0

@@ -378,8 +378,9 @@ def test_distance_and_eigenvalue_figures():
 
 
 def test_distance_chart_draws_a_fast_oscillation_as_the_band_it_swings_in():
-    """WGAN at h = 1 cycles with period 5 (simultaneous) and 3 (alternating): 1,500 points zig-zagging in 300 px
-    drew a two-colour block that hid one rule. Each is drawn as its range per window, which holds every iterate."""
+    """WGAN at h = 1 cycles with period 5 (simultaneous) and 3 (alternating). Drawn point by point, so fast a
+    zig-zag would fill a solid block hiding the other rule; each is drawn as its range per window, which holds
+    every iterate."""
     settings = replace(dirac.preset_settings("plain_spirals"), game="wgan", step_size=1.0)
     view = dirac.simulate(settings)
     figure = dirac_figures.distance_curves(view.distances, highlight="simultaneous")

@@ -72,8 +72,8 @@ def test_live_figures_with_a_trace_type_the_bundle_lacks_are_refused():
 
 
 def test_live_figure_json_nulls_non_finite_numbers_and_keeps_typed_arrays_intact():
-    """NaN became null by a text replace over the whole JSON, which also hit "NaN" inside typed arrays' base64
-    (about 1 in 100 arrays of 44×44 floats) and corrupted them from there on: a critic background of stripes."""
+    """Non-finite numbers become null, but only where they are numbers: the letters "NaN" inside a typed array's
+    base64 (about 1 in 100 arrays of 44×44 floats) stay, or the critic's background would turn to stripes."""
     import base64
     import json
 

@@ -18,7 +18,7 @@ from playground.training import Trainer, TrainingConfig, parse_config
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
-    """Tiny networks run fastest on one thread; on a busy 2-core machine two threads were ~25× slower."""
+    """Tiny networks run fastest on one thread, by far on a busy 2-core machine."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

