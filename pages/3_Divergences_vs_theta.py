@@ -6,9 +6,9 @@ import streamlit as st
 from playground import divergences, ui
 from playground.figures import divergences as figures
 
-st.set_page_config(page_title="Divergences against θ · GAN Playground", page_icon="📏", layout="wide")
+st.set_page_config(page_title="Divergences vs θ · GAN Playground", page_icon="📏", layout="wide")
 ui.page_header(
-    "Divergences against θ",
+    "Divergences vs θ",
     "π puts its mass on the segment x = 0, $p_\\theta$ on the same segment moved to x = θ (Arjovsky et al. 2017, "
     "Example 1). Drag θ: KL and JSD cannot tell a near miss from a far one; W₁ can. Add instance noise to blur both.",
     # two lines: on one, a 1280-px projector in lecture mode cut it off after "JS"

@@ -64,17 +64,7 @@ def kantorovich_critic() -> None:
     st.latex(r"\widehat{W}_1 = \mathbb{E}_{\pi} f - \mathbb{E}_{p} f \;\le\; K \cdot W_1(\pi, p) \quad"
              r"\text{for a } K\text{-Lipschitz } f, \qquad K \approx \max_x \|\nabla_x f(x)\|")
     settings = ui.controls("transport.critic", transport.CriticSettings, columns=4, **here)
-    st.caption(
-        r"**Look for:** with the gradient penalty, $E_\pi f - E_p f$ climbs to the exact W₁ with K ≈ 1 (a little "
-        "above: a soft penalty settles at ‖∇f‖ ≈ 1 + W/2λ), and f ramps from p up to π. With clipping K scales "
-        "like c³ in this 3-layer critic, so the estimate gives W₁ only up to an unknown scale; estimate / K "
-        "recovers the order of magnitude. At the defaults (2-D, 200 steps) K ≈ 0.0025 at c = 0.01, 2.6 at c = 0.1 "
-        "and 2,400 at c = 1, where the estimate overshoots W₁ over a thousandfold; the line under the charts says "
-        "on which side of 1 this run's K is. In 1-D, f follows an optimal "
-        r"potential f* of slope ±1 ($f^{*\prime} = \operatorname{sign}(F_p - F_\pi)$). "
-        "Ring against 8 Gaussians moves dirt only a little: "
-        "there the penalty dominates at large λ; try λ = 1."
-    )
+    st.caption(transport.CRITIC_CAPTION)
     ui.live_view("transport.kantorovich", transport.KantorovichCritic.from_settings, figures.kantorovich_figures,
                  settings, columns=2, step_help="One update of the critic f on the two fixed samples.")
 

@@ -46,7 +46,7 @@ def theta_app() -> AppTest:
 
 def test_theta_page_shows_infinite_kl_in_its_band_and_constant_jsd(theta_app):
     """No noise, θ = 0.7: KL = ∞ (metric and the ∞ band of the chart), JSD = ln 2, W₁ = 0.7."""
-    assert theta_app.title[0].value == "Divergences against θ"
+    assert theta_app.title[0].value == "Divergences vs θ"
     assert metrics(theta_app) == {"KL(π‖$p_\\theta$)": "∞", "KL($p_\\theta$‖π)": "∞", "JSD(π, $p_\\theta$)": "0.6931",
                                   "W₁(π, $p_\\theta$)": "0.7"}
     spec = chart(theta_app, "div_curves_chart")
