@@ -53,6 +53,6 @@ def render(snapshot):
 
 seeds = range(first_seed, first_seed + members)
 ui.live_view("seeds.ensemble", lambda: Ensemble(config, seeds), render,
-             restart_token=(preset_id, dataset, members, first_seed), columns=2)
+             restart_token=(preset_id, dataset, members, first_seed), columns=2, main_height="viewport")
 
 ui.url_notices()  # last: says which values of the link the controls could not take

@@ -31,4 +31,4 @@ def render(snapshot):
             figures.mode_occupancy(snapshot)]
 
 
-ui.live_training("mode_collapse", config, render)
+ui.live_training("mode_collapse", config, render, main_height="viewport")

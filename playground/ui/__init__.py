@@ -49,9 +49,11 @@ def live_view(key: str, make_run: Callable[..., Any], render: Render, settings: 
     return _live_view(key, make_run, render, settings, **options)
 
 
-def live_training(page: str, config: TrainingConfig, render: Render, *, columns: int = 2) -> Trainer:
-    """The live view of a `Trainer` with D step / G step buttons, and the run tools under it."""
-    trainer = _live_view(f"{page}.live", Trainer, render, config, columns=columns,
+def live_training(page: str, config: TrainingConfig, render: Render, *, columns: int = 2,
+                  main_height: str | None = None) -> Trainer:
+    """The live view of a `Trainer` with D step / G step buttons, and the run tools under it (`main_height` as in
+    `live_view`)."""
+    trainer = _live_view(f"{page}.live", Trainer, render, config, columns=columns, main_height=main_height,
                          single_steps={"D step": lambda t: t.critic_step(), "G step": lambda t: t.generator_step()})
     run_tools(page, trainer)
     return trainer

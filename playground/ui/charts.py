@@ -81,12 +81,16 @@ def _null_outside_strings(match: re.Match) -> str:
 
 
 def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
-                on_click: Callable[[float, float], None] | None = None) -> None:
+                on_click: Callable[[float, float], None] | None = None, main_height: str | None = None) -> None:
     """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
     A `None` in `figures` leaves that chart as it was drawn last time. `on_click(x, y)` runs, before the next
-    script run, when a point is clicked (a heat map cell counts as a point); it needs a key."""
+    script run, when a point is clicked (a heat map cell counts as a point); it needs a key.
+    `main_height="viewport"`: the charts in the grid's first row are as tall as the window below their top (at
+    least as tall as the figure asks, at most the window's height), so the page's main chart fills the screen."""
     data = {"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns,
             "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}
+    if main_height == "viewport":
+        data["main_height"] = main_height
     if on_click is None:
         _live_charts(data=data, key=key)
         return
@@ -95,13 +99,15 @@ def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
     _live_charts(data={**data, "clicks": True}, key=key, on_click_change=partial(_chart_clicked, key, on_click))
 
 
-def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None) -> None:
+def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None,
+          main_height: str | None = None) -> None:
     """One static plotly figure (animation frames included), drawn by the live-chart component.
 
     Used instead of st.plotly_chart, whose own full plotly.js delays a page's first chart; reruns redraw it in
     place, keeping the user's zoom; `on_click` as in `live_charts`. `key=None` draws a new chart each call: a
-    progress chart redrawn several times within one script run (one key may be used once per run)."""
-    live_charts([figure], key=key, on_click=on_click)
+    progress chart redrawn several times within one script run (one key may be used once per run).
+    `main_height="viewport"`: the page's main chart, as tall as the window below its top (see `live_charts`)."""
+    live_charts([figure], key=key, on_click=on_click, main_height=main_height)
 
 
 def preload() -> None:
@@ -110,9 +116,9 @@ def preload() -> None:
     _live_charts(data={"figures": [], "columns": 1}, key=PRELOAD_KEY, height=1)
 
 
-def copy_link_button() -> None:
+def copy_link_button(width: str = "stretch") -> None:
     """A button that copies the page's address (or shows it, selected, where there is no clipboard)."""
-    _copy_link(key="gp_copy_link")
+    _copy_link(key="gp_copy_link", width=width)
 
 
 def _chart_clicked(key: str, on_click: Callable[[float, float], None]) -> None:

@@ -7,6 +7,7 @@ starts a fresh run, with a toast naming what changed; changed *live* fields go t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from playground.live import LiveRun, Scheduler, Steppable
 from playground.settings import field_label, restart_changes
 from playground.ui.charts import live_charts
 from playground.ui.controls import origin_of
+from playground.ui.page import main_slot
 
 # One thread per training run: on 2 cores, intra-op threads fought the server and the browser; small MLPs gain
 # nothing from more.
@@ -58,13 +60,15 @@ def _runs() -> dict[str, LiveRun]:
 
 def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, settings: Any, *,
               columns: int = 2, single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-              step_help: str = GAN_STEP) -> Steppable:
+              step_help: str = GAN_STEP, main_height: str | None = None) -> Steppable:
     """Play / pause / step / reset the run `make_run(settings)` and redraw `render(snapshot)` while it plays.
 
     `settings` is the page's settings object (from `ui.controls`): on a rerun, changed restart fields or another
     preset start a new run (a toast names them), changed live fields go to the run's `reconfigure`. `render`
     returns plotly figures (dict specs or go.Figure) and markdown strings; `single_steps` adds buttons (label ->
-    action on the run); `step_help` says what Step does (a GAN's step by default). Returns the run.
+    action on the run); `step_help` says what Step does (a GAN's step by default). `main_height="viewport"`: this
+    is the page's main view; it stands right under the page header, and its first row of charts takes its height
+    from the browser window (the screen's height below the chart's top, at least the figure's own). Returns the run.
     """
     state_key = f"{key}.settings"
     origin = origin_of(settings)
@@ -81,15 +85,28 @@ def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, se
             apply = lambda run: run.reconfigure(settings)  # noqa: E731 — the run's own thread-safe turn
     st.session_state[state_key] = (settings, origin)
     return play(key, lambda: make_run(settings), render, restart=restart, apply=apply, columns=columns,
-                single_steps=single_steps, step_help=step_help)
+                single_steps=single_steps, step_help=step_help, main_height=main_height)
 
 
 def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart: str | None = None,
          apply: Callable[[Steppable], Any] | None = None, columns: int = 2,
          single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-         step_help: str = GAN_STEP) -> Steppable:
+         step_help: str = GAN_STEP, main_height: str | None = None) -> Steppable:
     """The controls and the frames of one live run: `restart` (a toast's text) replaces a running run with
-    `make_run()`; `apply(run)` runs in the run's turn. `live_view` decides both from the settings."""
+    `make_run()`; `apply(run)` runs in the run's turn. `live_view` decides both from the settings; `main_height`
+    as there."""
+    if main_height not in (None, "viewport"):
+        raise ValueError(f"main_height must be None or 'viewport', not {main_height!r}")
+    slot = main_slot() if main_height else None
+    with slot if slot is not None else contextlib.nullcontext():
+        return _play(key, make_run, render, restart=restart, apply=apply, columns=columns, single_steps=single_steps,
+                     step_help=step_help, main_height=main_height)
+
+
+def _play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart: str | None,
+          apply: Callable[[Steppable], Any] | None, columns: int,
+          single_steps: Mapping[str, Callable[[Steppable], Any]] | None, step_help: str,
+          main_height: str | None) -> Steppable:
     runs = _runs()
     live = runs.get(key)
     if live is not None and restart:
@@ -126,7 +143,8 @@ def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart
     live.set_max_rate(SPEEDS[speed])
 
     run_every = FRAME_SECONDS if live.playing else None
-    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps))
+    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps),
+                                                  main_height)
     return live.run
 
 
@@ -146,7 +164,8 @@ def _unchanged(run: Steppable) -> None:
     """No setting to apply (`play` still takes the run's lock to publish its snapshot)."""
 
 
-def _live_frame(key: str, render: Render, columns: int, was_playing: bool, single_steps: bool = False) -> None:
+def _live_frame(key: str, render: Render, columns: int, was_playing: bool, single_steps: bool = False,
+                main_height: str | None = None) -> None:
     live = _runs().get(key)
     if live is None:
         return
@@ -176,6 +195,6 @@ def _live_frame(key: str, render: Render, columns: int, was_playing: bool, singl
     if live.playing and frame % SECONDARY_EVERY:
         figures = figures[:1] + [None] * (len(figures) - 1)
     if figures:
-        live_charts(figures, key=f"{key}.charts", columns=columns)
+        live_charts(figures, key=f"{key}.charts", columns=columns, main_height=main_height)
     if was_playing and not live.playing:  # it stopped itself (diverged, idle): stop the frame timer
         st.rerun()

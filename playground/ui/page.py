@@ -76,26 +76,40 @@ def sidebar_navigation() -> None:
 
 
 def page_header(title: str, intro: str, formula: str | None = None) -> None:
-    """The sidebar navigation, then the title, a one- or two-sentence intro and the slide's formula."""
+    """The sidebar navigation, then the title, a one- or two-sentence intro and the slide's formula (in lecture
+    mode both folded into one expander), and a place for the page's main live view (`main_slot`)."""
     sidebar_navigation()
     lecture = lecture_mode()
     if lecture:
         st.html(f"<style>{LECTURE_CSS}</style>")
     st.title(title)
     _PAGE_RUN.notice_slot = st.container()  # link notices go here, under the title
-    if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
-        with st.expander("What this page shows"):
-            st.markdown(intro)
+    if lecture:  # the lecturer says it: intro and formula fold into one row, beside the link, and the charts move up
+        with st.container(horizontal=True, vertical_alignment="center"):
+            with st.expander("What this page shows"):
+                st.markdown(intro)
+                if formula:
+                    st.latex(formula)
+            copy_link_button(width="content")
     else:
         st.markdown(intro)
-    if formula:
-        st.latex(formula)
-    copy_link_button()
+        if formula:
+            st.latex(formula)
+        copy_link_button()
+    _PAGE_RUN.main_slot = st.container()  # the page's main live view, when it asks for it (main_slot())
 
 
 def notice_slot() -> Any:
     """The container under this page's title that page_header left for notices about the link (or a new one)."""
     return getattr(_PAGE_RUN, "notice_slot", None) or st.container()
+
+
+def main_slot() -> Any:
+    """The container under this page's header for its main live view, once per run (None once taken, or on a page
+    without page_header): the chart comes before the page's own formulas and notes, in the first screen."""
+    slot = getattr(_PAGE_RUN, "main_slot", None)
+    _PAGE_RUN.main_slot = None
+    return slot
 
 
 def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:
