@@ -2,7 +2,7 @@
 
     charts.py     the live-charts component (JS/CSS in live_charts.js/.css), chart(), figure_json()
     url.py        the only reader/writer of the query parameters: tolerant read, write of owned keys, lecture mode
-    page.py       navigation (PAGES), page_header, side_by_side
+    page.py       navigation (PAGES), page_header, side_by_side, notes (folded in lecture mode)
     controls.py   controls(): a widget per knob of a settings dataclass, presets, greying, URL round trip
     experiment.py experiment(): a Run button for an on-demand experiment, with progress; its result kept
     live_view.py  live_view(): play a Steppable run in the background, redraw it, restart or reconfigure it
@@ -27,15 +27,15 @@ from playground.ui.experiment import experiment
 from playground.ui.legacy import accept_ids_in_link, url_notices
 from playground.ui.live_view import GAN_STEP, Render, play_with_token
 from playground.ui.live_view import live_view as _live_view
-from playground.ui.page import PAGES, page_header, side_by_side, sidebar_navigation
+from playground.ui.page import PAGES, notes, page_header, side_by_side, sidebar_navigation
 from playground.ui.tools import on_demand, run_tools, share_link
 from playground.ui.url import hidden_controls, lecture_mode, navigation_params
 
 __all__ = [
     "GAN_STEP", "LIVE_TRACE_TYPES", "PAGES", "ROOT", "STATIC_PLOTLY", "TRAINING_GROUPS", "accept_ids_in_link",
     "chart", "controls", "experiment", "figure_json", "hidden_controls", "lecture_mode", "live_charts",
-    "live_training", "live_view", "load_settings", "navigation_params", "on_demand", "page_header", "run_tools",
-    "share_link",
+    "live_training", "live_view", "load_settings", "navigation_params", "notes", "on_demand", "page_header",
+    "run_tools", "share_link",
     "side_by_side", "sidebar_navigation", "url_notices", "widget_key",
 ]
 

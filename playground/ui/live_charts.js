@@ -23,6 +23,13 @@ function heightBelow(cell, least) {  // the window's height below the cell's top
   return Math.round(Math.min(Math.max(room, least), window.innerHeight - BOTTOM_GAP));
 }
 
+const REFIT_MS = 800;
+
+function refit(Plotly, cell, least) {  // a chart sized to the window, resized if what stands above it has changed
+  const height = heightBelow(cell, least);
+  if (cell._fullLayout && Math.abs(cell._fullLayout.height - height) > 4) Plotly.relayout(cell, {height});
+}
+
 function scaleFonts(node, factor) {  // lecture mode: every font size in a layout, explicit ones included
   if (!node || typeof node !== "object") return;
   for (const [key, value] of Object.entries(node)) {
@@ -67,6 +74,7 @@ export default function (component) {
       // the page's main view: its first row of charts as tall as the window allows (figure.layout.height is the
       // least), so the picture fills the projector's screen; a square plot keeps its square window inside
       const tall = mainHeight && cell.offsetTop === root.children[0].offsetTop;
+      const least = figure.layout && typeof figure.layout.height === "number" ? figure.layout.height : 450;
       if (scale !== 1 || tall) {
         figure.layout = figure.layout || {};
         const margin = figure.layout.margin || {}, own = figure.layout.height;
@@ -77,7 +85,7 @@ export default function (component) {
           // and the margins, which hold the tick labels and axis titles that just grew
           for (const side of ["l", "r", "t", "b"]) if (typeof margin[side] === "number") margin[side] *= scale;
         }
-        if (tall) figure.layout.height = heightBelow(cell, typeof own === "number" ? own : 450);
+        if (tall) figure.layout.height = heightBelow(cell, least);
         const height = figure.layout.height;
         // what sits below the plot at a share of its height (replay buttons and slider, some legends) keeps
         // `scale` times its distance in pixels, clear of the enlarged tick labels and axis title
@@ -109,6 +117,10 @@ export default function (component) {
             root.__gpSetTrigger("click", {x: point.x, y: point.y, chart: index});
           }
         });
+      }
+      if (tall) {  // what stands above it may still be rendering: fit the height again once the page settles
+        clearTimeout(cell.__gpRefit);
+        cell.__gpRefit = setTimeout(() => refit(Plotly, cell, least), REFIT_MS);
       }
       return Promise.resolve(drawn).then(() => { cell.dataset.drawn = "1"; });  // drawn, not just framed
     };

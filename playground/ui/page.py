@@ -112,6 +112,12 @@ def main_slot() -> Any:
     return slot
 
 
+def notes(label: str) -> Any:
+    """Where a section's formulas and notes go: in lecture mode an expander named `label` (the lecturer says them,
+    and the section's charts move up into the first screen), otherwise the page itself."""
+    return st.expander(label) if lecture_mode() else st.container()
+
+
 def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:
     """`st.columns(spec)`, or as many containers one under the other in lecture mode: at 1.3× text two columns
     on a projector squeeze a chart to a sliver beside its own legend."""
