@@ -56,6 +56,7 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
 
 # Lecture mode's layout (lecture.css): larger text, a wider sidebar, less padding around the main column.
 LECTURE_CSS = (Path(__file__).resolve().parent / "lecture.css").read_text(encoding="utf-8")
+PAGE_CSS = (Path(__file__).resolve().parent / "page.css").read_text(encoding="utf-8")  # every page: short screens
 
 _PAGE_RUN = threading.local()  # per script thread: where this run's page wants its link notices
 
@@ -80,8 +81,7 @@ def page_header(title: str, intro: str, formula: str | None = None) -> None:
     mode both folded into one expander), and a place for the page's main live view (`main_slot`)."""
     sidebar_navigation()
     lecture = lecture_mode()
-    if lecture:
-        st.html(f"<style>{LECTURE_CSS}</style>")
+    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture else ''}</style>")
     st.title(title)
     _PAGE_RUN.notice_slot = st.container()  # link notices go here, under the title
     if lecture:  # the lecturer says it: intro and formula fold into one row, beside the link, and the charts move up
