@@ -25,7 +25,8 @@ from playground.ui.page import main_slot
 torch.set_num_threads(1)
 
 SPEEDS = {"fastest": None, "1k it/s": 1000, "100 it/s": 100, "10 it/s": 10, "1 it/s": 1}  # short: lecture mode
-BUTTON_WIDTH = 140             # px, Play/Pause, Step, Reset: fixed, so the row does not shift when Play turns Pause
+BUTTON_WIDTH = 124             # px, Play/Pause, Step, Reset: fixed, so the row does not shift when Play turns Pause;
+                               # five buttons and the speed box fit one row of a 1366-px laptop's main column
 FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
 GAN_STEP = "One training step: the critic steps, then one generator step."
