@@ -5,7 +5,8 @@ the main chart's bounding box (the first chart of the page, its figure and its p
 edge is within the first screen. Screenshots of the first screen go to --shots (one per page and size), to look at
 as a lecturer would.
 
-Usage: python bench/layout.py [--pages Mode_collapse,WGAN_and_clipping] [--shots /tmp/layout_shots]
+Usage: python bench/layout.py [--pages Mode_collapse,WGAN_and_clipping] [--shots /tmp/layout_shots] [--root DIR]
+(--root: serve another checkout, e.g. `git archive main | tar -x -C /tmp/before`, to measure before and after.)
 """
 
 from __future__ import annotations
@@ -68,12 +69,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", default="", help="comma-separated URL paths; default: every page")
     parser.add_argument("--shots", type=Path, default=Path("/tmp/layout_shots"))
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve (default: this one)")
     args = parser.parse_args()
     pages = [Path(file).stem.split("_", 1)[1] for file in PAGES if (ROOT / file).exists()]
     chosen = [name for name in args.pages.split(",") if name] or pages
     args.shots.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    server = start_streamlit(port)
+    server = start_streamlit(port, root=args.root.resolve())
     print(f"{'page':<28} {'size':<10} {'figure x,y,w,h':<24} {'plot area x,y,w,h':<24} bottom in view")
     try:
         with sync_playwright() as playwright:
