@@ -25,5 +25,6 @@ def render(snapshot):
             figures.member_samples(snapshot, columns=8 if len(snapshot["seeds"]) > 16 else 4)]
 
 
-ui.live_view("seeds.ensemble", Ensemble.from_settings, render, settings, columns=2)
+ui.live_view("seeds.ensemble", Ensemble.from_settings, render, settings, columns=2,
+             main_height="viewport")
 ui.run_file_tools("seeds", "seeds.ensemble", Ensemble, load=False)  # download only: loading a run is Mode collapse's

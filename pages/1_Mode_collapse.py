@@ -33,4 +33,4 @@ def render(snapshot):
 
 on_paint, ready = ui.drawing_tools("mode_collapse", config)  # the Draw dataset's tools; nothing for the others
 if ready:
-    ui.live_training("mode_collapse", config, render, on_paint=on_paint)
+    ui.live_training("mode_collapse", config, render, on_paint=on_paint, main_height="viewport")

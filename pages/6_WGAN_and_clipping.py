@@ -27,7 +27,8 @@ st.caption(
     "The classic GAN's samples are not drawn: its JSD estimate and exact W₁ are in the last chart."
 )
 
-ui.live_view("wgan.lockstep", wgan.WganComparison.from_settings, figures.comparison_view, settings, columns=2)
+ui.live_view("wgan.lockstep", wgan.WganComparison.from_settings, figures.comparison_view, settings, columns=2,
+             main_height="viewport")
 
 st.subheader("Why clipping fails in a deep critic")
 st.latex(r"\left\lVert \frac{\partial L}{\partial h_\ell} \right\rVert \;\text{ for the activations } h_\ell "

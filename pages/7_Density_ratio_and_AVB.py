@@ -19,10 +19,11 @@ section = ui.controls("density_ratio.section", density_ratio.PageSection, locati
 
 def density_ratio_trick() -> None:
     ratio = ui.controls("density_ratio", density_ratio.RatioSettings, location=st.container(), columns=4, **HERE)
-    formulas = ui.side_by_side(2)  # stacked in lecture mode: two do not fit side by side at 1.3× text
-    formulas[0].latex(density_ratio.LOSS_TEX)
-    formulas[1].latex(density_ratio.KL_TEX)
-    st.caption(f"**{density_ratio.PAIRS[ratio.pair].note}** {density_ratio.CAPTION}")
+    with ui.notes("The classifier's loss, the KL estimate, what to look for"):
+        formulas = ui.side_by_side(2)  # stacked in lecture mode: two do not fit side by side at 1.3× text
+        formulas[0].latex(density_ratio.LOSS_TEX)
+        formulas[1].latex(density_ratio.KL_TEX)
+        st.caption(f"**{density_ratio.PAIRS[ratio.pair].note}** {density_ratio.CAPTION}")
     ui.live_view(
         "density_ratio.classifier", density_ratio.DensityRatioRun.from_settings,
         lambda snapshot: figures.ratio_view(snapshot, ratio=ratio.scale == "ratio"), ratio,
@@ -34,13 +35,14 @@ def adversarial_variational_bayes() -> None:
     settings = ui.controls("avb", avb.AvbSettings, avb.PRESETS, groups={
         "": ("learning_rate", "adversary_learning_rate", "adversary_steps", "seed")},
         location=st.container(), columns=4, preset_url="avb_preset", **HERE)
-    st.latex(avb.ELBO_TEX)
-    formulas = ui.side_by_side(2)  # stacked in lecture mode: two do not fit side by side at 1.3× text
-    formulas[0].latex(avb.VAE_TEX)
-    formulas[1].latex(avb.AVB_TEX)
-    st.latex(avb.AVB_ELBO_TEX)
-    st.latex(avb.KNN_TEX)
-    st.caption(avb.CAPTION)
+    with ui.notes("The ELBO of the VAE and of AVB, the KL estimate, what to look for"):
+        st.latex(avb.ELBO_TEX)
+        formulas = ui.side_by_side(2)  # stacked in lecture mode: two do not fit side by side at 1.3× text
+        formulas[0].latex(avb.VAE_TEX)
+        formulas[1].latex(avb.AVB_TEX)
+        st.latex(avb.AVB_ELBO_TEX)
+        st.latex(avb.KNN_TEX)
+        st.caption(avb.CAPTION)
     ui.live_view(
         "density_ratio.avb", avb.AvbComparison.from_settings, figures.avb_view, settings,
         step_help="One step of both models: their encoders and decoders climb the ELBO (AVB's through T), then "

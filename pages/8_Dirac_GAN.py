@@ -27,7 +27,7 @@ with left:
     ui.chart(figures.phase_portrait(
         view.grid_theta, view.grid_psi, view.field_theta, view.field_psi, view.trajectory, extent=view.extent,
         flow=view.flow, clip_value=settings.clip_value if settings.game == "wgan" else None, title=spec.label),
-        key="dirac_phase_chart")
+        key="dirac_phase_chart", main_height="viewport")
 with right:
     ui.chart(figures.distance_curves(
         view.distances, highlight=settings.update, flow_iterations=view.flow_iterations,

@@ -28,4 +28,4 @@ for side, column in zip(compare.SIDES, st.columns(2), strict=True):
 st.caption("Look for: which run keeps more modes (left chart) and whose samples get closer to the data in W₁ "
            "(right chart), on the same clock.")
 ui.live_view("compare.lockstep", compare.CompareRun.from_settings, compare.comparison_view,
-             compare.CompareSettings(shared, *runs), columns=2)
+             compare.CompareSettings(shared, *runs), columns=2, main_height="viewport")

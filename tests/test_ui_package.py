@@ -23,7 +23,7 @@ def test_ui_modules_are_small_and_hold_no_javascript(module):
 
 
 def test_the_components_code_is_in_real_files():
-    for name in ("live_charts.js", "live_charts.css", "copy_link.js", "copy_link.css", "lecture.css"):
+    for name in ("live_charts.js", "live_charts.css", "copy_link.js", "copy_link.css", "lecture.css", "page.css"):
         assert (UI / name).read_text(encoding="utf-8").strip(), name
 
 

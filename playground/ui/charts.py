@@ -82,14 +82,18 @@ def _null_outside_strings(match: re.Match) -> str:
 
 def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
                 on_click: Callable[[float, float], None] | None = None,
-                on_paint: Callable[[np.ndarray], None] | None = None) -> None:
+                on_paint: Callable[[np.ndarray], None] | None = None, main_height: str | None = None) -> None:
     """Draw figures with Plotly.react on the same DOM nodes: no remount, no flicker, zoom kept.
     A `None` in `figures` leaves that chart as it was drawn last time. `on_click(x, y)` runs, before the next
     script run, when a point is clicked (a heat map cell counts as a point); `on_paint(positions)` makes the first
     chart a canvas: a press, or a press and drag, over its plot area reports the data coordinates it passed as an
-    array [k, 2] when the mouse is released (the chart's own zoom-by-dragging is off). Both need a key."""
+    array [k, 2] when the mouse is released (the chart's own zoom-by-dragging is off). Both need a key.
+    `main_height="viewport"`: the charts in the grid's first row are as tall as the window below their top (at
+    least as tall as the figure asks, at most the window's height), so the page's main chart fills the screen."""
     data = {"figures": [None if f is None else figure_json(f) for f in figures], "columns": columns,
             "font_scale": LECTURE_FONT_SCALE if lecture_mode() else 1}
+    if main_height == "viewport":
+        data["main_height"] = main_height
     if on_click is None and on_paint is None:
         _live_charts(data=data, key=key)
         return
@@ -106,13 +110,14 @@ def live_charts(figures: Sequence[Any], *, key: str | None, columns: int = 1,
 
 
 def chart(figure: Any, *, key: str | None, on_click: Callable[[float, float], None] | None = None,
-          on_paint: Callable[[np.ndarray], None] | None = None) -> None:
+          on_paint: Callable[[np.ndarray], None] | None = None, main_height: str | None = None) -> None:
     """One static plotly figure (animation frames included), drawn by the live-chart component.
 
     Used instead of st.plotly_chart, whose own full plotly.js delays a page's first chart; reruns redraw it in
-    place, keeping the user's zoom; `on_click`, `on_paint` as in `live_charts`. `key=None` draws a new chart each
-    call: a progress chart redrawn several times within one script run (one key may be used once per run)."""
-    live_charts([figure], key=key, on_click=on_click, on_paint=on_paint)
+    place, keeping the user's zoom; `on_click`, `on_paint` and `main_height` as in `live_charts`. `key=None` draws
+    a new chart each call: a progress chart redrawn several times within one script run (one key may be used
+    once per run)."""
+    live_charts([figure], key=key, on_click=on_click, on_paint=on_paint, main_height=main_height)
 
 
 def preload() -> None:
@@ -121,9 +126,9 @@ def preload() -> None:
     _live_charts(data={"figures": [], "columns": 1}, key=PRELOAD_KEY, height=1)
 
 
-def copy_link_button() -> None:
+def copy_link_button(width: str = "stretch") -> None:
     """A button that copies the page's address (or shows it, selected, where there is no clipboard)."""
-    _copy_link(key="gp_copy_link")
+    _copy_link(key="gp_copy_link", width=width)
 
 
 def _chart_clicked(key: str, on_click: Callable[[float, float], None]) -> None:

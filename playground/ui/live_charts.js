@@ -14,6 +14,22 @@ function loadPlotly() {
 
 const MIN_COLUMN = 360;  // px: narrower than this, a two-column chart grid becomes one column
 
+const BOTTOM_GAP = 16;  // px left under a chart sized to the window, so its lower edge shows
+
+function heightBelow(cell, least) {  // the window's height below the cell's top, between `least` and the window's
+  let top = cell.getBoundingClientRect().top + window.scrollY;
+  for (let node = cell.parentElement; node; node = node.parentElement) top += node.scrollTop || 0;  // in the page
+  const room = window.innerHeight - top - BOTTOM_GAP;
+  return Math.round(Math.min(Math.max(room, least), window.innerHeight - BOTTOM_GAP));
+}
+
+const REFIT_MS = 800;
+
+function refit(Plotly, cell, least) {  // a chart sized to the window, resized if what stands above it has changed
+  const height = heightBelow(cell, least);
+  if (cell._fullLayout && Math.abs(cell._fullLayout.height - height) > 4) Plotly.relayout(cell, {height});
+}
+
 function scaleFonts(node, factor) {  // lecture mode: every font size in a layout, explicit ones included
   if (!node || typeof node !== "object") return;
   for (const [key, value] of Object.entries(node)) {
@@ -99,7 +115,7 @@ export default function (component) {
     root.appendChild(cell);
   }
   if (!figures.length) { loadPlotly(); return; }  // the preload component at the top of each page
-  const scale = (data && data.font_scale) || 1;
+  const scale = (data && data.font_scale) || 1, mainHeight = data && data.main_height === "viewport";
   loadPlotly().then((Plotly) => {
     const draw = (text, index) => {
       const cell = root.children[index];
@@ -107,18 +123,26 @@ export default function (component) {
       const figure = JSON.parse(text);
       // a figure may ask for a whole row of the grid (layout.meta.full_row), e.g. a last chart left alone in it
       cell.style.gridColumn = figure.layout && figure.layout.meta && figure.layout.meta.full_row ? "1 / -1" : "";
-      if (scale !== 1) {
+      // the page's main view: its first row of charts as tall as the window allows (figure.layout.height is the
+      // least), so the picture fills the projector's screen; a square plot keeps its square window inside
+      const tall = mainHeight && cell.offsetTop === root.children[0].offsetTop;
+      const least = figure.layout && typeof figure.layout.height === "number" ? figure.layout.height : 450;
+      if (scale !== 1 || tall) {
         figure.layout = figure.layout || {};
-        figure.layout.font = figure.layout.font || {size: 12};
-        scaleFonts(figure.layout, scale);
-        // and the margins, which hold the tick labels and axis titles that just grew
-        const margin = figure.layout.margin || {}, height = figure.layout.height;
-        const plotBefore = height - margin.t - margin.b;
-        for (const side of ["l", "r", "t", "b"]) if (typeof margin[side] === "number") margin[side] *= scale;
+        const margin = figure.layout.margin || {}, own = figure.layout.height;
+        const plotBefore = own - margin.t - margin.b;
+        if (scale !== 1) {
+          figure.layout.font = figure.layout.font || {size: 12};
+          scaleFonts(figure.layout, scale);
+          // and the margins, which hold the tick labels and axis titles that just grew
+          for (const side of ["l", "r", "t", "b"]) if (typeof margin[side] === "number") margin[side] *= scale;
+        }
+        if (tall) figure.layout.height = heightBelow(cell, least);
+        const height = figure.layout.height;
         // what sits below the plot at a share of its height (replay buttons and slider, some legends) keeps
         // `scale` times its distance in pixels, clear of the enlarged tick labels and axis title
         const stretch = scale * plotBefore / (height - margin.t - margin.b);
-        if (stretch > 0 && Number.isFinite(stretch)) {
+        if (stretch > 0 && Number.isFinite(stretch) && stretch !== 1) {
           const layout = figure.layout;
           [layout.legend, ...(layout.updatemenus || []), ...(layout.sliders || [])].forEach((item) => {
             if (item && item.yref !== "container" && typeof item.y === "number" && item.y < 0) item.y *= stretch;
@@ -150,6 +174,10 @@ export default function (component) {
             root.__gpSetTrigger("click", {x: point.x, y: point.y, chart: index});
           }
         });
+      }
+      if (tall) {  // what stands above it may still be rendering: fit the height again once the page settles
+        clearTimeout(cell.__gpRefit);
+        cell.__gpRefit = setTimeout(() => refit(Plotly, cell, least), REFIT_MS);
       }
       return Promise.resolve(drawn).then(() => { cell.dataset.drawn = "1"; });  // drawn, not just framed
     };

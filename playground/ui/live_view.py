@@ -7,6 +7,7 @@ starts a fresh run, with a toast naming what changed; changed *live* fields go t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -18,13 +19,15 @@ from playground.live import LiveRun, Scheduler, Steppable
 from playground.settings import field_label, restart_changes
 from playground.ui.charts import live_charts
 from playground.ui.controls import origin_of
+from playground.ui.page import main_slot
 
 # One thread per training run: on 2 cores, intra-op threads fought the server and the browser; small MLPs gain
 # nothing from more.
 torch.set_num_threads(1)
 
 SPEEDS = {"fastest": None, "1k it/s": 1000, "100 it/s": 100, "10 it/s": 10, "1 it/s": 1}  # short: lecture mode
-BUTTON_WIDTH = 140             # px, Play/Pause, Step, Reset: fixed, so the row does not shift when Play turns Pause
+BUTTON_WIDTH = 124             # px, Play/Pause, Step, Reset: fixed, so the row does not shift when Play turns Pause;
+                               # five buttons and the speed box fit one row of a 1366-px laptop's main column
 FRAME_SECONDS = 0.08           # the live view asks for a new frame 12.5 times a second
 SECONDARY_EVERY = 8            # curves and rasters redraw every 8th frame (~1.5 Hz): the main chart gets the browser
 GAN_STEP = "One training step: the critic steps, then one generator step."
@@ -59,14 +62,18 @@ def _runs() -> dict[str, LiveRun]:
 
 def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, settings: Any, *,
               columns: int = 2, single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-              step_help: str = GAN_STEP, on_paint: Callable[[Any], None] | None = None) -> Steppable:
+              step_help: str = GAN_STEP, on_paint: Callable[[Any], None] | None = None,
+              main_height: str | None = None) -> Steppable:
     """Play / pause / step / reset the run `make_run(settings)` and redraw `render(snapshot)` while it plays.
 
     `settings` is the page's settings object (from `ui.controls`): on a rerun, changed restart fields or another
     preset start a new run (a toast names them), changed live fields go to the run's `reconfigure`. `render`
     returns plotly figures (dict specs or go.Figure) and markdown strings; `single_steps` adds buttons (label ->
     action on the run); `step_help` says what Step does (a GAN's step by default); `on_paint(positions)` makes
-    the first chart a canvas (see `charts.live_charts`), and the page reruns after each stroke. Returns the run.
+    the first chart a canvas (see `charts.live_charts`), and the page reruns after each stroke.
+    `main_height="viewport"`: this is the page's main view; it stands right under the page header, and its first
+    row of charts takes its height from the browser window (the screen's height below the chart's top, at least the
+    figure's own). Returns the run.
     """
     state_key = f"{key}.settings"
     origin = origin_of(settings)
@@ -83,7 +90,8 @@ def live_view(key: str, make_run: Callable[[Any], Steppable], render: Render, se
             apply = lambda run: run.reconfigure(settings)  # noqa: E731 — the run's own thread-safe turn
     st.session_state[state_key] = (settings, origin)
     return play(key, lambda: make_run(settings), render, restart=restart, apply=apply, columns=columns,
-                single_steps=single_steps, step_help=step_help, on_paint=on_paint)
+                single_steps=single_steps, step_help=step_help, on_paint=on_paint,
+                main_height=main_height)
 
 
 def live_run(key: str) -> LiveRun | None:
@@ -113,9 +121,23 @@ def replace_run(key: str, run: Steppable, settings: Any = None) -> LiveRun:
 def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart: str | None = None,
          apply: Callable[[Steppable], Any] | None = None, columns: int = 2,
          single_steps: Mapping[str, Callable[[Steppable], Any]] | None = None,
-         step_help: str = GAN_STEP, on_paint: Callable[[Any], None] | None = None) -> Steppable:
+         step_help: str = GAN_STEP, on_paint: Callable[[Any], None] | None = None,
+         main_height: str | None = None) -> Steppable:
     """The controls and the frames of one live run: `restart` (a toast's text) replaces a running run with
-    `make_run()`; `apply(run)` runs in the run's turn. `live_view` decides both from the settings."""
+    `make_run()`; `apply(run)` runs in the run's turn. `live_view` decides both from the settings; `main_height`
+    as there."""
+    if main_height not in (None, "viewport"):
+        raise ValueError(f"main_height must be None or 'viewport', not {main_height!r}")
+    slot = main_slot() if main_height else None
+    with slot if slot is not None else contextlib.nullcontext():
+        return _play(key, make_run, render, restart=restart, apply=apply, columns=columns, single_steps=single_steps,
+                     step_help=step_help, on_paint=on_paint, main_height=main_height)
+
+
+def _play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart: str | None,
+          apply: Callable[[Steppable], Any] | None, columns: int,
+          single_steps: Mapping[str, Callable[[Steppable], Any]] | None, step_help: str,
+          on_paint: Callable[[Any], None] | None, main_height: str | None) -> Steppable:
     runs = _runs()
     live = runs.get(key)
     if live is not None and restart:
@@ -153,7 +175,8 @@ def play(key: str, make_run: Callable[[], Steppable], render: Render, *, restart
 
     run_every = FRAME_SECONDS if live.playing else None
     painted = None if on_paint is None else partial(_painted, key, on_paint)
-    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps), painted)
+    st.fragment(_live_frame, run_every=run_every)(key, render, columns, live.playing, bool(single_steps), painted,
+                                                  main_height)
     return live.run
 
 
@@ -169,7 +192,7 @@ def _unchanged(run: Steppable) -> None:
 
 
 def _live_frame(key: str, render: Render, columns: int, was_playing: bool, single_steps: bool = False,
-                on_paint: Callable[[Any], None] | None = None) -> None:
+                on_paint: Callable[[Any], None] | None = None, main_height: str | None = None) -> None:
     if st.session_state.pop(f"{key}.painted", False):
         st.rerun(scope="app")
     live = _runs().get(key)
@@ -201,6 +224,6 @@ def _live_frame(key: str, render: Render, columns: int, was_playing: bool, singl
     if live.playing and frame % SECONDARY_EVERY:
         figures = figures[:1] + [None] * (len(figures) - 1)
     if figures:
-        live_charts(figures, key=f"{key}.charts", columns=columns, on_paint=on_paint)
+        live_charts(figures, key=f"{key}.charts", columns=columns, on_paint=on_paint, main_height=main_height)
     if was_playing and not live.playing:  # it stopped itself (diverged, idle): stop the frame timer
         st.rerun()

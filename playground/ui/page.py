@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
 
 # Lecture mode's layout (lecture.css): larger text, a wider sidebar, less padding around the main column.
 LECTURE_CSS = (Path(__file__).resolve().parent / "lecture.css").read_text(encoding="utf-8")
+PAGE_CSS = (Path(__file__).resolve().parent / "page.css").read_text(encoding="utf-8")  # every page: short screens
 
 
 
@@ -73,21 +75,43 @@ def sidebar_navigation() -> None:
         st.divider()
 
 
+_PAGE_RUN = threading.local()  # per script thread: where this run's page keeps its main live view
+
+
 def page_header(title: str, intro: str, formula: str | None = None) -> None:
-    """The sidebar navigation, then the title, a one- or two-sentence intro and the slide's formula."""
+    """The sidebar navigation, then the title, a one- or two-sentence intro and the slide's formula (in lecture
+    mode both folded into one expander), and a place for the page's main live view (`main_slot`)."""
     sidebar_navigation()
     lecture = lecture_mode()
-    if lecture:
-        st.html(f"<style>{LECTURE_CSS}</style>")
+    st.html(f"<style>{PAGE_CSS}{LECTURE_CSS if lecture else ''}</style>")
     st.title(title)
-    if lecture:  # the lecturer says it: the intro folds away and the charts move up on the projector
-        with st.expander("What this page shows"):
-            st.markdown(intro)
+    if lecture:  # the lecturer says it: intro and formula fold into one row, beside the link, and the charts move up
+        with st.container(horizontal=True, vertical_alignment="center"):
+            with st.expander("What this page shows"):
+                st.markdown(intro)
+                if formula:
+                    st.latex(formula)
+            copy_link_button(width="content")
     else:
         st.markdown(intro)
-    if formula:
-        st.latex(formula)
-    copy_link_button()
+        if formula:
+            st.latex(formula)
+        copy_link_button()
+    _PAGE_RUN.main_slot = st.container()  # the page's main live view, when it asks for it (main_slot())
+
+
+def main_slot() -> Any:
+    """The container under this page's header for its main live view, once per run (None once taken, or on a page
+    without page_header): the chart comes before the page's own formulas and notes, in the first screen."""
+    slot = getattr(_PAGE_RUN, "main_slot", None)
+    _PAGE_RUN.main_slot = None
+    return slot
+
+
+def notes(label: str) -> Any:
+    """Where a section's formulas and notes go: in lecture mode an expander named `label` (the lecturer says them,
+    and the section's charts move up into the first screen), otherwise the page itself."""
+    return st.expander(label) if lecture_mode() else st.container()
 
 
 def side_by_side(spec: int | Sequence[float] = 2) -> Sequence[Any]:
