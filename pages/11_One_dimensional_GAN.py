@@ -16,9 +16,9 @@ ui.page_header(
     r"p_g = p_\text{data} \Rightarrow D^* = \tfrac12",
 )
 settings = ui.controls("gan1d", gan1d.Gan1dSettings, gan1d.PRESETS, "gaussian", groups={
-    "Data and model": ("data", "data_mean", "data_std", "latent_distribution", "hidden_units", "activation",
-                       "batch_size", "seed"),
-    "Training": ("objective", "critic_steps", "learning_rate", "clip_value", "gp_weight", "instance_noise")})
+    "Data and training": ("data", "data_mean", "data_std", "objective", "critic_steps", "learning_rate",
+                          "clip_value", "gp_weight", "instance_noise"),
+    "Model": ("latent_distribution", "hidden_units", "activation", "batch_size", "seed")})
 objective = OBJECTIVES[settings.objective]
 st.latex(objective.tex)
 st.caption(

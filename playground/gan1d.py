@@ -309,10 +309,11 @@ class Gan1dRun(checkpoint.Checkpointable):
 
     def _restore_checkpoint_state(self, state: dict[str, Any], template: dict[str, Any]) -> None:
         checkpoint.check_like(state, template, "state", {
-            "generator_optimizer": checkpoint.optimizer_checker(self.generator_optimizer,
-                                                                list(self.generator.parameters())),
-            "critic_optimizer": checkpoint.optimizer_checker(self.critic_optimizer, list(self.critic.parameters())),
-            "step": lambda value, where: None})
+            "state.generator_optimizer": checkpoint.optimizer_checker(self.generator_optimizer,
+                                                                      list(self.generator.parameters())),
+            "state.critic_optimizer": checkpoint.optimizer_checker(self.critic_optimizer,
+                                                                   list(self.critic.parameters())),
+            "state.step": lambda value, where: None})
         if not isinstance(state["step"], int) or state["step"] < 0:
             raise ValueError("The file's step is not a count.")
         self.step = state["step"]
