@@ -81,7 +81,7 @@ def gan1d_figure(snapshot: dict[str, Any], *, title: str | None = None, height: 
             "template": "plotly_white", "plot_bgcolor": "white", "uirevision": "keep",
             "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
             "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-            "xaxis": {"range": [low, high], "anchor": "y2", "title": {"text": "x (and z, same scale)"}},
+            "xaxis": {"range": [low, high], "anchor": "y2", "zeroline": False, "title": {"text": "x (and z, same scale)"}},
             "yaxis": {"domain": [0.34, 1.0], "range": [0, _density_top(snapshot)], "title": {"text": "density, D"}},
             "yaxis2": _mapping_axis([0.0, 0.24], "x"),
         },
@@ -104,7 +104,7 @@ def four_panels(panels: dict[str, dict[str, Any]], *, height: int = 460) -> Figu
         x_name, y_name, y2_name = f"x{n}", f"y{2 * n - 1}", f"y{2 * n}"
         data += _traces(snapshot, (x_name, y_name, y2_name), legend=index == 0)
         left = index * (width + gap)
-        layout[f"xaxis{n}"] = {"domain": [left, left + width], "anchor": y2_name,
+        layout[f"xaxis{n}"] = {"domain": [left, left + width], "anchor": y2_name, "zeroline": False,
                                "range": [float(snapshot["x"][0]), float(snapshot["x"][-1])]}
         layout[f"yaxis{2 * n - 1}"] = {"domain": [0.34, 1.0], "range": [0, top], "anchor": x_name,
                                        "showticklabels": index == 0}
