@@ -735,6 +735,7 @@ class Trainer(checkpoint.Checkpointable):
             "noise_sigma": self.noise_sigma,
             "diverged": self.diverged,
             "frames": len(self.frames),
+            "manifold": self.manifold(),
             "snapshot_seconds": time.perf_counter() - started,
         }
 

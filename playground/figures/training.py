@@ -276,7 +276,7 @@ def manifold(view: dict[str, Any], *, height: int = 520) -> Figure:
     centres = (edges[:-1] + edges[1:]) / 2
     extent = float(view["extent"])
     first, second = view["directions"]
-    outside = f", {view['outside']:.0%} of G's samples outside the window" if view["outside"] > 0 else ""
+    outside = f" ({view['outside']:.0%} of G(z) outside)" if view["outside"] > 0 else ""
     return {
         "data": [
             {"type": "heatmap", "x": centres, "y": centres, "z": np.asarray(view["density"], dtype=np.float32),
@@ -288,7 +288,7 @@ def manifold(view: dict[str, Any], *, height: int = 520) -> Figure:
              "line": {"color": "#333333", "width": 1}, "name": f"G on a z grid (z{first + 1}, z{second + 1})",
              "connectgaps": False, "hoverinfo": "skip"},
         ],
-        "layout": layout(f"What G does to z: the image of a z grid{outside}", height,
+        "layout": layout(f"G's image of a z grid{outside}", height,
                          xaxis={"range": [-extent, extent], "scaleanchor": "y", "constrain": "domain"},
                          yaxis={"range": [-extent, extent]}, legend=bottom_legend()),
     }
