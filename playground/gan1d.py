@@ -157,8 +157,7 @@ class Gan1dRun(checkpoint.Checkpointable):
     def __init__(self, settings: Gan1dSettings = Gan1dSettings()):
         self.settings = settings
         self.rng = torch.Generator().manual_seed(settings.seed)
-        torch.manual_seed(settings.seed)
-        with torch.random.fork_rng():
+        with torch.random.fork_rng():  # seeded initial weights without touching the caller's global RNG
             torch.manual_seed(settings.seed)
             self.generator = Generator(1, settings.hidden_units, 2, settings.activation, data_size=1)
             self.critic = Critic(settings.hidden_units, 2, settings.activation, data_size=1)
