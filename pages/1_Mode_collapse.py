@@ -21,14 +21,15 @@ st.caption(
     f"**{objective.label}.** Look for: the orange cloud sitting on one or two modes and hopping between them "
     "(bright cells jumping rows in the occupancy raster), the *modes captured* curve, and how unrolling, "
     "WGAN-GP spread the samples over all modes (instance noise revives the saturated minimax game, its own preset, "
-    "but does not cure this collapse). The collapse lasts some thousands of steps, not for ever: Reset replays it, "
-    "Speed slows it down."
+    "but does not cure this collapse). The last chart is G's image of a regular grid of z (GAN Lab's transformation "
+    "view): in a collapse the mesh folds onto one mode. The collapse lasts some thousands of steps, not for ever: "
+    "Reset replays it, Speed slows it down."
 )
 
 
 def render(snapshot):
     return [figures.samples_and_critic(snapshot), figures.training_curves(snapshot),
-            figures.mode_occupancy(snapshot)]
+            figures.mode_occupancy(snapshot), figures.manifold(snapshot["manifold"])]
 
 
 on_paint, ready = ui.drawing_tools("mode_collapse", config)  # the Draw dataset's tools; nothing for the others

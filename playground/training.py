@@ -721,6 +721,34 @@ class Trainer(checkpoint.Checkpointable):
             "arrow_direction": (-gradient).cpu().numpy().astype(np.float32),
         }
 
+    @torch.no_grad()
+    def manifold(self, grid: int = 15, directions: tuple[int, int] = (0, 1), reach: float = 2.0,
+                 bins: int = 40) -> dict[str, Any]:
+        """GAN Lab's transformation view: G on a regular grid × grid of the plane through z = 0 spanned by the
+        latent axes `directions` (the whole latent plane for a latent of size 2), over ±`reach` (z ~ N(0, I): ±2
+        holds most of the mass), and G(z)'s density as a histogram of the fixed evaluation batch (mass 1)."""
+        first, second = directions
+        size = self.config.latent_size
+        if not (0 <= first < size and 0 <= second < size) or (first == second and size > 1):
+            raise ValueError(f"directions {directions} are not two latent axes of 0…{size - 1}")
+        axis = torch.linspace(-reach, reach, grid)
+        latent = torch.zeros(grid, grid, size)
+        latent[..., first] = axis[None, :]
+        if size > 1:
+            latent[..., second] = axis[:, None]
+        mesh = self.generator(latent.reshape(-1, size).to(self.device)).cpu().reshape(grid, grid, -1)
+        samples = self.generator(self.evaluation_latent).cpu().numpy()
+        extent = self.dataset.extent
+        edges = np.linspace(-extent, extent, bins + 1)
+        inside = np.all(np.abs(samples) <= extent, axis=1)
+        counts, _, _ = np.histogram2d(samples[inside, 0], samples[inside, 1], bins=[edges, edges])
+        return {"latent_axis": axis.numpy().astype(np.float32), "mesh": mesh.numpy().astype(np.float32),
+                "directions": (first, second), "density_edges": edges.astype(np.float32),
+                # [y, x], mass 1 over the window; the share of samples outside it is reported beside
+                "density": (counts / max(int(inside.sum()), 1)).T.astype(np.float32),
+                "outside": float(1 - inside.mean()), "extent": extent,
+                "real": self.evaluation_real[:1000].cpu().numpy().astype(np.float32)}
+
     def snapshot(self, points: int = 1000, grid_size: int = 48, arrows: int = 80) -> dict[str, Any]:
         """What the live view draws: `frame()` plus the run's history and coverage, all numpy."""
         started = time.perf_counter()
@@ -739,6 +767,7 @@ class Trainer(checkpoint.Checkpointable):
             "noise_sigma": self.noise_sigma,
             "diverged": self.diverged,
             "frames": len(self.frames),
+            "manifold": self.manifold(),
             "snapshot_seconds": time.perf_counter() - started,
         }
 

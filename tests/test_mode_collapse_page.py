@@ -233,9 +233,9 @@ def test_playing_trains_and_redraws_in_chromium(app_url, page):
     page.goto(app_url + "/Mode_collapse?lecture=1")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    # the main chart is drawn first, the curves and the occupancy raster one animation frame later: all three
+    # the main chart is drawn first, the curves, the occupancy raster and G's manifold one animation frame later
     page.wait_for_function("() => { const cells = [...document.querySelectorAll('.gp-live-cell')];"
-                           " return cells.length === 3 && cells.every((c) => c.querySelector('.main-svg')); }",
+                           " return cells.length === 4 && cells.every((c) => c.querySelector('.main-svg')); }",
                            timeout=30_000)
     font = page.evaluate("() => document.querySelector('.gp-live-cell')._fullLayout.font.size")
     assert font == pytest.approx(16 * 1.3), "lecture mode enlarges the charts' text with the page's"

@@ -12,7 +12,8 @@ ROOT = Path(__file__).parents[1]
 UI = ROOT / "playground" / "ui"
 CONVERTED_PAGES = ("1_Mode_collapse.py", "2_Vanishing_gradients.py", "3_Divergences_vs_theta.py",
                    "4_Mode_covering_vs_seeking.py", "5_Earth_movers_distance.py", "6_WGAN_and_clipping.py",
-                   "7_Density_ratio_and_AVB.py", "8_Dirac_GAN.py", "9_Compare_runs.py", "10_Many_seeds.py")
+                   "7_Density_ratio_and_AVB.py", "8_Dirac_GAN.py", "9_Compare_runs.py", "10_Many_seeds.py",
+                   "11_One_dimensional_GAN.py")
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in UI.glob("*.py")))

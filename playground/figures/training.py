@@ -267,3 +267,33 @@ def coverage_comparison(runs: dict[str, dict[str, Any]], *, height: int = 420) -
         legend=bottom_legend(entrywidth=0.5, entrywidthmode="fraction"),
         margin={"l": 60, "r": 20, "t": 20, "b": 130}, meta={"full_row": True},
     )}
+
+
+def manifold(view: dict[str, Any], *, height: int = 520) -> Figure:
+    """GAN Lab's transformation view from `Trainer.manifold()`: the image of a regular z grid under G as a warped
+    mesh over the data, with G(z)'s density shaded. A collapse shows the mesh folding onto one mode."""
+    mesh = np.asarray(view["mesh"], dtype=np.float32)
+    breaks = np.full((mesh.shape[0], 1, 2), np.nan, dtype=np.float32)
+    rows = np.concatenate([mesh, breaks], axis=1).reshape(-1, 2)                     # lines of constant z_second
+    columns = np.concatenate([mesh.transpose(1, 0, 2), breaks], axis=1).reshape(-1, 2)  # lines of constant z_first
+    lines = np.concatenate([rows, columns])
+    edges = np.asarray(view["density_edges"], dtype=np.float32)
+    centres = (edges[:-1] + edges[1:]) / 2
+    extent = float(view["extent"])
+    first, second = view["directions"]
+    outside = f" ({view['outside']:.0%} of G(z) outside)" if view["outside"] > 0 else ""
+    return {
+        "data": [
+            {"type": "heatmap", "x": centres, "y": centres, "z": np.asarray(view["density"], dtype=np.float32),
+             "colorscale": [[0, "rgba(255,255,255,0)"], [1, FAKE_COLOR]], "showscale": False,
+             "name": "G(z) density", "hoverinfo": "skip"},
+            {"type": "scattergl", "x": view["real"][:, 0], "y": view["real"][:, 1], "mode": "markers",
+             "marker": {"size": 4, "color": REAL_COLOR, "opacity": 0.5}, "name": "data"},
+            {"type": "scattergl", "x": lines[:, 0], "y": lines[:, 1], "mode": "lines",
+             "line": {"color": "#333333", "width": 1}, "name": f"G on a z grid (z{first + 1}, z{second + 1})",
+             "connectgaps": False, "hoverinfo": "skip"},
+        ],
+        "layout": layout(f"G's image of a z grid{outside}", height,
+                         xaxis={"range": [-extent, extent], "scaleanchor": "y", "constrain": "domain"},
+                         yaxis={"range": [-extent, extent]}, legend=bottom_legend()),
+    }

@@ -51,6 +51,10 @@ PAGES = {  # page file -> (title, icon, what it shows), in lecture order; drawn 
     "pages/10_Many_seeds.py": (
         "Many seeds", ":material/grid_view:",
         "Many seeds (4 to 32) of one configuration trained at once: how many modes does a loss keep, on average?"),
+    "pages/11_One_dimensional_GAN.py": (
+        "1-D GAN", ":material/show_chart:",
+        "A 1-D GAN learns a Gaussian or a two-Gaussian mixture live, drawn as Goodfellow et al.'s Fig. 1: densities, "
+        "D(x) and the mapping z → G(z); the figure's four panels (a)–(d) by running its protocol."),
 }
 
 
