@@ -338,10 +338,10 @@ class Protocol:
 
 
 PANELS = {
-    "a": "(a) Near convergence: p_g is close to p_data and D is a partially accurate classifier.",
-    "b": "(b) D trained to convergence with G frozen: D* = p_data / (p_data + p_g).",
+    "a": "(a) Near convergence: $p_g$ is close to $p_{data}$ and D is a partially accurate classifier.",
+    "b": "(b) D trained to convergence with G frozen: $D^* = p_{data} / (p_{data} + p_g)$.",
     "c": "(c) After G updates with D frozen: D's gradient has moved G(z) towards regions more likely to be data.",
-    "d": "(d) After long training: p_g = p_data, and D = ½ everywhere: D cannot tell them apart.",
+    "d": "(d) After long training: $p_g = p_{data}$, and D = ½ everywhere: D cannot tell them apart.",
 }
 
 

@@ -215,7 +215,7 @@ def test_page_steps_and_draws_the_figure():
     assert "**Step 1**" in text and "Total variation" in text and "mean |D(x) − ½|" in text
     figure = chart(app, "gan1d.live")
     names = [t.get("name") for t in figure["data"]]
-    assert {"data p_data", "generator p_g (KDE)", "D(x)", "x = G(z)"} <= set(names)
+    assert {"data p<sub>data</sub>", "generator p<sub>g</sub> (KDE)", "D(x)", "x = G(z)"} <= set(names)
     d = decode(next(t for t in figure["data"] if t.get("name") == "D(x)")["y"])
     assert ((d > 0) & (d < 1)).all()
 

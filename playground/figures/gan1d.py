@@ -41,10 +41,11 @@ def _traces(snapshot: dict[str, Any], axes: tuple[str, str, str], legend: bool) 
     low, high = float(x[0]), float(x[-1])
     common = {"xaxis": x_axis, "showlegend": legend, "hoverinfo": "skip"}
     return [
-        {"type": "scatter", "x": _f32(x), "y": _f32(snapshot["p_data"]), "mode": "lines", "name": "data p_data",
-         "line": DATA_LINE, "yaxis": density_axis, "legendgroup": "data", **common},
+        {"type": "scatter", "x": _f32(x), "y": _f32(snapshot["p_data"]), "mode": "lines",
+         "name": "data p<sub>data</sub>", "line": DATA_LINE, "yaxis": density_axis, "legendgroup": "data", **common},
         {"type": "scatter", "x": _f32(x), "y": _f32(snapshot["p_generator"]), "mode": "lines",
-         "name": "generator p_g (KDE)", "line": GENERATOR_LINE, "yaxis": density_axis, "legendgroup": "g", **common},
+         "name": "generator p<sub>g</sub> (KDE)", "line": GENERATOR_LINE, "yaxis": density_axis, "legendgroup": "g",
+         **common},
         {"type": "scatter", "x": _f32(x), "y": _f32(d), "mode": "lines", "name": d_label,
          "line": DISCRIMINATOR_LINE, "yaxis": density_axis, "legendgroup": "d", **common},
         {"type": "scatter", "x": _f32([low, high, np.nan, low, high]), "y": _f32([0, 0, np.nan, 1, 1]),
@@ -118,7 +119,7 @@ def four_panels(panels: dict[str, dict[str, Any]], *, height: int = 460) -> Figu
 
 def summary(snapshot: dict[str, Any]) -> str:
     """The two numbers that say how close the run is to the equilibrium, computed from the snapshot."""
-    text = f"Total variation ½∫|p_data − p_g| dx = **{snapshot['total_variation']:.3f}**"
+    text = "Total variation $\\tfrac12\\int |p_{data} - p_g|\\,dx$ = " + f"**{snapshot['total_variation']:.3f}**"
     if snapshot["probabilistic"]:
         text += (f"; over the data's support, mean |D(x) − ½| = **{snapshot['mean_distance_from_half']:.3f}** and "
                  f"mean |D(x) − D*(x)| = **{snapshot['mean_distance_from_optimal']:.3f}**")
