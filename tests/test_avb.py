@@ -206,6 +206,7 @@ def test_avb_posteriors_tile_the_prior(trained):
 # --- the Steppable protocol -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_same_seed_same_run():
     first, second = AvbComparison(AvbConfig(seed=3, record_every=5)), AvbComparison(AvbConfig(seed=3, record_every=5))
     first.train(20)

@@ -91,6 +91,7 @@ def test_the_file_keeps_the_live_settings_the_run_has_now():
     same_trainer(trainer, loaded)
 
 
+@pytest.mark.slow
 def test_compare_round_trip():
     def pair():
         return Lockstep({"A": Trainer(CONFIGS["non_saturating"]), "B": Trainer(CONFIGS["wgan_gp_rmsprop_noise"])},

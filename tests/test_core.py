@@ -505,6 +505,7 @@ def test_parse_config_round_trips_and_rejects_bad_values():
     assert len(notices) == 6
 
 
+@pytest.mark.slow
 def test_core_never_imports_streamlit():
     code = ("import sys; import playground, playground.training, playground.datasets, playground.objectives, "
             "playground.metrics, playground.live, playground.figures.training; "

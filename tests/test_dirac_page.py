@@ -55,6 +55,7 @@ def test_default_view_is_the_plain_gan_spiralling_out(app):
     ("minimax", "alternating", 0.5, None, None),                        # |λ| = 1, yet drifts out
     ("consensus", "simultaneous", 0.1, "penalty_weight", 1.0),    # converges
 ])
+@pytest.mark.slow
 def test_the_verdict_on_the_page_is_the_computed_one(app, game, update, step_size, knob, value):
     app.selectbox(key=widget_key(PAGE_ID, "game")).set_value(game).run()
     app.radio(key=widget_key(PAGE_ID, "update")).set_value(update).run()
@@ -158,6 +159,7 @@ def test_link_values_the_controls_cannot_take_are_named_and_the_view_keeps_the_d
     assert not good.exception and not good.warning
 
 
+@pytest.mark.slow
 def test_a_picked_preset_and_a_changed_control_go_to_the_address():
     page = page_from_link()
     page.selectbox(key=widget_key(PAGE_ID, "preset_choice")).set_value("r1_converges").run()

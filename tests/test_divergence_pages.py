@@ -170,6 +170,7 @@ def test_covering_page_reference_mixture_fits(covering_app):
     assert not covering_app.warning
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["lecture", "far_modes", "unequal_weights"])
 def test_covering_page_states_the_verdicts_of_the_minima_it_marks(covering_app, preset):
     """The caption's covering/seeking sentence is the one computed from this mixture's minima, and each table row
@@ -219,6 +220,7 @@ def test_covering_page_preset_with_unequal_weights(covering_app):
     assert any("KL(p‖π)" in trace.get("name", "") for trace in spec["data"])
 
 
+@pytest.mark.slow
 def test_covering_page_preset_box_names_the_mixture_the_sliders_hold(covering_app):
     """A lecturer moved d after choosing a preset, then opened the copied link: the box still named the preset
     while the sliders and charts showed another mixture. It reads Custom until the sliders match a preset."""

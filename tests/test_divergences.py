@@ -235,6 +235,7 @@ def test_reference_reverse_kl_has_a_third_covering_local_minimum():
         REFERENCE, "reverse_kl", 1.9991, 0.5516)
 
 
+@pytest.mark.slow
 def test_reference_jsd_global_minimum_covers_and_modes_are_local():
     """JSD is not simply mode seeking: its global minimum covers (μ = 0, σ ≈ 2.05); the modes are local minima."""
     covering = divergences.fit_gaussian(*REFERENCE, "js", init=(0.5, 1.0))
@@ -273,6 +274,7 @@ def test_fit_path_descends_from_init_to_the_fit():
     assert (path["mu"][-1], path["sigma"][-1]) == divergences.fit_gaussian(*REFERENCE, "js", init=(1.2, 0.9))
 
 
+@pytest.mark.slow
 def test_fit_never_returns_nan_from_far_starts():
     for divergence in divergences.DIVERGENCES:
         for init in [(40.0, 0.05), (-30.0, 20.0), (0.0, 1e-3)]:
@@ -315,6 +317,7 @@ def test_reference_landscape_minima():
     assert sorted(round(m["mu"], 2) for m in js[1:]) == [-2.0, 2.0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("divergence", ["reverse_kl", "js"])
 def test_fit_reaches_the_minimum_of_a_valley_flat_along_mu(divergence):
     """d = 8, s₁ = s₂ = 2: the symmetric minimum (μ = 0) lies in a valley nearly flat along μ. Newton steps capped at
@@ -396,6 +399,7 @@ def test_estimators_follow_the_page_settings_through_reconfigure():
     assert run.reconfigure(new) == []
 
 
+@pytest.mark.slow
 def test_instance_noise_makes_the_jsd_estimate_track_the_exact_jsd():
     """With σ = 0.5 at θ = 1 the supports overlap: the estimate heads for JSD(d = 2) ≈ 0.337, not ln 2."""
     torch.set_num_threads(1)
@@ -526,6 +530,7 @@ def check_covering_summary(mixture):
         assert summary.count(name) == 1
 
 
+@pytest.mark.slow
 def test_covering_verdicts_of_the_lecture_and_of_the_presets_that_contradict_it():
     """The lecture's mixture: JSD's global minimum covers. "Far modes" and "Unequal weights": it seeks a mode."""
     def js_global_verdicts(preset):

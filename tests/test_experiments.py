@@ -122,6 +122,7 @@ def test_bad_arguments_are_refused():
         experiments.frozen_generator(TrainingConfig(), critic_steps=10, every=0)
 
 
+@pytest.mark.slow
 def test_minimax_gradient_already_falls_in_a_short_run():
     """A quick version of the guarantee (one seed, 600 steps): D separates, minimax falls ≥ 10×, NS does not."""
     result = experiments.frozen_generator(TrainingConfig(seed=1), critic_steps=600, every=20)

@@ -43,6 +43,7 @@ def finish(steps):
 
 # --- densities -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_kde_of_g_matches_the_histogram_of_many_samples():
     """The drawn density (a KDE of the run's 4,000 fixed samples) against a histogram of 200,000 fresh ones."""
     run = gan1d.Gan1dRun(gan1d.Gan1dSettings(seed=3))

@@ -66,6 +66,7 @@ PAIRS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p.family}-θ{p.theta}-σ{p.noise}")
 def test_value_and_jsd_match_scipy_quad(pair):
     """V(G, D*) by the module's quadrature equals scipy's, and equals 2·JSD − log 4 with JSD from its definition."""
@@ -200,6 +201,7 @@ def test_value_curve_is_symmetric_and_rises_to_zero():
     assert values[-1] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_live_discriminator_learns_the_optimal_one():
     """A small MLP trained with the minimax loss approaches D* where the mass is; its V(G, D) approaches
     V(G, D*) from below."""

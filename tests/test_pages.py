@@ -147,6 +147,7 @@ def test_the_chart_grid_stacks_on_a_projector_in_lecture_mode(browser, app_url):
     assert main < 0.55 * grid and curves < 0.55 * grid, widths
 
 
+@pytest.mark.slow
 def test_lecture_mode_holds_for_the_session_and_comes_back_into_the_address():
     """Opening another page from the navigation dropped ?lecture=1 and with it the projector's text size."""
     test = AppTest.from_file(str(ROOT / "pages/8_Dirac_GAN.py"), default_timeout=120)
@@ -175,6 +176,7 @@ def test_lecture_mode_survives_the_sidebar_navigation(page, app_url):
     assert max(sizes) > 19, sizes             # body text 21 px in lecture mode, 16 px without
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["pages/3_Divergences_vs_theta.py", "pages/4_Mode_covering_vs_seeking.py",
                                     "pages/5_Earth_movers_distance.py", "pages/7_Density_ratio_and_AVB.py",
                                     "pages/8_Dirac_GAN.py", "pages/2_Vanishing_gradients.py"])

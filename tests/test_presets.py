@@ -77,6 +77,7 @@ def test_instance_noise_is_minimax_saturates_plus_noise_only():
     assert saturating["objective"] == "minimax" and noisy["instance_noise"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset_id", list(PRESETS))
 def test_preset_trains_50_steps_to_finite_numbers(preset_id):
     trainer = Trainer(preset_config(preset_id))

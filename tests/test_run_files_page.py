@@ -317,6 +317,7 @@ def test_download_and_load_a_run_in_chromium(app_url, page, tmp_path):
     assert Trainer.load(saved).step == 3
     page.get_by_role("button", name="Reset", exact=True).click()
     wait_for_app(page)
+    page.get_by_text(re.compile(r"^Step 0\b")).first.wait_for(timeout=30_000)  # the fresh run's first frame
     assert screen_step(page) == 0
     page.locator("[data-testid='stFileUploader']", has_text="Load a run").locator(
         "[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(saved))

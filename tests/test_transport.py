@@ -220,6 +220,7 @@ def train_critic(steps: int, **settings) -> dict:
     return run.snapshot()
 
 
+@pytest.mark.slow
 def test_gradient_penalty_critic_estimates_w1_within_ten_percent():
     """Two well-separated 2-D Gaussians (W₁ ≈ 3): E_π f − E_p f of the trained WGAN-GP critic ≈ exact W₁."""
     snapshot = train_critic(500, penalty_weight=30.0)
@@ -228,6 +229,7 @@ def test_gradient_penalty_critic_estimates_w1_within_ten_percent():
     assert snapshot["lipschitz_samples"] == pytest.approx(1.0, rel=0.15)
 
 
+@pytest.mark.slow
 def test_gradient_penalty_overshoots_by_w_over_two_lambda():
     """For a shift, f = g·(x·e) gives g W − λ (g − 1)², maximal at g = 1 + W/(2λ): the GP estimate is W (1 + W/2λ)."""
     penalty_weight = 10.0
@@ -236,6 +238,7 @@ def test_gradient_penalty_overshoots_by_w_over_two_lambda():
     assert snapshot["estimate"] == pytest.approx(exact * (1 + exact / (2 * penalty_weight)), rel=0.04)
 
 
+@pytest.mark.slow
 def test_clipped_critic_with_small_c_underestimates_and_scales_like_c_cubed():
     """Weights in [−c, c]: a K-Lipschitz f with K ∝ c³ here (three layers), so E_π f − E_p f ≈ K · (…) ≪ W₁."""
     estimates = {c: train_critic(300, lipschitz="clip", clip_value=c) for c in (0.003, 0.01)}
@@ -274,6 +277,7 @@ def test_exact_w1_is_computed_once_per_data_setting():
     assert (info.misses, info.hits) == (1, 2)
 
 
+@pytest.mark.slow
 def test_one_dimensional_critic_learns_the_kantorovich_potential():
     run = transport.KantorovichCritic(
         transport.CriticConfig(dimension=1, real="gaussian_shifted", fake="gaussian", penalty_weight=30.0)

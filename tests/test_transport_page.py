@@ -128,6 +128,7 @@ def step_count(app: AppTest) -> int:
     return int(re.search(r"Step ([\d,]+)", line).group(1).replace(",", ""))
 
 
+@pytest.mark.slow
 def test_critic_steps_live_and_restarts_on_a_new_constraint():
     app = open_page(CRITIC)
     assert step_count(app) == 0 and "exact W₁** (POT) = **2.9914**" in text(app)
@@ -156,6 +157,7 @@ def test_one_dimensional_critic_from_the_url():
     assert step_count(app) == 1 and "exact W₁" in text(app)
 
 
+@pytest.mark.slow
 def test_links_the_page_wrote_before_its_settings_layer_open_the_same_views():
     """Bound widgets wrote their own keys, with a selectbox's or radio's label and a number's text; the tab's label."""
     app = open_page(emd_section="Kantorovich–Rubinstein critic", emd_kr_dimension="1-D", emd_kr_real_1d="N(1, 0.3²)",

@@ -77,6 +77,7 @@ def test_uniform_family_with_disjoint_supports(app):
     assert metric(app, "V(G, D*)") == "0.000" and float(metric(app, "$E_p$ |∂D*/∂x|")) == 0.0
 
 
+@pytest.mark.slow
 def test_run_button_trains_and_draws_the_experiment(app):
     app.select_slider(key=widget_key("vanishing_frozen", "critic_steps")).set_value(200).run()
     app.selectbox(key=widget_key("vanishing_frozen", "dataset")).set_value("ring").run()
