@@ -141,6 +141,7 @@ def test_knn_entropy_of_a_uniform_square_and_a_gaussian():
     assert avb.knn_entropy(gaussian) == pytest.approx(1 + math.log(2 * math.pi) + 2 * math.log(0.5), abs=0.05)
 
 
+@pytest.mark.slow
 def test_prior_quadrature_log_marginal_matches_a_finer_rule():
     """log p(x) = log ∫ p(x|z) N(z; 0, I) dz for a decoder with steep logits: the equal-mass midpoint rule the
     page uses against a 1,601² uniform grid on [−8, 8]² with Gaussian weights (an independent rule)."""

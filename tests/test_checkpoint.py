@@ -217,6 +217,7 @@ def test_optimal_discriminator_round_trip():
         LiveDiscriminator.from_bytes(edited(stopped.to_bytes(), lambda p: p["config"]["pair"].update(family="x")))
 
 
+@pytest.mark.slow
 def test_avb_round_trip_keeps_the_live_rates_and_adversary_steps():
     config = AvbConfig(batch_size=64, evaluation_size=64, record_every=10)
     straight, stopped = AvbComparison(config), AvbComparison(config)
@@ -429,6 +430,7 @@ def test_resume_from_a_frame_with_another_loss_equals_switching_then():
         run.resume_from_frame(99)
 
 
+@pytest.mark.slow
 def test_replay_keeps_a_bounded_spread_of_model_states():
     run = Trainer(replace(CONFIGS["non_saturating"], coverage_every=10))
     run.train(400)

@@ -57,6 +57,7 @@ def test_a_diverging_run_stops_the_group_and_is_named():
     assert group.step < 500 and group.trainers["steady"].diverged is None
 
 
+@pytest.mark.slow
 def test_page_steps_both_runs_and_greys_out_c_under_losses_that_ignore_it():
     test = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not test.exception

@@ -212,6 +212,7 @@ def test_unknown_pair_is_rejected():
 # --- figures -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_views_draw_every_pair():
     from playground.figures import density_ratio as figures
 

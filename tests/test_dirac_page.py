@@ -147,6 +147,7 @@ def test_old_links_open_the_same_view():
     assert page.query_params["dirac_noise_std"] == "2"
 
 
+@pytest.mark.slow
 def test_link_values_the_controls_cannot_take_are_named_and_the_view_keeps_the_defaults():
     page = page_from_link(dirac_steps="-1", dirac_step_size="0.15", dirac_game="hinge")
     assert not page.exception

@@ -191,6 +191,7 @@ def test_covering_page_states_the_verdicts_of_the_minima_it_marks(covering_app, 
         assert row["modes"] == divergences.covering_verdict(mixture[1], row["μ"], row["σ"])
 
 
+@pytest.mark.slow
 def test_covering_page_colour_bars_are_readable_over_many_decades(covering_app):
     """d = 8: the forward KL spans about three decades, and its colour bar printed 5, 3 and 2 on each other.
     Ticks now sit at least an eighth of a bar's range apart, label the true values, and there are at least two."""
@@ -366,6 +367,7 @@ def test_theta_page_names_link_values_it_cannot_take_and_keeps_the_defaults():
     assert "div_theta" not in app.query_params  # the default again: the address drops it
 
 
+@pytest.mark.slow
 def test_theta_page_writes_changed_settings_to_the_address_under_its_old_keys():
     app = theta_page_from_link()
     app.slider(key=widget_key("divergences", "theta")).set_value(0.3).run()

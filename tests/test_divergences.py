@@ -218,6 +218,7 @@ def test_reference_forward_kl_covers_both_modes():
 
 
 @pytest.mark.parametrize("init, side", [((2.0, 0.5), 1), ((-2.0, 0.5), -1), ((1.0, 1.0), 1), ((0.5, 0.5), 1)])
+@pytest.mark.slow
 def test_reference_reverse_kl_seeks_the_mode_of_its_basin(init, side):
     """Reverse KL is mode seeking: μ ≈ ±2, σ ≈ 0.552, the mode on the start's side; a true local minimum."""
     mu, sigma = divergences.fit_gaussian(*REFERENCE, "reverse_kl", init=init)

@@ -93,6 +93,7 @@ def test_batched_forward_equals_each_member_and_torch_func_vmap():
 
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize(("inputs", "outputs"), [(2, 7), (1, 5), (7, 1), (7, 2), (2, 2), (6, 7)])
+@pytest.mark.slow
 def test_batched_linear_backward_equals_autograds_own_and_is_twice_differentiable(inputs, outputs, relu):
     """The layer's hand-laid-out backward gives autograd's own gradients of baddbmm, ReLU'd or not (inputs,
     weights, bias), contiguous, passes torch's numerical gradcheck, and can be differentiated again (WGAN-GP's

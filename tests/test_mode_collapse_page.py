@@ -171,6 +171,7 @@ def test_preset_changes_the_settings():
     assert test.query_params["preset"] == "wgan_gp"
 
 
+@pytest.mark.slow
 def test_picking_a_preset_starts_a_fresh_run_even_when_only_live_settings_differ():
     """Mode collapse → WGAN-GP changes only live fields: the run carried on from the collapsed generator, and the
     preset's note did not describe the charts. A preset is a fresh start, and the page says so."""
@@ -217,6 +218,7 @@ def test_a_value_changed_in_a_group_survives_closing_and_reopening_it():
     assert test.session_state["mode_collapse.config"].generator_lr == 0.002
 
 
+@pytest.mark.slow
 def test_replay_draws_a_recorded_frame():
     """Frames are recorded at coverage checkpoints; the Replay tab draws the chosen one (the newest by default)."""
     test = app(coverage_every="10")

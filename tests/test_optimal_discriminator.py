@@ -216,6 +216,7 @@ def test_live_discriminator_learns_the_optimal_one():
     assert snapshot["value"] <= snapshot["value_optimal"] + 1e-6  # D* maximises V(G, ·)
 
 
+@pytest.mark.slow
 def test_live_discriminator_follows_a_moved_distribution():
     run = od.LiveDiscriminator(preset_pair("matched"), seed=1)
     run.train(200)

@@ -14,6 +14,7 @@ EXPLODING = {"objective": "lsgan", "generator_lr": "1", "critic_lr": "1", "gener
              "critic_optimizer": "sgd"}
 
 
+@pytest.mark.slow
 def test_an_exploding_run_stops_with_a_message_and_a_reset():
     test = AppTest.from_file(str(ROOT / "pages" / "1_Mode_collapse.py"), default_timeout=120)
     for key, value in EXPLODING.items():

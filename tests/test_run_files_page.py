@@ -99,6 +99,7 @@ class Payload:
         return (print, ("pwned",))
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_a_usable_run_is_refused_and_the_run_stays(page_runs):
     test = app(**SMALL)
     for _ in range(3):
@@ -134,6 +135,7 @@ def test_a_newer_format_is_named():
         Trainer.from_bytes(buffer.getvalue())
 
 
+@pytest.mark.slow
 def test_continue_from_a_frame_with_another_loss(page_runs, monkeypatch):
     """The classic demo: scrub back, switch the loss in the sidebar, Continue from here. The page's run is then
     the frame's state with the new loss, and the next reruns keep it (no restart)."""

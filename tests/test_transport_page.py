@@ -187,6 +187,7 @@ def test_links_the_page_wrote_before_its_settings_layer_open_the_same_views():
     assert "= **1.5**" in text(app)                                   # 1.5 units travel one step
 
 
+@pytest.mark.slow
 def test_a_link_value_no_control_can_take_is_named():
     app = open_page(emd_piles="11", emd_p1="nan")
     warnings = " ".join(w.value for w in app.warning)
