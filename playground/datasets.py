@@ -232,19 +232,9 @@ def find_modes(points) -> DrawnModes:
 
 
 def _kernel_density(points: np.ndarray, bandwidth: float) -> Sampler:
-    """Draw a point uniformly, then add N(0, h² I): the Gaussian kernel density estimate of the points."""
-    table = torch.as_tensor(points, dtype=torch.float32)
-    cache: dict[torch.device, Tensor] = {}
-
-    def sample(n: int, generator: torch.Generator) -> Tensor:
-        device = _device(generator)
-        on_device = cache.get(device)
-        if on_device is None:
-            on_device = cache[device] = table.to(device)
-        index = torch.randint(len(on_device), (n,), generator=generator, device=device)
-        return on_device[index] + bandwidth * torch.randn(n, 2, generator=generator, device=device)
-
-    return sample
+    """Draw a point uniformly, then add N(0, h² I): the Gaussian kernel density estimate of the points, which is
+    an equal-weight mixture of Gaussians centred on them."""
+    return _gaussian_mixture(points, bandwidth)
 
 
 def from_points(points, *, label: str = "Drawn points", extent: float = 0.0) -> Dataset:
