@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 from conftest import ROOT, new_context, screenshot, wait_for_app
+from mode_collapse_app import app, step_count
 from streamlit.testing.v1 import AppTest
 
 from playground import datasets, drawing
@@ -20,17 +21,6 @@ def blobs(per_blob=30, seed=0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return drawing.quantise(np.concatenate([rng.normal(centre, 0.15, (per_blob, 2)) for centre in CENTRES]))
 
-
-def app(**params) -> AppTest:
-    test = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in params.items():
-        test.query_params[key] = value
-    return test.run()
-
-
-def step_count(test: AppTest) -> int:
-    text = next(m.value for m in test.markdown if m.value.startswith("**Step"))
-    return int(re.search(r"Step ([\d,]+)", text).group(1).replace(",", ""))
 
 
 @pytest.mark.slow

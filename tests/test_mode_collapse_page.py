@@ -11,24 +11,13 @@ import numpy as np
 import pytest
 from conftest import ROOT, chart, new_context, screenshot, wait_for_app
 from fake_clock import FakeClock, patch_live_runs
-from streamlit.testing.v1 import AppTest
+from mode_collapse_app import app, step_count
 
 from playground.presets import PRESETS
 from playground.training import Trainer
 
 PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
 
-
-def app(**params) -> AppTest:
-    test = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in params.items():
-        test.query_params[key] = value
-    return test.run()
-
-
-def step_count(test: AppTest) -> int:
-    text = next(m.value for m in test.markdown if m.value.startswith("**Step"))
-    return int(re.search(r"Step ([\d,]+)", text).group(1).replace(",", ""))
 
 
 def test_url_settings_reach_the_trainer_and_the_widgets():

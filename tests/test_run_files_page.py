@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 import torch
 from conftest import ROOT, screenshot, wait_for_app
+from mode_collapse_app import app, step_count
 from streamlit.testing.v1 import AppTest
 
 from playground.compare import Lockstep
@@ -22,17 +23,6 @@ from playground.training import Trainer, TrainingConfig
 PAGE = str(ROOT / "pages" / "1_Mode_collapse.py")
 SMALL = {"coverage_every": "10", "batch_size": "32"}
 
-
-def app(**params) -> AppTest:
-    test = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in params.items():
-        test.query_params[key] = value
-    return test.run()
-
-
-def step_count(test: AppTest) -> int:
-    text = next(m.value for m in test.markdown if m.value.startswith("**Step"))
-    return int(re.search(r"Step ([\d,]+)", text).group(1).replace(",", ""))
 
 
 @pytest.fixture
